@@ -1,0 +1,283 @@
+"""The observe -> decide -> act loop.
+
+Model faults are recorded on the step and shown to the policy next turn; they never stop a run.
+Anything else that fails (the device, the model server, a bug) is raised after the run so far
+is saved. A run ends on ``finish``, when the environment ends it, at the step budget, or when
+the agent stalls (the same action on an unchanged screen ``stall_limit`` times in a row).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from PIL import Image
+
+from screenpilot.agent.core import (
+    Decision,
+    Environment,
+    Observation,
+    Policy,
+    Step,
+    StepError,
+    StepResult,
+)
+from screenpilot.agent.recording import Manifest, RunRecorder, StepRecord
+from screenpilot.agent.safety import SafetyGate
+from screenpilot.errors import ConfigError, ModelError
+from screenpilot.imaging import same_screen
+from screenpilot.tools.actions import Action, Finish, TypeText, same_action
+
+Outcome = Literal[
+    "success", "failure", "max_steps", "stalled", "terminated", "truncated", "error", "interrupted"
+]
+"""How an episode ended. Only ``success`` means the agent finished and said it succeeded."""
+
+
+@dataclass
+class Episode:
+    """The result of one run."""
+
+    task: str
+    outcome: Outcome
+    steps: list[Step]
+    answer: str | None = None
+    run_dir: Path | None = None
+
+    @property
+    def success(self) -> bool:
+        return self.outcome == "success"
+
+
+class StallDetector:
+    """Counts the same action repeated on an unchanged screen."""
+
+    def __init__(self, limit: int | None) -> None:
+        self.limit = limit
+        self.repeats = 0
+        self._last: tuple[Action, Image.Image] | None = None
+
+    def update(self, action: Action, screenshot: Image.Image) -> bool:
+        """Record an action taken on ``screenshot``; True once the limit is reached."""
+        last = self._last
+        repeated = (
+            last is not None and same_action(action, last[0]) and same_screen(screenshot, last[1])
+        )
+        self.repeats = self.repeats + 1 if repeated else 1
+        self._last = (action, screenshot)
+        return self.limit is not None and self.repeats >= self.limit
+
+    def reset(self) -> None:
+        self.repeats, self._last = 0, None
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="milliseconds")
+
+
+@dataclass
+class Agent:
+    """Runs a policy on an environment, recording every step when ``run_dir`` is set."""
+
+    env: Environment
+    policy: Policy
+    max_steps: int = 30
+    stall_limit: int | None = 3
+    safety: SafetyGate = field(default_factory=SafetyGate)
+    dry_run: bool = False
+    """Record decisions without executing them (``finish`` still ends the run)."""
+    run_dir: str | Path | None = None
+    image_format: str = "png"
+    secrets: Sequence[str] = ()
+    """Strings (passwords, tokens) replaced by [REDACTED] in everything written to run_dir."""
+    keep_observations: int = 8
+    """How many recent steps keep their observation (screenshot) in memory for the policy."""
+    report: bool = True
+    """Write report.html into run_dir at the end."""
+    on_step: Callable[[Step], None] | None = None
+
+    def __post_init__(self) -> None:
+        if self.max_steps < 1:
+            msg = f"max_steps must be at least 1, got {self.max_steps}"
+            raise ConfigError(msg)
+        if self.stall_limit is not None and self.stall_limit < 2:
+            msg = f"stall_limit must be at least 2 (or None to disable), got {self.stall_limit}"
+            raise ConfigError(msg)
+        if self.keep_observations < 1:
+            msg = f"keep_observations must be at least 1, got {self.keep_observations}"
+            raise ConfigError(msg)
+
+    def run(self, task: str) -> Episode:
+        """Run one episode of ``task``; the run directory is complete whatever happens."""
+        manifest = Manifest(
+            task=task,
+            policy=self.policy.describe(),
+            environment=self.env.describe(),
+            settings={
+                "max_steps": self.max_steps,
+                "stall_limit": self.stall_limit,
+                "dry_run": self.dry_run,
+                "image_format": self.image_format,
+            },
+            started_at=_now(),
+        )
+        recorder = None
+        if self.run_dir is not None:
+            recorder = RunRecorder(
+                self.run_dir, image_format=self.image_format, secrets=tuple(self.secrets)
+            )
+            recorder.write_manifest(manifest)
+        episode = Episode(
+            task=task,
+            outcome="error",
+            steps=[],
+            run_dir=None if recorder is None else recorder.run_dir,
+        )
+        try:
+            final = self._loop(task, episode, recorder)
+        except BaseException as exc:
+            episode.outcome = "interrupted" if isinstance(exc, KeyboardInterrupt) else "error"
+            self._close_run(recorder, manifest, episode, None, error=f"{type(exc).__name__}: {exc}")
+            if recorder is not None and hasattr(exc, "add_note"):
+                exc.add_note(f"screenpilot: the run so far is saved in {recorder.run_dir}")
+            raise
+        self._close_run(recorder, manifest, episode, final, error=None)
+        return episode
+
+    def _loop(self, task: str, episode: Episode, recorder: RunRecorder | None) -> Observation:
+        """Run steps until the episode ends; returns the last observation."""
+        stall = StallDetector(self.stall_limit)
+        observation = self.env.reset(task)
+        for index in range(self.max_steps):
+            started = time.perf_counter()
+            screenshot = None
+            if recorder is not None:
+                screenshot = recorder.save_screenshot(f"{index:04d}", observation.screenshot)
+            decision = self._decide(task, observation, episode.steps)
+            policy_seconds = time.perf_counter() - started
+            step, result, failure = self._act(task, index, observation, decision)
+            step.timings = dict(step.timings, policy=policy_seconds)
+            self._keep(episode, step, recorder, screenshot, started)
+            if failure is not None:
+                raise failure
+            action = decision.action
+            if isinstance(action, Finish):
+                episode.outcome, episode.answer = action.status, action.answer
+                return observation if result is None else result.observation
+            if result is not None and (result.terminated or result.truncated):
+                episode.outcome = "terminated" if result.terminated else "truncated"
+                return result.observation
+            if action is None:
+                stall.reset()
+            elif stall.update(action, observation.screenshot):
+                episode.outcome = "stalled"
+                return observation if result is None else result.observation
+            if result is not None:
+                observation = result.observation
+        episode.outcome = "max_steps"
+        return observation
+
+    def _decide(self, task: str, observation: Observation, history: Sequence[Step]) -> Decision:
+        try:
+            return self.policy.act(task, observation, history)
+        except ModelError as exc:
+            return Decision(error=exc, raw_output=exc.raw_output)
+
+    def _act(
+        self, task: str, index: int, observation: Observation, decision: Decision
+    ) -> tuple[Step, StepResult | None, Exception | None]:
+        """Vet and execute the decision. A failure of the environment is returned, not raised,
+        so that the loop can record the step before raising it."""
+        step = Step(index=index, observation=observation, decision=decision, status="model_error")
+        action = decision.action
+        if action is None:
+            assert decision.error is not None  # Decision guarantees one of the two
+            step.error = StepError(decision.error.kind, str(decision.error))
+            return step, None, None
+        try:
+            self.env.check_supported(action)
+        except ModelError as exc:
+            step.error = StepError(exc.kind, str(exc))
+            return step, None, None
+        if not isinstance(action, Finish):
+            review = self.safety.review(task, action, observation, simulated=self.env.simulated)
+            step.safety = review
+            if review is not None and not review.allowed:
+                step.status = "denied"
+                step.error = StepError("denied", "not executed: " + "; ".join(review.concerns))
+                return step, None, None
+        if self.dry_run:
+            step.status = "dry_run"
+            return step, None, None
+        started = time.perf_counter()
+        try:
+            result = self.env.step(action)
+        except ModelError as exc:  # e.g. a key this environment has no mapping for
+            step.error = StepError(exc.kind, str(exc))
+            return step, None, None
+        except Exception as exc:
+            step.status = "device_error"
+            step.error = StepError("device_error", f"{type(exc).__name__}: {exc}")
+            step.timings = {"env": time.perf_counter() - started}
+            return step, None, exc
+        step.status = "executed"
+        step.result_info = result.info
+        step.timings = {"env": time.perf_counter() - started}
+        return step, result, None
+
+    def _keep(
+        self,
+        episode: Episode,
+        step: Step,
+        recorder: RunRecorder | None,
+        screenshot: str | None,
+        started: float,
+    ) -> None:
+        """Record the step, notify, and release old observations."""
+        step.timings = dict(step.timings, total=time.perf_counter() - started)
+        if recorder is not None:
+            if step.safety is not None and isinstance(step.action, TypeText):
+                recorder.add_secret(step.action.text)  # flagged text (password, card) stays out
+            recorder.write_step(StepRecord.from_step(step, screenshot))
+        episode.steps.append(step)
+        if len(episode.steps) > self.keep_observations:
+            episode.steps[-self.keep_observations - 1].observation = None
+        if self.on_step is not None:
+            self.on_step(step)
+
+    def _close_run(
+        self,
+        recorder: RunRecorder | None,
+        manifest: Manifest,
+        episode: Episode,
+        final: Observation | None,
+        *,
+        error: str | None,
+    ) -> None:
+        if recorder is None:
+            return
+        try:
+            if final is not None:
+                manifest.final_screenshot = recorder.save_screenshot("final", final.screenshot)
+            recorder.drain()
+        finally:
+            manifest.ended_at = _now()
+            manifest.outcome = episode.outcome
+            manifest.answer = episode.answer
+            manifest.steps = len(episode.steps)
+            manifest.error = error
+            recorder.write_manifest(manifest)
+            recorder.close()
+        if self.report:
+            from screenpilot.agent.report import write_report
+
+            write_report(recorder.run_dir)
+
+
+def run_episode(env: Environment, policy: Policy, task: str, **settings: object) -> Episode:
+    """Run one episode; ``settings`` are ``Agent`` fields (max_steps, run_dir, dry_run, ...)."""
+    return Agent(env, policy, **settings).run(task)  # type: ignore[arg-type]

@@ -1,0 +1,285 @@
+"""``report.html``: one self-contained page per run, one card per step.
+
+Screenshots are embedded as JPEG thumbnails (each links to its lossless original in the run
+directory) with the action drawn over them in SVG.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+from html import escape
+from pathlib import Path
+
+from PIL import Image
+
+from screenpilot.agent.recording import RunData, StepRecord, load_run
+from screenpilot.tools import coords
+from screenpilot.tools.actions import (
+    ActionBase,
+    DoubleTap,
+    Finish,
+    Key,
+    LongPress,
+    OpenApp,
+    PointAction,
+    Scroll,
+    Swipe,
+    TypeText,
+    Wait,
+)
+
+THUMBNAIL_HEIGHT = 720
+REPORT = "report.html"
+
+_STATUS_COLOURS = {
+    "executed": "#1a7f37",
+    "model_error": "#cf222e",
+    "denied": "#9a6700",
+    "dry_run": "#0969da",
+    "device_error": "#cf222e",
+    "success": "#1a7f37",
+    "failure": "#9a6700",
+    "stalled": "#cf222e",
+    "max_steps": "#9a6700",
+    "error": "#cf222e",
+    "interrupted": "#cf222e",
+    "running": "#0969da",
+}
+
+
+def write_report(run_dir: str | Path) -> Path:
+    """Write ``report.html`` into a run directory and return its path."""
+    run = load_run(run_dir)
+    path = run.run_dir / REPORT
+    path.write_text(render(run), encoding="utf-8")
+    return path
+
+
+def render(run: RunData) -> str:
+    cards = "\n".join(_step_card(run, step) for step in run.steps)
+    final = run.manifest.final_screenshot
+    if final:
+        cards += "\n" + _final_card(run, final)
+    if run.truncated_tail:
+        cards += '\n<p class="note">The last step was being written when the run stopped; it is not shown.</p>'
+    return _PAGE.format(title=escape(run.manifest.task), header=_header(run), cards=cards)
+
+
+def _header(run: RunData) -> str:
+    manifest = run.manifest
+    steps = run.steps
+    policy_time = sum(s.timings.get("policy", 0.0) for s in steps)
+    env_time = sum(s.timings.get("env", 0.0) for s in steps)
+    prompt_tokens = sum(s.usage.prompt_tokens for s in steps if s.usage)
+    completion_tokens = sum(s.usage.completion_tokens for s in steps if s.usage)
+    faults = sum(1 for s in steps if s.status == "model_error")
+    facts = [
+        ("Outcome", _badge(manifest.outcome)),
+        ("Steps", str(len(steps))),
+        ("Model faults", str(faults)),
+        ("Policy time", f"{policy_time:.2f} s"),
+        ("Environment time", f"{env_time:.2f} s"),
+        ("Tokens", f"{prompt_tokens} in / {completion_tokens} out" if prompt_tokens else "-"),
+        ("Policy", escape(manifest.policy.model or manifest.policy.name)),
+        ("Environment", escape(str(manifest.environment.get("name", "?")))),
+        ("Started", escape(manifest.started_at)),
+    ]
+    if manifest.answer:
+        facts.insert(1, ("Answer", escape(manifest.answer)))
+    rows = "".join(f"<div><dt>{k}</dt><dd>{v}</dd></div>" for k, v in facts)
+    error = f'<p class="error">{escape(manifest.error)}</p>' if manifest.error else ""
+    return f"<h1>{escape(manifest.task)}</h1><dl class=facts>{rows}</dl>{error}"
+
+
+def _badge(status: str) -> str:
+    colour = _STATUS_COLOURS.get(status, "#57606a")
+    return (
+        f'<span class="badge" style="background:{colour}">{escape(status.replace("_", " "))}</span>'
+    )
+
+
+def _thumbnail(run: RunData, relative: str | None) -> tuple[str, int, int] | None:
+    if relative is None or not (run.run_dir / relative).exists():
+        return None
+    with Image.open(run.run_dir / relative) as image:
+        image.load()
+        scale = min(1.0, THUMBNAIL_HEIGHT / image.height)
+        size = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
+        small = image.convert("RGB").resize(size, Image.Resampling.LANCZOS)
+    buffer = io.BytesIO()
+    small.save(buffer, "JPEG", quality=82)
+    return base64.b64encode(buffer.getvalue()).decode("ascii"), size[0], size[1]
+
+
+def _screen(run: RunData, relative: str | None, action: ActionBase | None, *, muted: bool) -> str:
+    thumb = _thumbnail(run, relative)
+    if thumb is None:
+        return '<div class="missing">screenshot not saved</div>'
+    data, width, height = thumb
+    label = _label(action) if action is not None else ""
+    pill = f'<span class="pill{" muted" if muted else ""}">{escape(label)}</span>' if label else ""
+    return (
+        f'<a class="frame" href="{escape(relative or "")}"><svg class="screen" '
+        f'viewBox="0 0 {width} {height}" width="{width}" height="{height}">'
+        f'<image href="data:image/jpeg;base64,{data}" width="{width}" height="{height}"/>'
+        f"{_overlay(action, width, height, muted)}</svg>{pill}</a>"
+    )
+
+
+def _overlay(action: ActionBase | None, width: int, height: int, muted: bool) -> str:
+    """SVG marks for an action on a ``width`` x ``height`` thumbnail."""
+    if action is None:
+        return ""
+    frame = coords.Screen.same_size(width, height)
+    colour = "#8c959f" if muted else "#ff2d55"
+    radius = max(10, width // 16)
+    marks: list[str] = []
+
+    def at(x: float, y: float) -> tuple[int, int]:
+        return coords.to_screenshot_pixels(x, y, frame)
+
+    def ring(x: float, y: float, r: float) -> str:
+        cx, cy = at(x, y)
+        return (
+            f'<circle cx="{cx}" cy="{cy}" r="{r:.0f}" fill="{colour}" fill-opacity="0.25" '
+            f'stroke="{colour}" stroke-width="4"/><circle cx="{cx}" cy="{cy}" r="3" fill="{colour}"/>'
+        )
+
+    def arrow(x1: float, y1: float, x2: float, y2: float) -> str:
+        (ax, ay), (bx, by) = at(x1, y1), at(x2, y2)
+        return (
+            f'<line x1="{ax}" y1="{ay}" x2="{bx}" y2="{by}" stroke="{colour}" stroke-width="5" '
+            f'stroke-linecap="round" marker-end="url(#head)" style="color:{colour}"/>'
+            f'<circle cx="{ax}" cy="{ay}" r="7" fill="{colour}"/>'
+        )
+
+    if isinstance(action, PointAction):
+        marks.append(ring(action.x, action.y, radius))
+        if isinstance(action, DoubleTap):
+            marks.append(ring(action.x, action.y, radius * 1.6))
+    elif isinstance(action, Swipe):
+        marks.append(arrow(action.x, action.y, action.x2, action.y2))
+    elif isinstance(action, Scroll):
+        # Drawn in the direction the content is revealed, labelled to avoid confusion.
+        cx, cy = (0.5, 0.5) if action.x is None or action.y is None else (action.x, action.y)
+        dx, dy = {"up": (0, -1), "down": (0, 1), "left": (-1, 0), "right": (1, 0)}[action.direction]
+        reach = (action.amount or coords.DEFAULT_SCROLL_AMOUNT) / 2
+        marks.append(arrow(cx - dx * reach, cy - dy * reach, cx + dx * reach, cy + dy * reach))
+    defs = (
+        '<defs><marker id="head" viewBox="0 0 10 10" refX="6" refY="5" markerWidth="4" '
+        'markerHeight="4" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" '
+        'fill="context-stroke"/></marker></defs>'
+    )
+    return defs + "".join(marks)
+
+
+def _label(action: ActionBase) -> str:
+    if isinstance(action, TypeText):
+        return f"type “{action.text}”"
+    if isinstance(action, Key):
+        return f"key {action.key}"
+    if isinstance(action, OpenApp):
+        return f"open {action.app}"
+    if isinstance(action, Wait):
+        return f"wait {action.seconds:g} s"
+    if isinstance(action, Finish):
+        return f"finish: {action.status}"
+    if isinstance(action, LongPress):
+        return f"hold {action.seconds:g} s"
+    if isinstance(action, Scroll):
+        return f"scroll {action.direction}"
+    return ""
+
+
+def _step_card(run: RunData, step: StepRecord) -> str:
+    action_json = (
+        json.dumps(step.action.model_dump(mode="json"), ensure_ascii=False)
+        if step.action
+        else "none"
+    )
+    details = [
+        f'<div class="row"><span class="k">action</span><code>{escape(action_json)}</code></div>'
+    ]
+    if step.error:
+        details.append(
+            f'<div class="error">{escape(step.error.kind)}: {escape(step.error.message)}</div>'
+        )
+    if step.safety:
+        verdict = "allowed" if step.safety.allowed else "denied"
+        asked = " after asking" if step.safety.asked else ""
+        details.append(
+            f'<div class="safety">safety: {verdict}{asked} — {escape("; ".join(step.safety.concerns))}</div>'
+        )
+    if step.reasoning:
+        details.append(
+            f'<div class="row"><span class="k">reasoning</span><p>{escape(step.reasoning)}</p></div>'
+        )
+    if step.raw_output:
+        details.append(
+            f"<details open><summary>model output</summary><pre>{escape(step.raw_output)}</pre></details>"
+        )
+    for note in step.notes:
+        details.append(f'<div class="note">{escape(note)}</div>')
+    if step.result_info:
+        info = json.dumps(step.result_info, ensure_ascii=False, default=str)
+        details.append(
+            f'<div class="row"><span class="k">device</span><code>{escape(info)}</code></div>'
+        )
+    timing = " · ".join(f"{k} {v * 1000:.0f} ms" for k, v in step.timings.items())
+    if step.usage:
+        timing += f" · {step.usage.prompt_tokens}+{step.usage.completion_tokens} tokens"
+    details.append(f'<div class="timing">{escape(timing)}</div>')
+    return (
+        f'<section class="card" id="step-{step.index}"><div class="shot">'
+        f'{_screen(run, step.screenshot, step.action, muted=step.status != "executed")}</div><div class="body">'
+        f"<h2>Step {step.index + 1} {_badge(step.status)}</h2>{''.join(details)}</div></section>"
+    )
+
+
+def _final_card(run: RunData, relative: str) -> str:
+    return (
+        f'<section class="card" id="final"><div class="shot">{_screen(run, relative, None, muted=True)}</div>'
+        f'<div class="body"><h2>Final screen {_badge(run.manifest.outcome)}</h2></div></section>'
+    )
+
+
+_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>{title} — screenpilot</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<style>
+:root {{ --fg:#1f2328; --muted:#57606a; --line:#d0d7de; --bg:#f6f8fa; }}
+* {{ box-sizing:border-box; }}
+body {{ margin:0; font:15px/1.5 -apple-system,"Segoe UI",Roboto,"Noto Sans",Helvetica,Arial,sans-serif; color:var(--fg); background:var(--bg); }}
+header {{ background:#0d1117; color:#f0f6fc; padding:28px 40px; }}
+header h1 {{ margin:0 0 16px; font-size:24px; font-weight:600; }}
+.facts {{ display:flex; flex-wrap:wrap; gap:12px 36px; margin:0; }}
+.facts dt {{ font-size:12px; text-transform:uppercase; letter-spacing:.06em; color:#8b949e; }}
+.facts dd {{ margin:0; font-weight:600; }}
+main {{ max-width:1180px; margin:0 auto; padding:28px 24px 60px; }}
+.card {{ display:flex; gap:24px; background:#fff; border:1px solid var(--line); border-radius:12px; padding:20px; margin-bottom:20px; box-shadow:0 1px 2px rgba(31,35,40,.06); }}
+.shot {{ flex:0 0 auto; }}
+.screen {{ display:block; max-width:340px; height:auto; border-radius:10px; border:1px solid var(--line); }}
+.missing {{ width:200px; height:320px; display:flex; align-items:center; justify-content:center; color:var(--muted); border:1px dashed var(--line); border-radius:10px; }}
+.body {{ flex:1; min-width:0; }}
+.body h2 {{ margin:0 0 12px; font-size:18px; display:flex; align-items:center; gap:10px; }}
+.badge {{ color:#fff; border-radius:999px; padding:2px 10px; font-size:12px; font-weight:600; text-transform:uppercase; letter-spacing:.04em; }}
+.row {{ margin:6px 0; }} .row p {{ margin:2px 0 0; }}
+.k {{ display:block; font-size:12px; text-transform:uppercase; letter-spacing:.06em; color:var(--muted); }}
+code, pre {{ font:13px/1.45 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace; }}
+code {{ background:var(--bg); padding:2px 6px; border-radius:6px; word-break:break-all; }}
+pre {{ background:#0d1117; color:#e6edf3; padding:12px 14px; border-radius:8px; white-space:pre-wrap; word-break:break-word; max-height:320px; overflow:auto; }}
+summary {{ cursor:pointer; color:var(--muted); font-size:13px; }}
+.error {{ background:#ffebe9; color:#82071e; border:1px solid #ffcecb; border-radius:8px; padding:8px 12px; margin:8px 0; }}
+header .error {{ margin-top:16px; }}
+.safety {{ background:#fff8c5; border:1px solid #eac54f; border-radius:8px; padding:8px 12px; margin:8px 0; }}
+.note {{ color:var(--muted); font-style:italic; }}
+.timing {{ margin-top:10px; color:var(--muted); font-size:13px; }}
+.frame {{ display:block; text-decoration:none; }}
+.pill {{ display:block; margin:10px auto 0; width:max-content; max-width:320px; background:rgba(255,45,85,.92); color:#fff; font-weight:600; padding:6px 14px; border-radius:999px; box-shadow:0 2px 8px rgba(0,0,0,.25); white-space:nowrap; overflow:hidden; text-overflow:ellipsis; }}
+.pill.muted {{ background:rgba(87,96,106,.92); }}
+@media (max-width:760px) {{ .card {{ flex-direction:column; }} }}
+</style></head>
+<body><header>{header}</header><main>{cards}</main></body></html>
+"""

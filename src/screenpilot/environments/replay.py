@@ -1,0 +1,83 @@
+"""``ReplayEnv``: steps through the screens of a recorded run, so a new policy can be scored
+open-loop on them. Whatever the policy does, the next observation is the next recorded screen.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PIL import Image
+
+from screenpilot.agent.core import Environment, Observation, StepResult
+from screenpilot.agent.recording import RunData, StepRecord, load_run
+from screenpilot.errors import ConfigError
+from screenpilot.tools.actions import ACTION_CLASSES, Action, Finish, to_json
+
+
+class ReplayEnv(Environment):
+    """The recorded screens of a run directory, in order."""
+
+    supported_actions = frozenset(ACTION_CLASSES)
+    simulated = True
+
+    def __init__(self, run_dir: str | Path) -> None:
+        self.run: RunData = load_run(run_dir)
+        self._steps = [s for s in self.run.steps if s.status == "executed" and s.action is not None]
+        if not self._steps:
+            msg = f"{self.run.run_dir} has no executed steps to replay"
+            raise ConfigError(msg)
+        self._index = 0
+
+    @classmethod
+    def from_spec(cls, argument: str | None) -> ReplayEnv:
+        if not argument:
+            msg = "replay needs a run directory: --env replay:RUN_DIR"
+            raise ConfigError(msg)
+        return cls(argument)
+
+    @property
+    def task(self) -> str:
+        """The task of the recorded run."""
+        return self.run.manifest.task
+
+    @property
+    def screen_size(self) -> tuple[int, int]:
+        return self._steps[min(self._index, len(self._steps) - 1)].screen.size
+
+    def reset(self, task: str | None = None) -> Observation:
+        self._index = 0
+        return self._observe(self._steps[0])
+
+    def step(self, action: Action) -> StepResult:
+        recorded = self._steps[self._index]
+        assert recorded.action is not None
+        info = {
+            "recorded_step": recorded.index,
+            "recorded_action": to_json(recorded.action),
+            "type_match": action.type == recorded.action.type,
+        }
+        if isinstance(action, Finish) or self._index + 1 == len(self._steps):
+            return StepResult(self._observe(recorded), terminated=True, info=info)
+        self._index += 1
+        return StepResult(self._observe(self._steps[self._index]), info=info)
+
+    def _observe(self, record: StepRecord) -> Observation:
+        path = self.run.run_dir / (record.screenshot or "")
+        try:
+            with Image.open(path) as image:
+                screenshot = image.convert("RGB")
+        except (OSError, ValueError) as exc:
+            msg = f"cannot read the recorded screenshot of step {record.index}: {path} ({exc})"
+            raise ConfigError(msg) from exc
+        return Observation(
+            screenshot=screenshot,
+            screen=record.screen,
+            timestamp=record.timestamp,
+            ui_elements=tuple(record.ui_elements),
+            app=record.app,
+            notes=tuple(record.notes),
+            info={"recorded_step": record.index},
+        )
+
+    def describe(self) -> dict[str, object]:
+        return {**super().describe(), "recording": str(self.run.run_dir)}
