@@ -204,13 +204,15 @@ class Agent:
             step.error = StepError(exc.kind, str(exc))
             return step, None, None
         if not isinstance(action, Finish):
-            review = self.safety.review(task, action, observation, simulated=self.env.simulated)
+            review = self.safety.review(
+                task, action, observation, simulated=self.env.simulated, ask=not self.dry_run
+            )
             step.safety = review
-            if review is not None and not review.allowed:
+            if review is not None and not review.allowed and not self.dry_run:
                 step.status = "denied"
                 step.error = StepError("denied", "not executed: " + "; ".join(review.concerns))
                 return step, None, None
-        if self.dry_run:
+        if self.dry_run:  # nobody is asked about an action that will not run
             step.status = "dry_run"
             return step, None, None
         started = time.perf_counter()

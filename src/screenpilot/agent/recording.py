@@ -1,5 +1,5 @@
 """Run directories: ``trajectory.jsonl`` (one line per step, flushed as it completes), the
-screenshots under ``screens/`` (encoded on a background thread, off the step's hot path), and
+screenshots under ``screens/`` (encoded on a background thread while the policy thinks), and
 ``manifest.json`` (what produced the run and how it ended).
 """
 
@@ -120,7 +120,6 @@ class RunRecorder:
         *,
         image_format: str = "png",
         secrets: tuple[str, ...] = (),
-        max_pending: int = 8,
     ) -> None:
         self.run_dir = Path(run_dir)
         if (self.run_dir / TRAJECTORY).exists():
@@ -132,7 +131,7 @@ class RunRecorder:
         (self.run_dir / SCREENS).mkdir(parents=True, exist_ok=True)
         self.image_format = image_format
         self._secrets = [s for s in secrets if s]
-        self._max_pending = max_pending
+        self._update_forms()
         self._pending: deque[Future[None]] = deque()
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="screenpilot-recorder")
         self._trajectory: IO[str] = (self.run_dir / TRAJECTORY).open("a", encoding="utf-8")
@@ -141,19 +140,32 @@ class RunRecorder:
         """Redact ``text`` from everything written from now on."""
         if text and text not in self._secrets:
             self._secrets.append(text)
+            self._update_forms()
 
-    def redact(self, text: str) -> str:
+    def redact(self, json_text: str) -> str:
+        """Replace every secret in JSON text, also where it sits in JSON nested in a string
+        (a model's raw output) or in ASCII-escaped form."""
+        for form in self._secret_forms:
+            json_text = json_text.replace(form, REDACTED)
+        return json_text
+
+    def _update_forms(self) -> None:
+        def escaped(text: str, *, ascii_only: bool = False) -> str:
+            return json.dumps(text, ensure_ascii=ascii_only)[1:-1]
+
+        forms = set()
         for secret in self._secrets:
-            text = text.replace(json.dumps(secret, ensure_ascii=False)[1:-1], REDACTED)
-        return text
+            forms |= {
+                escaped(secret),
+                escaped(escaped(secret)),
+                escaped(escaped(secret, ascii_only=True)),
+            }
+        self._secret_forms = sorted(forms, key=len, reverse=True)
 
     def save_screenshot(self, name: str, image: Image.Image) -> str:
-        """Queue a screenshot for encoding; returns its path relative to the run directory."""
+        """Start encoding a screenshot in the background (it overlaps the policy's thinking);
+        returns its path relative to the run directory."""
         relative = f"{SCREENS}/{name}.{self.image_format}"
-        while self._pending and (
-            self._pending[0].done() or len(self._pending) >= self._max_pending
-        ):
-            self._pending.popleft().result()
         self._pending.append(self._pool.submit(self._write_image, relative, image))
         return relative
 
@@ -161,7 +173,9 @@ class RunRecorder:
         write_atomic(self.run_dir / relative, encode(image, self.image_format))
 
     def write_step(self, record: StepRecord) -> None:
-        """Append one complete line and flush it to the operating system."""
+        """Append one complete line and flush it to the operating system, once the step's
+        screenshot is on disk: a line in the file means the whole step survives a kill."""
+        self.drain()
         line = self.redact(record.model_dump_json(fallback=str))
         self._trajectory.write(line + "\n")
         self._trajectory.flush()

@@ -94,12 +94,20 @@ class SafetyGate:
     confirm: Confirm | None = None
 
     def review(
-        self, task: str, action: ActionBase, observation: Observation, *, simulated: bool
+        self,
+        task: str,
+        action: ActionBase,
+        observation: Observation,
+        *,
+        simulated: bool,
+        ask: bool = True,
     ) -> SafetyReview | None:
-        """None when no rule objects; otherwise the verdict, asking ``confirm`` if set."""
+        """None when no rule objects; otherwise the verdict, asking ``confirm`` if set and ``ask``."""
         concerns = tuple(c for rule in self.rules if (c := rule(action, observation)) is not None)
         if not concerns:
             return None
+        if not ask:
+            return SafetyReview(concerns=concerns, allowed=False, asked=False)
         if self.confirm is None:
             return SafetyReview(concerns=concerns, allowed=simulated, asked=False)
         allowed = bool(self.confirm(ConfirmationRequest(task, action, concerns, observation)))

@@ -52,8 +52,9 @@ class DemoEnv(Environment):
 
     simulated = True
 
-    def __init__(self, items: tuple[str, ...] = ()) -> None:
+    def __init__(self, items: tuple[str, ...] = (), *, start_in_app: bool = False) -> None:
         self._initial_items = items
+        self._start_in_app = start_in_app
         self.state = ShoppingState()
         self._screen = coords.Screen.same_size(WIDTH, HEIGHT)
         self._fonts = {size: ImageFont.load_default(size=size) for size in (34, 44, 52, 64, 120)}
@@ -63,7 +64,10 @@ class DemoEnv(Environment):
         return (WIDTH, HEIGHT)
 
     def reset(self, task: str | None = None) -> Observation:
-        self.state = ShoppingState(items=[(name, False) for name in self._initial_items])
+        self.state = ShoppingState(
+            screen="list" if self._start_in_app else "home",
+            items=[(name, False) for name in self._initial_items],
+        )
         return self._observe()
 
     def step(self, action: Action) -> StepResult:

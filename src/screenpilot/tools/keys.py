@@ -24,6 +24,20 @@ PHONE_KEYS = frozenset(
 )
 """Keys a phone environment is expected to understand."""
 
+_BUTTONS_ONLY = frozenset(
+    {
+        "back",
+        "app_switch",
+        "power",
+        "volume_up",
+        "volume_down",
+        "volume_mute",
+        "camera",
+        "notifications",
+    }
+)
+"""Phone buttons, which no keyboard combination includes."""
+
 NAMED_KEYS = (
     PHONE_KEYS
     | MODIFIERS
@@ -96,9 +110,7 @@ def normalize_key(key: str) -> str:
     if stripped == "+":
         return "+"
     parts = [_normalize_part(part) for part in _split_combo(stripped)]
-    if len(parts) > 1 and any(
-        part in PHONE_KEYS - {"enter", "backspace", "delete"} for part in parts
-    ):
+    if len(parts) > 1 and any(part in _BUTTONS_ONLY for part in parts):
         msg = f"{key!r}: phone buttons cannot be part of a key combination"
         raise ValueError(msg)
     return "+".join(dict.fromkeys(parts))

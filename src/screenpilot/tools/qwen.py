@@ -195,10 +195,11 @@ def _point(arguments: Mapping[str, Any], field: str, frame: ModelFrame) -> coord
         msg = f"{field!r} must be a pair [x, y], got {value!r}"
         raise InvalidActionError(msg)
     try:
-        return coords.from_model(float(value[0]), float(value[1]), frame)
+        x, y = float(value[0]), float(value[1])
     except (TypeError, ValueError) as exc:
         msg = f"{field!r} must hold two numbers, got {value!r}"
         raise InvalidActionError(msg) from exc
+    return coords.from_model(x, y, frame)
 
 
 _POINT_TYPES = frozenset(

@@ -1,0 +1,65 @@
+"""report.html: every step, the action drawn, model text escaped, missing files tolerated."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from pathlib import Path
+
+from screenpilot.agent import Agent, Decision, Observation, Step
+from screenpilot.agent.report import write_report
+from screenpilot.environments.demo import DemoEnv
+from screenpilot.errors import ParseError
+from screenpilot.policies import FunctionPolicy
+from screenpilot.tools import Swipe, Tap, to_action
+
+ANSWERS = [
+    Decision(
+        action=Tap(x=0.25, y=0.679),
+        raw_output="<script>alert('x')</script> tap",
+        reasoning="open & go",
+    ),
+    Decision(error=ParseError("no tool call"), raw_output="I <b>refuse</b>"),
+    Decision(action=Swipe(x=0.5, y=0.8, x2=0.5, y2=0.3), raw_output="swipe"),
+    Decision(
+        action=to_action({"type": "finish", "status": "failure", "answer": "<none>"}),
+        raw_output="stop",
+    ),
+]
+
+
+def run(tmp_path: Path) -> Path:
+    answers = iter(ANSWERS)
+
+    def policy(task: str, observation: Observation, history: Sequence[Step]) -> Decision:
+        return next(answers)
+
+    run_dir = tmp_path / "run"
+    Agent(DemoEnv(), FunctionPolicy(policy), run_dir=run_dir).run("Find <the> list")
+    return run_dir
+
+
+def test_report_draws_actions_and_escapes_model_text(tmp_path: Path) -> None:
+    html = (run(tmp_path) / "report.html").read_text()
+    assert (
+        "<script>" not in html and "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt; tap" in html
+    )
+    assert "I &lt;b&gt;refuse&lt;/b&gt;" in html and "Find &lt;the&gt; list" in html
+    assert "parse_error: no tool call" in html
+    cards = re.findall(
+        r'<section class="card" id="(step-\d+|final)">(.*?)</section>', html, re.DOTALL
+    )
+    assert [name for name, _ in cards] == ["step-0", "step-1", "step-2", "step-3", "final"]
+    assert "<circle" in cards[0][1]  # the tap
+    assert "<circle" not in cards[1][1] and "<line" not in cards[1][1]  # nothing was done
+    assert "<line" in cards[2][1] and 'marker-end="url(#head)"' in cards[2][1]  # the swipe arrow
+    assert "finish: failure" in cards[3][1]
+    assert "Answer" in html and "&lt;none&gt;" in html
+
+
+def test_report_survives_missing_screenshots(tmp_path: Path) -> None:
+    run_dir = run(tmp_path)
+    (run_dir / "screens/0002.png").unlink()
+    html = write_report(run_dir).read_text()
+    assert html.count("screenshot not saved") == 1
+    assert 'id="step-2"' in html

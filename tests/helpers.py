@@ -1,0 +1,16 @@
+"""Helpers shared by the tests: places on the demo phone and small builders."""
+
+from __future__ import annotations
+
+# Points on the demo phone (1080x2400), normalized: see DemoEnv._layout.
+HOME_ICON = (0.25, 0.679)
+FIELD = (0.37, 0.167)
+ADD_BUTTON = (0.847, 0.167)
+ROW0 = (0.5, 0.2625)
+ROW1 = (0.5, 0.325)
+DELETE_CHECKED = (0.5, 0.89)
+EMPTY = (0.5, 0.6)
+
+
+def tap(point: tuple[float, float]) -> dict[str, object]:
+    return {"type": "tap", "x": point[0], "y": point[1]}
