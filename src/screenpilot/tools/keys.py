@@ -24,18 +24,7 @@ PHONE_KEYS = frozenset(
 )
 """Keys a phone environment is expected to understand."""
 
-_BUTTONS_ONLY = frozenset(
-    {
-        "back",
-        "app_switch",
-        "power",
-        "volume_up",
-        "volume_down",
-        "volume_mute",
-        "camera",
-        "notifications",
-    }
-)
+_BUTTONS_ONLY = PHONE_KEYS - {"home", "enter", "menu", "search", "backspace", "delete"}
 """Phone buttons, which no keyboard combination includes."""
 
 NAMED_KEYS = (
