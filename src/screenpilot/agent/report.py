@@ -202,7 +202,7 @@ def _step_card(run: RunData, step: StepRecord) -> str:
     details = [
         f'<div class="row"><span class="k">action</span><code>{escape(action_json)}</code></div>'
     ]
-    if step.error:
+    if step.error and step.error.kind != "denied":  # a denial is shown by the safety box below
         details.append(
             f'<div class="error">{escape(step.error.kind)}: {escape(step.error.message)}</div>'
         )
