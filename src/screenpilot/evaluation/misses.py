@@ -12,7 +12,8 @@ from typing import Any
 from screenpilot.agent.report import _PAGE, _label, _overlay, image_thumbnail
 from screenpilot.environments.aitz import AITZStep
 from screenpilot.evaluation.scoring import StepKey, StepScore
-from screenpilot.tools.actions import ActionBase, to_action
+from screenpilot.tools import coords
+from screenpilot.tools.actions import ActionBase, Scroll, Swipe, Tap, to_action
 
 MAX_CARDS = 300
 """Misses drawn at most (the rest are counted); keeps the page a sensible size."""
@@ -107,15 +108,34 @@ def _card(step: AITZStep, score: StepScore | None) -> str:
     )
 
 
+def _drawn(action: ActionBase) -> tuple[ActionBase, str]:
+    """What to draw and say for an action: scrolls as the finger motion they stand for, so the
+    ground truth (a finger path) and the prediction read the same way."""
+    if isinstance(action, Scroll):
+        x1, y1, x2, y2 = coords.scroll_to_swipe(action.direction, action.x, action.y, action.amount)
+        finger = coords.finger_direction(x1, y1, x2, y2)
+        return Swipe(x=x1, y=y1, x2=x2, y2=y2), f"scroll {action.direction} (finger {finger})"
+    if isinstance(action, Swipe):
+        return (
+            action,
+            f"swipe, finger {coords.finger_direction(action.x, action.y, action.x2, action.y2)}",
+        )
+    if isinstance(action, Tap):
+        return action, "tap"
+    return action, _label(action) or action.type
+
+
 def _screen(step: AITZStep, prediction: ActionBase | None) -> str:
     data, width, height = image_thumbnail(step.image, THUMBNAIL_HEIGHT)
-    marks = _overlay(step.action, width, height, False, GT_COLOUR)
-    marks += _overlay(prediction, width, height, False, PREDICTION_COLOUR)
-    pills = f'<span class="pill" style="background:{GT_COLOUR}">GT: {escape(_label(step.action) or step.action.type)}</span>'
+    gt_mark, gt_label = _drawn(step.action)
+    marks = _overlay(gt_mark, width, height, False, GT_COLOUR)
+    pills = (
+        f'<span class="pill" style="background:{GT_COLOUR}">ground truth: {escape(gt_label)}</span>'
+    )
     if prediction is not None:
-        pills += (
-            f'<span class="pill">predicted: {escape(_label(prediction) or prediction.type)}</span>'
-        )
+        mark, label = _drawn(prediction)
+        marks += _overlay(mark, width, height, False, PREDICTION_COLOUR)
+        pills += f'<span class="pill">predicted: {escape(label)}</span>'
     return (
         f'<svg class="screen" viewBox="0 0 {width} {height}" width="{width}" height="{height}">'
         f'<image href="data:image/jpeg;base64,{data}" width="{width}" height="{height}"/>'

@@ -247,7 +247,6 @@ def evaluate_policy(
         log.close()
     elapsed = time.perf_counter() - start
     extra = {
-        "policy": info.model_dump(mode="json"),
         "batched": batched,
         "last_session": {
             "steps": len(pending),
