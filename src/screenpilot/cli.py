@@ -264,12 +264,13 @@ def eval_aitz(
     skip_bad: Annotated[
         bool, typer.Option(help="Record and skip unreadable episodes instead of stopping.")
     ] = False,
+    report: Annotated[bool, typer.Option(help="Write OUT/report.html of the misses.")] = True,
 ) -> None:
     """Evaluate a policy (or score a predictions file) on AITZ; prints metrics.json."""
     from screenpilot.environments.aitz import load_aitz
     from screenpilot.evaluation.runner import EvalOptions, evaluate_policy, score_predictions
 
-    options = EvalOptions(protocol, coat_history, workers, batch_size, resume)
+    options = EvalOptions(protocol, coat_history, workers, batch_size, resume, report)
     dataset = load_aitz(data, split, subset, limit=limit, skip_bad=skip_bad)
     for skip in dataset.skipped:
         console.print(f"[yellow]skipped[/] {skip.reason}", highlight=False)
@@ -287,7 +288,8 @@ def eval_aitz(
                 metrics = evaluate_policy(dataset, chosen, target, options, progress=progress)
         finally:
             chosen.close()
-        console.print(f"report: {target / 'report.html'}", highlight=False)
+        if report:
+            console.print(f"report: {target / 'report.html'}", highlight=False)
     overall = metrics["overall"]
     console.print(
         f"[bold]{metrics['protocol']}[/]: {overall['steps']} steps, type match "

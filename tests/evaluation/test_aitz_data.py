@@ -243,3 +243,20 @@ def test_perfect_predictions_score_1_under_every_protocol(tmp_path: Path, protoc
         "success_rate": 1.0,
     }
     assert set(metrics["by_action"]) == {"press", "scroll", "click", "stop"}
+
+
+def test_the_environment_spec_names_root_split_and_subset(tmp_path: Path) -> None:
+    from screenpilot.environments import make_env
+
+    every_code_episode(tmp_path)
+    env = make_env(f"aitz:{tmp_path}")
+    assert isinstance(env, AITZEnvironment) and len(env.dataset.episodes) == 3
+    env = make_env(f"aitz:{tmp_path}/test/install")
+    assert isinstance(env, AITZEnvironment)
+    assert [e.episode_id for e in env.dataset.episodes] == ["222", "333"]
+    sample = make_env(f"aitz:{SAMPLE}/train")
+    assert isinstance(sample, AITZEnvironment) and sample.dataset.split == "train"
+    with pytest.raises(ConfigError, match="aitz needs the dataset folder"):
+        make_env("aitz")
+    with pytest.raises(ConfigError, match="unknown protocol 'exact'"):
+        AITZEnvironment(tmp_path, protocol="exact")

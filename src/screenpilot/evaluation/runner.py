@@ -57,14 +57,12 @@ class EvalOptions:
 
 
 def _identity(dataset: AITZDataset, options: EvalOptions, source: dict[str, Any]) -> dict[str, Any]:
-    """What must be equal for two runs' steps to be pooled (checked on --resume)."""
+    """What must be equal for two runs' steps to be pooled (checked on --resume); the dataset
+    is known by its annotations' hash, wherever it lies."""
     described = dataset.describe()
     return {
         "benchmark": "aitz",
-        "dataset": {
-            "path": str(dataset.root.resolve()),
-            **{k: described[k] for k in ("split", "subset", "limit", "annotation_sha256")},
-        },
+        "dataset": {k: described[k] for k in ("split", "subset", "limit", "annotation_sha256")},
         "protocol": options.protocol,
         "history": "coat" if options.coat_history else "actions",
         **source,
@@ -81,6 +79,8 @@ def _prepare(
     if (out / STEPS).exists() and not options.resume:
         raise ConfigError(f"{out} already holds an evaluation; pass --resume or choose a new --out")
     manifest: dict[str, Any] = {}
+    if options.resume and (out / STEPS).exists() and not manifest_path.exists():
+        raise ConfigError(f"cannot resume {out}: it has {STEPS} but no {MANIFEST}")
     if options.resume and manifest_path.exists():
         manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
         before = manifest.get("identity", {})
