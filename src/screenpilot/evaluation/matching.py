@@ -48,10 +48,25 @@ becomes its finger motion through ``coords.scroll_to_swipe`` (``Scroll("down")``
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
-from dataclasses import dataclass
 
+from screenpilot.evaluation.groundtruth import (
+    AITW_NAMES,
+    KNOWN_CODES,
+    PRESS_CODES,
+    SWIPE_DISTANCE_THRESHOLD,
+    ActionCode,
+    Coarse,
+    GroundTruth,
+    Match,
+    blank_against,
+    distance,
+    gt_action,
+    gt_kind,
+    indel_ratio,
+    is_tap,
+    predicted_kind,
+)
 from screenpilot.tools import coords
 from screenpilot.tools.actions import (
     Action,
@@ -64,10 +79,8 @@ from screenpilot.tools.actions import (
     Tap,
     TypeText,
 )
-from screenpilot.tools.coords import YXHW, Point, Screen
+from screenpilot.tools.coords import YXHW, Point
 
-SWIPE_DISTANCE_THRESHOLD = 0.04
-"""A gesture whose touch and lift are at most this far apart (normalized) is a tap (AITW)."""
 TAP_DISTANCE_THRESHOLD = 0.14
 """Two taps at most this far apart (normalized) match (AITW, and the qwen fallback)."""
 AITW_BOX_GROWTH = 1.4
@@ -80,153 +93,6 @@ COAT_IOU_THRESHOLD = 0.5
 COAT_TEXT_RATIO = 0.8
 COAT_VERTICAL_BIAS = 0.9
 """CoAT labels a swipe vertical when ``|dy| >= 0.9 |dx|``."""
-
-
-class ActionCode:
-    """AITW ``ActionType`` integer codes (google-research ``android_in_the_wild/action_type.py``)."""
-
-    TYPE = 3
-    DUAL_POINT = 4
-    PRESS_BACK = 5
-    PRESS_HOME = 6
-    PRESS_ENTER = 7
-    STATUS_TASK_COMPLETE = 10
-    STATUS_TASK_IMPOSSIBLE = 11
-
-
-KNOWN_CODES = frozenset({3, 4, 5, 6, 7, 10, 11})
-_PRESS_CODES = {"back": 5, "home": 6, "enter": 7}
-_AITW_NAMES = {
-    3: "TYPE",
-    4: "DUAL_POINT",
-    5: "PRESS_BACK",
-    6: "PRESS_HOME",
-    7: "PRESS_ENTER",
-    10: "STATUS_TASK_COMPLETE",
-    11: "STATUS_TASK_IMPOSSIBLE",
-}
-
-
-@dataclass(frozen=True, slots=True)
-class GroundTruth:
-    """One recorded AITZ step, as the matchers need it."""
-
-    code: int
-    touch: Point | None
-    """Normalized (x, y) where the finger went down; None for non-gestures."""
-    lift: Point | None
-    text: str
-    screen: Screen
-    boxes: tuple[YXHW, ...] = ()
-    """UI annotation boxes, normalized (top, left, height, width) as AITW stores them."""
-    pixel_boxes: tuple[tuple[int, int, int, int], ...] = ()
-    """The same boxes in screenshot pixels, (top, left, height, width) as AITZ stores them."""
-    description: str = ""
-    """``coat_action_desc``: CoAT's wording of the action ("scroll up", "press the back button")."""
-
-
-@dataclass(frozen=True, slots=True)
-class Match:
-    """One step's verdict under one protocol."""
-
-    type_match: bool
-    exact_match: bool
-    gt_type: str
-    pred_type: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class Coarse:
-    """An action in the five-type vocabulary of AITZ scorers (click, scroll, type, press, stop)."""
-
-    type: str
-    point: Point | None = None
-    direction: str | None = None
-    """Scrolls: where the finger moves."""
-    text: str | None = None
-    button: str | None = None
-
-
-def distance(a: Point, b: Point) -> float:
-    return math.hypot(a[0] - b[0], a[1] - b[1])
-
-
-def is_tap(touch: Point, lift: Point) -> bool:
-    """AITW's tap-or-swipe rule."""
-    return distance(touch, lift) <= SWIPE_DISTANCE_THRESHOLD
-
-
-def gt_action(gt: GroundTruth) -> Action:
-    """The canonical action of a ground-truth step (raises ValueError for codes it lacks)."""
-    if gt.code == ActionCode.DUAL_POINT:
-        if gt.touch is None or gt.lift is None:
-            raise ValueError("a DUAL_POINT step needs touch and lift points")
-        if is_tap(gt.touch, gt.lift):
-            return Tap(x=gt.touch[0], y=gt.touch[1])
-        return Swipe(x=gt.touch[0], y=gt.touch[1], x2=gt.lift[0], y2=gt.lift[1])
-    if gt.code == ActionCode.TYPE:
-        return TypeText(text=gt.text)
-    for key, code in _PRESS_CODES.items():
-        if gt.code == code:
-            return Key(key=key)
-    if gt.code == ActionCode.STATUS_TASK_COMPLETE:
-        return Finish(status="success")
-    if gt.code == ActionCode.STATUS_TASK_IMPOSSIBLE:
-        return Finish(status="failure")
-    raise ValueError(f"unknown AITW action code {gt.code}")
-
-
-def gt_kind(gt: GroundTruth) -> Coarse:
-    """The ground truth in the five-type vocabulary, from the AITW fields (also ``by_action``)."""
-    if gt.code == ActionCode.DUAL_POINT and gt.touch is not None and gt.lift is not None:
-        if is_tap(gt.touch, gt.lift):
-            return Coarse("click", point=gt.touch)
-        return Coarse("scroll", direction=coords.finger_direction(*gt.touch, *gt.lift))
-    if gt.code == ActionCode.TYPE:
-        return Coarse("type", text=gt.text)
-    for key, code in _PRESS_CODES.items():
-        if gt.code == code:
-            return Coarse("press", button=key)
-    return Coarse("stop")
-
-
-def predicted_kind(action: Action) -> Coarse:
-    """A canonical prediction in the five-type vocabulary (other types keep their own name)."""
-    if isinstance(action, Tap):
-        return Coarse("click", point=(action.x, action.y))
-    if isinstance(action, Swipe):
-        start, end = (action.x, action.y), (action.x2, action.y2)
-        if is_tap(start, end):
-            return Coarse("click", point=start)
-        return Coarse("scroll", direction=coords.finger_direction(*start, *end))
-    if isinstance(action, Scroll):
-        finger = coords.scroll_to_swipe(action.direction, action.x, action.y, action.amount)
-        return Coarse("scroll", direction=coords.finger_direction(*finger))
-    if isinstance(action, TypeText):
-        return Coarse("type", text=action.text)
-    if isinstance(action, Key):
-        return Coarse("press", button=action.key)
-    if isinstance(action, Finish):
-        return Coarse("stop")
-    return Coarse(action.type)
-
-
-def _blank_against(pred: str, gt: str) -> bool:
-    """The empty-text loophole: an empty prediction against a non-empty ground truth."""
-    return not pred.strip() and bool(gt.strip())
-
-
-def indel_ratio(a: str, b: str) -> float:
-    """``Levenshtein.ratio``: 1 - indel distance / total length (= 2 LCS / total length)."""
-    if not a and not b:
-        return 1.0
-    previous = [0] * (len(b) + 1)
-    for char in a:
-        current = [0]
-        for j, other in enumerate(b):
-            current.append(previous[j] + 1 if char == other else max(previous[j + 1], current[j]))
-        previous = current
-    return 2 * previous[-1] / (len(a) + len(b))
 
 
 def _grow_yxhw(box: YXHW, growth: float) -> YXHW:
@@ -271,7 +137,7 @@ def match_qwen(gt: GroundTruth, pred: Action | None) -> Match:
         exact = got.direction == want.direction
     elif want.type == "type":
         p, g = (got.text or "").lower().strip(), (want.text or "").lower().strip()
-        exact = not _blank_against(p, g) and (p in g or g in p)
+        exact = not blank_against(p, g) and (p in g or g in p)
     elif want.type == "press":
         exact = got.button == want.button
     return Match(True, exact, want.type, got.type)
@@ -292,7 +158,7 @@ def _aitw_form(action: Action) -> tuple[int | None, Point | None, Point | None]:
     if isinstance(action, TypeText):
         return (ActionCode.TYPE, None, None)
     if isinstance(action, Key):
-        return (_PRESS_CODES.get(action.key), None, None)
+        return (PRESS_CODES.get(action.key), None, None)
     if isinstance(action, Finish):
         code = ActionCode.STATUS_TASK_COMPLETE
         return (
@@ -310,15 +176,15 @@ def _main_axis(touch: Point, lift: Point) -> int:
 
 def match_aitw(gt: GroundTruth, pred: Action | None) -> Match:
     """Google's AITW ``check_actions_match`` (see the module docstring)."""
-    want = _AITW_NAMES.get(gt.code, str(gt.code))
+    want = AITW_NAMES.get(gt.code, str(gt.code))
     if pred is None:
         return Match(False, False, want, None)
     code, touch, lift = _aitw_form(pred)
-    got = _AITW_NAMES.get(code, pred.type) if code is not None else pred.type
+    got = AITW_NAMES.get(code, pred.type) if code is not None else pred.type
     if code is None or code != gt.code:
         return Match(False, False, want, got)
     if code != ActionCode.DUAL_POINT:
-        exact = not (isinstance(pred, TypeText) and _blank_against(pred.text, gt.text))
+        exact = not (isinstance(pred, TypeText) and blank_against(pred.text, gt.text))
         return Match(True, exact, want, got)
     assert touch is not None and lift is not None and gt.touch is not None and gt.lift is not None
     pred_tap, gt_tap = is_tap(touch, lift), is_tap(gt.touch, gt.lift)
@@ -438,7 +304,7 @@ def match_aitz(gt: GroundTruth, pred: Action | None) -> Match:
         exact = got.direction == want.direction
     elif want.type == "type":
         p, g = got.text or "", want.text or ""
-        exact = not _blank_against(p, g) and (
+        exact = not blank_against(p, g) and (
             p in g or g in p or indel_ratio(p, g) > COAT_TEXT_RATIO
         )
     elif want.type == "press":
@@ -450,3 +316,21 @@ Matcher = Callable[[GroundTruth, "Action | None"], Match]
 PROTOCOLS: dict[str, Matcher] = {"qwen": match_qwen, "aitw": match_aitw, "aitz": match_aitz}
 """Matching protocols by name; ``qwen`` is the default."""
 DEFAULT_PROTOCOL = "qwen"
+
+
+__all__ = [
+    "DEFAULT_PROTOCOL",
+    "KNOWN_CODES",
+    "PROTOCOLS",
+    "SWIPE_DISTANCE_THRESHOLD",
+    "TAP_DISTANCE_THRESHOLD",
+    "ActionCode",
+    "GroundTruth",
+    "Match",
+    "gt_action",
+    "gt_kind",
+    "indel_ratio",
+    "match_aitw",
+    "match_aitz",
+    "match_qwen",
+]
