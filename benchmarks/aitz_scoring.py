@@ -3,8 +3,8 @@
 A synthetic test split of AITZ's size (506 episodes, 4,724 steps, the four test subsets in
 their real proportions, 540x1140 screenshots, 30 UI boxes per screen, every action code) and a
 predictions file (about two thirds exact, the rest near misses, wrong types and nulls) are
-written once; then each configuration runs --repeat times in this process and the median is
-reported, with its ratio to loading alone.
+written once; then the configurations run --repeat rounds, interleaved, in this process and
+the median of each is reported with its ratio to loading alone.
 
     python benchmarks/aitz_scoring.py [--repeat 5] [--keep DIR]
 """
@@ -133,13 +133,16 @@ def write_predictions(root: Path, path: Path, seed: int = 1) -> None:
     path.write_text("\n".join(lines) + "\n")
 
 
-def timed(function: Callable[[], object], repeat: int) -> float:
-    times = []
+def timed(configurations: list[tuple[str, Callable[[], object]]], repeat: int) -> list[float]:
+    """Median seconds per configuration; rounds interleave them so background load on the
+    machine hits every configuration alike."""
+    times: list[list[float]] = [[] for _ in configurations]
     for _ in range(repeat):
-        start = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+        for slot, (_, function) in enumerate(configurations):
+            start = time.perf_counter()
+            function()
+            times[slot].append(time.perf_counter() - start)
+    return [statistics.median(t) for t in times]
 
 
 def main() -> None:
@@ -190,15 +193,13 @@ def main() -> None:
                 ),
             ),
         ]
-        print(f"{steps} steps; median of {args.repeat} runs each")
+        print(f"{steps} steps; median of {args.repeat} interleaved runs each")
         print("| configuration | median s | steps/s | vs. loading |")
         print("|---|---|---|---|")
-        baseline = None
-        for name, function in configurations:
-            seconds = timed(function, args.repeat)
-            baseline = baseline or seconds
+        medians = timed(configurations, args.repeat)
+        for (name, _), seconds in zip(configurations, medians, strict=True):
             print(
-                f"| {name} | {seconds:.2f} | {steps / seconds:,.0f} | {seconds / baseline:.2f}× |"
+                f"| {name} | {seconds:.2f} | {steps / seconds:,.0f} | {seconds / medians[0]:.2f}× |"
             )
 
 
