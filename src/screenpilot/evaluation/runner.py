@@ -42,6 +42,8 @@ Progress = Callable[[StepScore], None]
 
 @dataclass
 class EvalOptions:
+    """How to evaluate: matching protocol, history style, parallelism, resuming, report."""
+
     protocol: str = "qwen"
     coat_history: bool = False
     workers: int = 1
