@@ -7,9 +7,8 @@ import json
 import os
 import re
 import sys
-import time
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -268,6 +267,7 @@ def eval_aitz(
 ) -> None:
     """Evaluate a policy (or score a predictions file) on AITZ; prints metrics.json."""
     from screenpilot.environments.aitz import load_aitz
+    from screenpilot.evaluation.progress import EvalProgress
     from screenpilot.evaluation.runner import EvalOptions, evaluate_policy, score_predictions
 
     options = EvalOptions(protocol, coat_history, workers, batch_size, resume, report)
@@ -284,7 +284,7 @@ def eval_aitz(
             policy, PolicyOptions(model=model, actions=str(actions) if actions else None)
         )
         try:
-            with _eval_progress() as progress:
+            with EvalProgress(console) as progress:
                 metrics = evaluate_policy(dataset, chosen, target, options, progress=progress)
         finally:
             chosen.close()
@@ -299,45 +299,6 @@ def eval_aitz(
         highlight=False,
     )
     typer.echo(json.dumps(metrics, indent=2, ensure_ascii=False))
-
-
-def _eval_progress() -> Any:
-    """A rich progress bar with steps/s and the running exact match, for ``evaluate_policy``."""
-    import contextlib
-
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-
-    from screenpilot.evaluation.scoring import StepScore
-
-    @contextlib.contextmanager
-    def bar() -> Any:
-        columns = (
-            TextColumn("aitz"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TextColumn("{task.fields[rate]} steps/s · EM {task.fields[em]}"),
-        )
-        with Progress(*columns, console=console) as shown:
-
-            def start(total: int, done: list[StepScore]) -> Any:
-                exact = [sum(s.exact_match for s in done), len(done)]
-                began, fresh = time.perf_counter(), [0]
-                task = shown.add_task("aitz", total=total, completed=len(done), rate="-", em="-")
-
-                def advance(score: StepScore) -> None:
-                    exact[0] += score.exact_match
-                    exact[1] += 1
-                    fresh[0] += 1
-                    rate = fresh[0] / max(time.perf_counter() - began, 1e-9)
-                    shown.update(
-                        task, advance=1, rate=f"{rate:.2f}", em=f"{exact[0] / exact[1]:.1%}"
-                    )
-
-                return advance
-
-            yield start
-
-    return bar()
 
 
 @app.command()

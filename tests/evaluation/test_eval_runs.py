@@ -375,3 +375,30 @@ def test_scoring_raw_model_outputs_through_the_output_formats(tmp_path: Path) ->
     write_lines(predictions, [{"episode_id": "1", "step_id": 0, "raw": "x", "format": "nope"}])
     with pytest.raises(ConfigError, match="unknown output format 'nope'; known: canonical"):
         score_predictions(dataset, predictions, "raw", EvalOptions())
+
+
+def test_model_faults_returned_or_raised_in_batches_are_invalid_steps(tmp_path: Path) -> None:
+    small_split(tmp_path / "data")
+    dataset = load_aitz(tmp_path / "data")
+
+    def returns_error(task: str, observation: Observation, history: Sequence[Step]) -> Decision:
+        return Decision(error=ParseError("bad JSON"), raw_output="{oops")
+
+    out = tmp_path / "returned"
+    metrics = evaluate_policy(dataset, FunctionPolicy(returns_error), out, EvalOptions())
+    assert metrics["overall"]["invalid_rate"] == 1.0
+    score = read_scores(out / "steps.jsonl")[("1", 0)]
+    assert (score.error, score.raw, score.invalid) == ("bad JSON", "{oops", True)
+
+    class FailingBatch(BatchingPolicy):
+        def act_batch(
+            self, requests: Sequence[tuple[str, Observation, Sequence[Step]]]
+        ) -> list[Decision]:
+            raise ParseError("the batch came back empty")
+
+    out = tmp_path / "batch"
+    metrics = evaluate_policy(dataset, FailingBatch(), out, EvalOptions(batch_size=2))
+    assert metrics["overall"]["invalid_rate"] == 1.0
+    assert {s.error for s in read_scores(out / "steps.jsonl").values()} == {
+        "the batch came back empty"
+    }

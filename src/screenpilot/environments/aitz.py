@@ -61,7 +61,8 @@ class AITZEnvironment(Environment):
     """Recorded AITZ episodes, teacher-forced: each step shows the recorded screen, scores the
     action against the recorded one (``StepResult.info``) and moves along the recorded path
     whatever the action was. ``reset`` starts the next episode. A ``finish`` ends the episode
-    (the Environment contract); ``screenpilot eval aitz`` scores every step regardless."""
+    (the Environment contract); ``screenpilot eval aitz`` scores every step regardless, with
+    the ground-truth history of ``history()`` (under the ``Agent`` loop a policy sees its own)."""
 
     supported_actions = frozenset(ACTION_CLASSES)
     simulated = True

@@ -133,7 +133,7 @@ class AITZDataset:
 
     def describe(self) -> dict[str, Any]:
         return {
-            "path": str(self.root),
+            "path": str(self.root.resolve()),
             "split": self.split,
             "subset": self.subset,
             "limit": self.limit,
