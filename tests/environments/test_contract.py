@@ -41,6 +41,9 @@ def build(name: str, recorded_run: Path) -> tuple[Environment, dict[str, Action]
         return make_env("demo"), {"open_app": OpenApp(app="Shopping list")}
     if name == "replay":
         return make_env(f"replay:{recorded_run}"), {}
+    if name == "aitz":
+        sample = Path(__file__).resolve().parents[1] / "data" / "aitz" / "train"
+        return make_env(f"aitz:{sample}"), {}
     raise AssertionError(f"add {name!r} to the contract test")
 
 

@@ -212,3 +212,33 @@ def test_wheel_clicks_follow_the_wheel_convention() -> None:
     assert coords.scroll_to_wheel("up", 1.0, 10) == (0, 10)
     assert coords.scroll_to_wheel("right", 0.01, 10) == (1, 0)
     assert coords.scroll_to_wheel("left", 0.3, 10) == (-3, 0)
+
+
+_OPPOSITE = {"up": "down", "down": "up", "left": "right", "right": "left"}
+
+
+@given(unit, unit, unit, unit)
+def test_the_finger_goes_against_the_scroll(x1: float, y1: float, x2: float, y2: float) -> None:
+    assume((x1, y1) != (x2, y2))
+    assert (
+        coords.finger_direction(x1, y1, x2, y2) == _OPPOSITE[coords.swipe_to_scroll(x1, y1, x2, y2)]
+    )
+
+
+def test_finger_direction_with_a_vertical_bias() -> None:
+    # dx = 0.3, dy = -0.28: horizontal by the dominant axis, vertical when |dy| >= 0.9 |dx|.
+    assert coords.finger_direction(0.3, 0.6, 0.6, 0.32) == "right"
+    assert coords.finger_direction(0.3, 0.6, 0.6, 0.32, vertical_bias=0.9) == "up"
+    assert coords.finger_direction(0.5, 0.5, 0.4, 0.5) == "left"
+    assert coords.finger_direction(0.5, 0.5, 0.6, 0.6) == "down"  # a tie is vertical
+
+
+def test_aitw_y_first_points_and_pixel_boxes() -> None:
+    assert coords.point_from_yx(0.25, 0.75) == (0.75, 0.25)
+    screen = Screen.same_size(270, 600)
+    # AITZ stores [top, left, height, width] in pixels; AITW the same fields normalized.
+    yxhw = coords.yxhw_from_pixels(60, 27, 30, 54, screen)
+    assert yxhw == pytest.approx((0.1, 0.1, 0.05, 0.2))
+    assert coords.box_from_yxhw(yxhw) == pytest.approx((0.1, 0.1, 0.3, 0.15))
+    # Boxes reaching past the screen are clamped to it.
+    assert coords.box_from_yxhw((0.9, -0.1, 0.2, 0.3)) == pytest.approx((0.0, 0.9, 0.2, 1.0))

@@ -103,9 +103,14 @@ def _badge(status: str) -> str:
 def _thumbnail(run: RunData, relative: str | None) -> tuple[str, int, int] | None:
     if relative is None or not (run.run_dir / relative).exists():
         return None
-    with Image.open(run.run_dir / relative) as image:
+    return image_thumbnail(run.run_dir / relative)
+
+
+def image_thumbnail(path: Path, height: int = THUMBNAIL_HEIGHT) -> tuple[str, int, int]:
+    """A base64 JPEG of the image at most ``height`` pixels tall, and its width and height."""
+    with Image.open(path) as image:
         image.load()
-        scale = min(1.0, THUMBNAIL_HEIGHT / image.height)
+        scale = min(1.0, height / image.height)
         size = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
         small = image.convert("RGB").resize(size, Image.Resampling.LANCZOS)
     buffer = io.BytesIO()
@@ -128,12 +133,14 @@ def _screen(run: RunData, relative: str | None, action: ActionBase | None, *, mu
     )
 
 
-def _overlay(action: ActionBase | None, width: int, height: int, muted: bool) -> str:
-    """SVG marks for an action on a ``width`` x ``height`` thumbnail."""
+def _overlay(
+    action: ActionBase | None, width: int, height: int, muted: bool, colour: str | None = None
+) -> str:
+    """SVG marks for an action on a ``width`` x ``height`` thumbnail (in ``colour`` if given)."""
     if action is None:
         return ""
     frame = coords.Screen.same_size(width, height)
-    colour = "#8c959f" if muted else "#ff2d55"
+    colour = colour or ("#8c959f" if muted else "#ff2d55")
     radius = max(10, width // 16)
     marks: list[str] = []
 

@@ -13,17 +13,19 @@ from screenpilot.errors import ConfigError
 
 if TYPE_CHECKING:
     from screenpilot.agent.core import Environment
+    from screenpilot.environments.aitz import AITZEnvironment
     from screenpilot.environments.demo import DemoEnv
     from screenpilot.environments.replay import ReplayEnv
 
 ENVIRONMENTS: dict[str, str] = {
     "demo": "screenpilot.environments.demo:DemoEnv",
     "replay": "screenpilot.environments.replay:ReplayEnv",
+    "aitz": "screenpilot.environments.aitz:AITZEnvironment",
 }
 """Environment names for ``--env`` and ``make_env``, each a lazy "module:Class" path."""
 
 _CLASSES = {path.rsplit(":", 1)[1]: path for path in ENVIRONMENTS.values()}
-_ALIASES = {"ReplayEnvironment": "ReplayEnv"}
+_ALIASES = {"ReplayEnvironment": "ReplayEnv", "AITZEnv": "AITZEnvironment"}
 
 
 def _load(path: str) -> type[Environment]:
@@ -51,4 +53,4 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(msg)
 
 
-__all__ = ["ENVIRONMENTS", "DemoEnv", "ReplayEnv", "make_env"]
+__all__ = ["ENVIRONMENTS", "AITZEnvironment", "DemoEnv", "ReplayEnv", "make_env"]

@@ -266,6 +266,46 @@ def swipe_to_scroll(x1: float, y1: float, x2: float, y2: float) -> Direction:
     return "right" if dx < 0 else "left"
 
 
+def finger_direction(
+    x1: float, y1: float, x2: float, y2: float, *, vertical_bias: float = 1.0
+) -> Direction:
+    """Where a finger moving from (x1, y1) to (x2, y2) goes on screen ("up" = towards the top).
+
+    This is the *finger* sense that AITW / AITZ labels use, the opposite of ``Scroll``'s:
+    ``finger_direction`` "up" is ``swipe_to_scroll`` "down". The motion counts as vertical when
+    ``|dy| >= vertical_bias * |dx|`` (1.0: the dominant axis, ties vertical).
+    """
+    dx, dy = x2 - x1, y2 - y1
+    if abs(dy) >= vertical_bias * abs(dx):
+        return "up" if dy < 0 else "down"
+    return "left" if dx < 0 else "right"
+
+
+YXHW = tuple[float, float, float, float]
+"""A box as AITW / AITZ store it: (top, left, height, width), y first."""
+
+
+def point_from_yx(y: float, x: float) -> Point:
+    """A normalized point stored y first (AITW ``touch_yx`` / ``lift_yx``) -> (x, y)."""
+    return (x, y)
+
+
+def yxhw_from_pixels(top: float, left: float, height: float, width: float, screen: Screen) -> YXHW:
+    """A (top, left, height, width) box in screenshot pixels (AITZ ``ui_positions``) -> the same
+    box normalized, as AITW stores it: (top/H, left/W, height/H, width/W)."""
+    return (top / screen.height, left / screen.width, height / screen.height, width / screen.width)
+
+
+def box_from_yxhw(box: YXHW) -> Box:
+    """A normalized (top, left, height, width) box -> (left, top, right, bottom), within [0, 1]."""
+    top, left, height, width = box
+
+    def clamp(v: float) -> float:
+        return min(max(v, 0.0), 1.0)
+
+    return (clamp(left), clamp(top), clamp(left + width), clamp(top + height))
+
+
 def scroll_to_wheel(
     direction: Direction, amount: float | None, clicks_per_screen: int
 ) -> tuple[int, int]:

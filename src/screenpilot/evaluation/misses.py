@@ -1,0 +1,143 @@
+"""``report.html`` of an evaluation: the headline metrics, then one card per missed step with
+the ground truth (green) and the prediction (red) drawn on the recorded screen."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from html import escape
+from pathlib import Path
+from typing import Any
+
+from screenpilot.agent.report import _PAGE, _label, _overlay, image_thumbnail
+from screenpilot.environments.aitz import AITZStep
+from screenpilot.evaluation.scoring import StepKey, StepScore
+from screenpilot.tools import coords
+from screenpilot.tools.actions import ActionBase, Scroll, Swipe, Tap, to_action
+
+MAX_CARDS = 300
+"""Misses drawn at most (the rest are counted); keeps the page a sensible size."""
+THUMBNAIL_HEIGHT = 560
+GT_COLOUR, PREDICTION_COLOUR = "#1a7f37", "#cf222e"
+
+
+def write_misses_report(
+    path: Path,
+    steps: Sequence[AITZStep],
+    scores: Mapping[StepKey, StepScore],
+    metrics: Mapping[str, Any],
+    manifest: Mapping[str, Any],
+) -> Path:
+    misses = [
+        (step, scores.get((step.episode_id, step.step_id)))
+        for step in steps
+        if not (score := scores.get((step.episode_id, step.step_id))) or not score.exact_match
+    ]
+    cards = "\n".join(_card(step, score) for step, score in misses[:MAX_CARDS])
+    if len(misses) > MAX_CARDS:
+        cards += f'\n<p class="note">{len(misses) - MAX_CARDS} more misses are not drawn; see steps.jsonl.</p>'
+    if not misses:
+        cards = '<p class="note">No misses: every step matched exactly.</p>'
+    title = f"AITZ evaluation — {metrics.get('protocol', '?')} protocol"
+    return _write(path, title, _header(title, metrics, manifest, len(misses)), cards)
+
+
+def _write(path: Path, title: str, header: str, cards: str) -> Path:
+    path.write_text(_PAGE.format(title=escape(title), header=header, cards=cards), encoding="utf-8")
+    return path
+
+
+def _header(
+    title: str, metrics: Mapping[str, Any], manifest: Mapping[str, Any], misses: int
+) -> str:
+    overall = metrics.get("overall", {})
+    identity = manifest.get("identity", {})
+    source = identity.get("policy") or identity.get("predictions") or {}
+    model = source.get("model") or source.get("name") or source.get("path") or "?"
+    facts = [
+        ("Steps", str(overall.get("steps", 0))),
+        ("Misses", str(misses)),
+        *(
+            (k.replace("_", " ").title(), f"{overall.get(k, 0.0):.2%}")
+            for k in ("type_match", "exact_match", "invalid_rate", "goal_progress", "success_rate")
+        ),
+        ("Model", escape(str(model))),
+        ("History", escape(str(identity.get("history", "?")))),
+        ("Split", escape(str(identity.get("dataset", {}).get("split", "?")))),
+    ]
+    rows = "".join(f"<div><dt>{k}</dt><dd>{v}</dd></div>" for k, v in facts)
+    return f"<h1>{escape(title)}</h1><dl class=facts>{rows}</dl>"
+
+
+def _action(data: Mapping[str, Any] | None) -> ActionBase | None:
+    return to_action(dict(data)) if data else None
+
+
+def _card(step: AITZStep, score: StepScore | None) -> str:
+    prediction = _action(score.prediction) if score else None
+    screen = _screen(step, prediction)
+    verdict = (
+        "no prediction" if score is None else ("type match" if score.type_match else "type miss")
+    )
+    rows = [
+        ("task", escape(step.instruction)),
+        (
+            "ground truth",
+            f"<code>{escape(json.dumps(score.gt if score else {}, ensure_ascii=False))}</code>",
+        ),
+        (
+            "prediction",
+            f"<code>{escape(json.dumps(score.prediction if score else None, ensure_ascii=False))}</code>",
+        ),
+    ]
+    if step.coat.get("coat_action_desc"):
+        rows.append(("CoAT description", escape(step.coat["coat_action_desc"])))
+    details = "".join(f'<div class="row"><span class="k">{k}</span>{v}</div>' for k, v in rows)
+    if score and score.error:
+        details += f'<div class="error">{escape(score.error)}</div>'
+    if score and score.raw:
+        details += (
+            f"<details><summary>model output</summary><pre>{escape(score.raw)}</pre></details>"
+        )
+    colour = "#9a6700" if score and score.type_match else "#cf222e"
+    badge = f'<span class="badge" style="background:{colour}">{escape(verdict)}</span>'
+    return (
+        f'<section class="card" id="{escape(step.episode_id)}-{step.step_id}"><div class="shot">{screen}</div>'
+        f'<div class="body"><h2>{escape(step.subset)} · episode {escape(step.episode_id)} · step '
+        f"{step.step_id} {badge}</h2>{details}</div></section>"
+    )
+
+
+def _drawn(action: ActionBase) -> tuple[ActionBase, str]:
+    """What to draw and say for an action: scrolls as the finger motion they stand for, so the
+    ground truth (a finger path) and the prediction read the same way."""
+    if isinstance(action, Scroll):
+        x1, y1, x2, y2 = coords.scroll_to_swipe(action.direction, action.x, action.y, action.amount)
+        finger = coords.finger_direction(x1, y1, x2, y2)
+        return Swipe(x=x1, y=y1, x2=x2, y2=y2), f"scroll {action.direction} (finger {finger})"
+    if isinstance(action, Swipe):
+        return (
+            action,
+            f"swipe, finger {coords.finger_direction(action.x, action.y, action.x2, action.y2)}",
+        )
+    if isinstance(action, Tap):
+        return action, "tap"
+    return action, _label(action) or action.type
+
+
+def _screen(step: AITZStep, prediction: ActionBase | None) -> str:
+    data, width, height = image_thumbnail(step.image, THUMBNAIL_HEIGHT)
+    gt_mark, gt_label = _drawn(step.action)
+    marks = _overlay(gt_mark, width, height, False, GT_COLOUR)
+    pills = (
+        f'<span class="pill" style="background:{GT_COLOUR}">ground truth: {escape(gt_label)}</span>'
+    )
+    if prediction is not None:
+        mark, label = _drawn(prediction)
+        marks += _overlay(mark, width, height, False, PREDICTION_COLOUR)
+        pills += f'<span class="pill">predicted: {escape(label)}</span>'
+    return (
+        f'<svg class="screen" viewBox="0 0 {width} {height}" width="{width}" height="{height}">'
+        f'<image href="data:image/jpeg;base64,{data}" width="{width}" height="{height}"/>'
+        f"{marks}</svg>{pills}"
+    )

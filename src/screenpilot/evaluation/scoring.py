@@ -1,0 +1,193 @@
+"""Scored steps (``steps.jsonl``) and the metrics computed from them (``metrics.json``).
+
+Metrics depend only on the scored steps and the dataset's order, never on timings or on the
+order steps completed in, so a resumed run gives exactly the metrics of an uninterrupted one.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import IO, Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from screenpilot.environments.aitz import AITZStep
+from screenpilot.errors import ConfigError
+from screenpilot.evaluation.matching import PROTOCOLS
+from screenpilot.tools.actions import Action, to_json
+
+StepKey = tuple[str, int]
+"""(episode_id, step_id)."""
+
+
+class StepScore(BaseModel):
+    """One line of ``steps.jsonl``."""
+
+    model_config = ConfigDict(extra="ignore")
+    episode_id: str
+    step_id: int
+    subset: str
+    gt_type: str
+    """The ground truth's type: click, scroll, type, press or stop (``by_action`` keys)."""
+    gt: dict[str, Any]
+    prediction: dict[str, Any] | None
+    raw: str = ""
+    error: str | None = None
+    """Why the output gave no usable action (an invalid step), if it did not."""
+    invalid: bool
+    protocol: str
+    type_match: bool
+    exact_match: bool
+    protocol_gt_type: str
+    protocol_pred_type: str | None = None
+    reasoning: str | None = None
+    timings: dict[str, float] = Field(default_factory=dict)
+
+    @property
+    def key(self) -> StepKey:
+        return (self.episode_id, self.step_id)
+
+
+def score_step(
+    step: AITZStep,
+    action: Action | None,
+    protocol: str,
+    *,
+    raw: str = "",
+    error: str | None = None,
+    reasoning: str | None = None,
+    timings: Mapping[str, float] | None = None,
+) -> StepScore:
+    """Score one prediction (None: no usable action) against a recorded step."""
+    verdict = PROTOCOLS[protocol](step.gt, action)
+    return StepScore(
+        episode_id=step.episode_id,
+        step_id=step.step_id,
+        subset=step.subset,
+        gt_type=step.kind,
+        gt=to_json(step.action),
+        prediction=to_json(action) if action is not None else None,
+        raw=raw,
+        error=error if action is None else None,
+        invalid=action is None,
+        protocol=protocol,
+        type_match=verdict.type_match,
+        exact_match=verdict.exact_match,
+        protocol_gt_type=verdict.gt_type,
+        protocol_pred_type=verdict.pred_type,
+        reasoning=reasoning,
+        timings=dict(timings or {}),
+    )
+
+
+class ScoreLog:
+    """``steps.jsonl``: one line per scored step, appended and flushed as each completes."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._handle: IO[str] = path.open("a", encoding="utf-8")
+
+    def write(self, score: StepScore) -> None:
+        self._handle.write(score.model_dump_json() + "\n")
+        self._handle.flush()
+
+    def close(self) -> None:
+        self._handle.close()
+
+
+def read_scores(path: Path, *, repair: bool = False) -> dict[StepKey, StepScore]:
+    """Read ``steps.jsonl``. A half-written last line (a killed run) is ignored, and cut off
+    the file when ``repair`` is set so that appending continues on a clean line."""
+    if not path.exists():
+        return {}
+    data = path.read_bytes()
+    end = data.rfind(b"\n") + 1
+    if repair and end < len(data):
+        with path.open("r+b") as handle:
+            handle.truncate(end)
+    scores: dict[StepKey, StepScore] = {}
+    for number, line in enumerate(data[:end].decode("utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            score = StepScore.model_validate_json(line)
+        except ValidationError as exc:
+            raise ConfigError(f"{path}:{number} is not a scored step: {exc}") from exc
+        scores[score.key] = score
+    return scores
+
+
+RATES = ("type_match", "exact_match", "invalid_rate")
+
+
+def _rates(scores: Sequence[StepScore | None]) -> dict[str, Any]:
+    count = len(scores)
+
+    def fraction(values: Iterable[bool]) -> float:
+        return sum(values) / count if count else 0.0
+
+    return {
+        "steps": count,
+        "type_match": fraction(s is not None and s.type_match for s in scores),
+        "exact_match": fraction(s is not None and s.exact_match for s in scores),
+        "invalid_rate": fraction(s is None or s.invalid for s in scores),
+    }
+
+
+def _episode_rates(episodes: Sequence[Sequence[StepScore | None]]) -> dict[str, Any]:
+    """CoAT's episode metrics: the leading run of exact matches over the episode's length
+    (averaged), and the share of episodes with every step exact."""
+    progress, success = [], []
+    for scores in episodes:
+        leading = 0
+        for score in scores:
+            if score is None or not score.exact_match:
+                break
+            leading += 1
+        progress.append(leading / len(scores))
+        success.append(leading == len(scores))
+    count = len(episodes)
+    return {
+        "episodes": count,
+        "goal_progress": sum(progress) / count if count else 0.0,
+        "success_rate": sum(success) / count if count else 0.0,
+    }
+
+
+def compute_metrics(
+    protocol: str, steps: Sequence[AITZStep], scores: Mapping[StepKey, StepScore]
+) -> dict[str, Any]:
+    """``metrics.json``: overall, per subset and per ground-truth type. A step with no score
+    counts as invalid (no type match, no exact match). Per action type the episode metrics are
+    not defined and are null."""
+    ordered = [(step, scores.get((step.episode_id, step.step_id))) for step in steps]
+    episodes: dict[tuple[str, str], list[StepScore | None]] = defaultdict(list)
+    by_subset: dict[str, list[StepScore | None]] = defaultdict(list)
+    by_action: dict[str, list[StepScore | None]] = defaultdict(list)
+    for step, score in ordered:
+        episodes[(step.subset, step.episode_id)].append(score)
+        by_subset[step.subset].append(score)
+        by_action[step.kind].append(score)
+
+    def episodes_of(subset: str | None) -> list[list[StepScore | None]]:
+        return [v for (s, _), v in episodes.items() if subset is None or s == subset]
+
+    return {
+        "protocol": protocol,
+        "overall": {**_rates([s for _, s in ordered]), **_episode_rates(episodes_of(None))},
+        "by_subset": {
+            name: {**_rates(values), **_episode_rates(episodes_of(name))}
+            for name, values in sorted(by_subset.items())
+        },
+        "by_action": {
+            name: {**_rates(values), "goal_progress": None, "success_rate": None}
+            for name, values in sorted(by_action.items())
+        },
+    }
+
+
+def write_json(path: Path, data: Mapping[str, Any]) -> None:
+    path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
