@@ -13,12 +13,14 @@ from screenpilot.errors import ConfigError
 
 if TYPE_CHECKING:
     from screenpilot.agent.core import Environment
+    from screenpilot.environments.android import AndroidEnv
     from screenpilot.environments.demo import DemoEnv
     from screenpilot.environments.replay import ReplayEnv
 
 ENVIRONMENTS: dict[str, str] = {
     "demo": "screenpilot.environments.demo:DemoEnv",
     "replay": "screenpilot.environments.replay:ReplayEnv",
+    "android": "screenpilot.environments.android:AndroidEnv",
 }
 """Environment names for ``--env`` and ``make_env``, each a lazy "module:Class" path."""
 
@@ -51,4 +53,4 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(msg)
 
 
-__all__ = ["ENVIRONMENTS", "DemoEnv", "ReplayEnv", "make_env"]
+__all__ = ["ENVIRONMENTS", "AndroidEnv", "DemoEnv", "ReplayEnv", "make_env"]
