@@ -72,6 +72,10 @@ class VirtualDevice:
     """The focused app set FLAG_SECURE: screenshots come out black."""
     screencap_natural: bool = False
     """Capture in the panel's natural orientation even when rotated (some devices do)."""
+    backdrop: Image.Image | None = None
+    """Drawn behind the UI (current-orientation size), e.g. busy content for benchmarks."""
+    png_level: int = 1
+    """zlib level of ``screencap -p`` (fast for tests; benchmarks use a typical 6)."""
     animation_frames: int = 0
     """Each action starts an animation lasting this many captures."""
     focused: bool = False
@@ -92,6 +96,7 @@ class VirtualDevice:
     _animating: int = 0
     _version: int = 0
     _frame: tuple[tuple[object, ...], Image.Image] | None = None
+    _encoded: dict[tuple[tuple[object, ...], bool], bytes] = field(default_factory=dict)
 
     # --- screen ------------------------------------------------------------------------------
 
@@ -116,6 +121,8 @@ class VirtualDevice:
         width, height = self.size
         shade = sum(self.app.encode()) % 200
         image = Image.new("RGB", (width, height), (30, 60 + shade // 4, 90 + shade // 2))
+        if self.backdrop is not None and self.backdrop.size == image.size:
+            image.paste(self.backdrop)
         if not self.secure:
             draw = ImageDraw.Draw(image)
             left, top, right, bottom = FIELD_BOX
@@ -143,14 +150,25 @@ class VirtualDevice:
         return image
 
     def screencap(self, png: bool) -> bytes:
+        """The bytes ``screencap`` writes; encoded once per frame, like a device's cost that
+        host-side measurements should leave out."""
         image = self.capture()
+        assert self._frame is not None
+        frame = (*self._frame[0], self.screencap_natural)
+        cached = self._encoded.get((frame, png))
+        if cached is not None:
+            return cached
         if png:
             buffer = io.BytesIO()
-            image.save(buffer, "PNG", compress_level=1)
-            return buffer.getvalue()
-        # AOSP cmds/screencap: width, height, format (1 = RGBA_8888), dataspace, then pixels.
-        header = struct.pack("<IIII", image.width, image.height, 1, 0)
-        return header + image.convert("RGBA").tobytes()
+            image.save(buffer, "PNG", compress_level=self.png_level)
+            data = buffer.getvalue()
+        else:
+            # AOSP cmds/screencap: width, height, format (1 = RGBA_8888), dataspace, pixels.
+            header = struct.pack("<IIII", image.width, image.height, 1, 0)
+            data = header + image.convert("RGBA").tobytes()
+        self._encoded = {key: value for key, value in self._encoded.items() if key[0] == frame}
+        self._encoded[(frame, png)] = data
+        return data
 
     def hierarchy(self) -> str:
         """A ``uiautomator dump`` of the current screen (format of AOSP UiAutomator dumps)."""

@@ -88,7 +88,7 @@ def pick_serial(client: Any, serial: str | None) -> str:
 
 @dataclass(frozen=True)
 class Capture:
-    """One screenshot and how it was taken."""
+    """One screenshot, how it was taken, and how many bytes crossed the connection."""
 
     image: Image.Image
     path: ScreenshotPath
@@ -107,6 +107,7 @@ class AdbDevice:
         with device_errors(serial, "host-serial:features", "connecting"):
             self.device = client.device(serial)
             self.shell_v2 = "shell_v2" in self.device.get_features().split(",")
+            self.tport = client.server_version() >= 41  # else the pre-41 transport request
         self.exec_service = True
         self.raw_screencap = True
 
@@ -122,27 +123,39 @@ class AdbDevice:
             raise DeviceError(msg, device=self.serial, command=line)
         return output
 
-    def read_stream(self, service: str) -> bytes:
-        """Everything a device service (``exec:...``) writes until it closes, within the timeout."""
+    def read_stream(self, service: str) -> bytes | bytearray:
+        """Everything a device service (``exec:...``) writes until it closes, within the timeout.
+
+        One connection (adbutils' device calls open two: a version query, then the transport)
+        and a bytearray reader: the hot path of every observation.
+        """
+        adbutils = require("adbutils", "android")
         deadline = time.monotonic() + self.timeout
         with device_errors(self.serial, service, "reading"):
-            connection = self.device.open_transport(timeout=self.timeout)
+            connection = self.client.make_connection(timeout=self.timeout)
+            sock = connection.conn
             try:
+                if self.tport:
+                    connection.send_command(f"host:tport:serial:{self.serial}")
+                    connection.check_okay()
+                    connection.read(8)  # the transport id
+                else:
+                    connection.send_command(f"host:transport:{self.serial}")
+                    connection.check_okay()
                 connection.send_command(service)
                 try:
                     connection.check_okay()
-                except require("adbutils", "android").AdbError as exc:
+                except adbutils.AdbError as exc:
                     msg = f"the device refused {service.split(':')[0]}: ({exc})"
                     raise ServiceRefused(msg, device=self.serial, command=service) from exc
-                sock = connection.conn
                 data = bytearray()
                 while chunk := sock.recv(1 << 20):
                     data += chunk
                     if time.monotonic() > deadline:
                         raise TimeoutError(f"no end of output after {self.timeout:g} s")
             finally:
-                connection.close()
-        return bytes(data)
+                sock.close()  # the device closed its side: no need for adbutils' close delay
+        return data
 
     def pull(self, path: str) -> bytes:
         """A file's bytes over the sync protocol."""
@@ -178,7 +191,7 @@ class AdbDevice:
         return Capture(image, "png", len(data))
 
 
-def decode_raw(data: bytes, serial: str | None = None) -> Image.Image | None:
+def decode_raw(data: bytes | bytearray, serial: str | None = None) -> Image.Image | None:
     """Decode ``screencap``'s raw output (width, height, format[, dataspace] + pixels).
 
     None when the bytes are not a raw frame at all (e.g. an error message), so the caller can
