@@ -145,11 +145,20 @@ def test_open_app_by_label_or_package(env: AndroidEnv, adb: AdbServer) -> None:
 
 # --- typing ---------------------------------------------------------------------------------
 
-TRICKY = st.text(
-    alphabet=st.sampled_from([*"aZ09 '\"\\;&|$()`%s!*?[]{}<>#~\n\t-=", "é", "你", "🙂", "\r"]),
-    min_size=1,
-    max_size=40,
-) | st.text(min_size=1, max_size=30)
+PIECES = [
+    *"aZ09 '\"\\;&|$()`%s!*?[]{}<>#~\n\t-=",
+    "%s",
+    "$(id)",
+    "`id`",
+    "'\\''",
+    "é",
+    "你",
+    "🙂",
+    "\r",
+]
+TRICKY = st.lists(st.sampled_from(PIECES), min_size=1, max_size=25).map("".join) | st.text(
+    min_size=1, max_size=30
+)
 
 
 def small_phone(monkeypatch: pytest.MonkeyPatch, ime: bool) -> tuple[AdbServer, AndroidEnv]:
