@@ -391,3 +391,30 @@ def test_the_real_adb_client_talks_to_the_same_server(adb: AdbServer) -> None:
     assert adb_cli("shell", "input", "tap", "12", "34").returncode == 0
     assert adb.device.events == [("tap", "12", "34")]
     assert adb_cli("shell", "nosuchcommand").returncode == 127
+
+
+def test_screenpilot_run_drives_the_device_through_env_android(
+    adb: AdbServer, tmp_path: Path
+) -> None:
+    actions = tmp_path / "actions.jsonl"
+    actions.write_text(
+        '{"type": "tap", "x": 0.5, "y": 0.25}\n{"type": "finish", "status": "success"}\n'
+    )
+    environment = {**os.environ, "ANDROID_ADB_SERVER_PORT": str(adb.port)}
+    environment["ADBUTILS_ADB_PATH"] = "/bin/false"
+    out = tmp_path / "run"
+    command = ["run", "tap the field", "--env", "android:emulator-5554", "--actions", str(actions)]
+    result = subprocess.run(
+        [sys.executable, "-m", "screenpilot.cli", *command, "--out", str(out)],
+        capture_output=True,
+        text=True,
+        env=environment,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert adb.device.events == [("tap", "540", "600")]
+    run = load_run(out)
+    assert run.manifest.environment["serial"] == "emulator-5554"
+    assert run.manifest.environment["simulated"] is False
+    assert run.steps[0].result_info["device_point"] == [540, 600]
+    assert "settle_seconds" in run.steps[0].result_info

@@ -122,6 +122,7 @@ class AndroidEnv(Environment):
     # --- episode -----------------------------------------------------------------------------
 
     def reset(self, task: str | None = None) -> Observation:
+        self._geometry = self._read_geometry()
         self._packages = None
         self._notes.clear()
         observation, _ = self._settle_and_observe()
@@ -229,11 +230,13 @@ class AndroidEnv(Environment):
         }
         return self._observe(previous), settle
 
-    def _read_geometry(self) -> Geometry:
-        """Natural size (``wm size``), rotation (``dumpsys display``) and focused app."""
-        output = self.adb.shell("wm size; dumpsys display; dumpsys window windows")
+    def _read_geometry(self, *, natural: tuple[int, int] | None = None) -> Geometry:
+        """Rotation (``dumpsys display``), focused app, and, unless given, the natural size
+        (``wm size``, which only changes when someone overrides it: read once per episode)."""
+        command = "dumpsys display; dumpsys window windows"
+        output = self.adb.shell(command if natural else "wm size; " + command)
         sizes = {kind: (int(w), int(h)) for kind, w, h in _SIZE.findall(output)}
-        natural = sizes.get("Override") or sizes.get("Physical")
+        natural = natural or sizes.get("Override") or sizes.get("Physical")
         rotation = _ROTATION.search(output)
         if natural is None or rotation is None:
             msg = f"could not read the display size and rotation from: {output[:200]!r}"
@@ -243,7 +246,7 @@ class AndroidEnv(Environment):
         return Geometry(natural, turns, focus.group(1) if focus else None)
 
     def _observe(self, capture: Capture) -> Observation:
-        geometry = self._geometry = self._read_geometry()
+        geometry = self._geometry = self._read_geometry(natural=self._geometry.natural)
         image = capture.image
         notes = list(self._notes)
         self._notes.clear()
