@@ -42,6 +42,8 @@ class Faults:
     """False: the ``exec:`` service is refused, as on an adbd that predates it."""
     raw_screencap: bool = True
     """False: plain ``screencap`` prints an error instead of raw pixels."""
+    screencap_warning: str = ""
+    """Printed before the image, as screencap does on multi-display devices."""
     exit_codes: dict[str, int] = field(default_factory=dict)
     """Command name -> exit status it fails with (and a message on stderr)."""
     hang: set[str] = field(default_factory=set)
@@ -386,7 +388,7 @@ class VirtualDevice:
         png = "-p" in args
         if not png and not self.faults.raw_screencap:
             return b"", b"screencap: raw output is not supported\n", 1
-        return self.screencap(png), b"", 0
+        return self.faults.screencap_warning.encode() + self.screencap(png), b"", 0
 
     def _cmd_uiautomator(self, args: list[str]) -> Output:
         if args[:1] != ["dump"]:

@@ -253,6 +253,18 @@ def test_png_fallback_when_raw_is_unavailable(adb: AdbServer, fault: str) -> Non
         assert "shell:screencap -p" in adb.requests
 
 
+@pytest.mark.parametrize("raw", [True, False])
+def test_a_warning_printed_before_the_image_is_skipped(adb: AdbServer, raw: bool) -> None:
+    adb.device.faults.screencap_warning = (
+        "[Warning] Multiple displays were found, but no display id was specified! "
+        "Defaulting to the first display found, however this default is not guaranteed.\n"
+    )
+    adb.device.faults.raw_screencap = raw
+    observation = AndroidEnv(port=adb.port, **FAST).reset()
+    assert observation.info["screenshot_path"] == ("raw" if raw else "png")
+    assert ImageChops.difference(observation.screenshot, adb.device.render()).getbbox() is None
+
+
 def test_secure_screens_are_reported_not_handed_over_silently(
     env: AndroidEnv, adb: AdbServer
 ) -> None:
