@@ -229,7 +229,10 @@ def test_read_back_flags_text_the_field_did_not_take(adb: AdbServer) -> None:
     adb.device.max_length = 6
     cut = env.step(TypeText(text=" and eggs"))
     assert cut.info["typed_check"] == "mismatch"
-    assert any("does not appear in the focused field" in note for note in cut.observation.notes)
+    assert (
+        "The 9 typed characters do not all appear in the focused field, which shows 'milk a'."
+        in (cut.observation.notes)
+    )
 
 
 # --- observing ------------------------------------------------------------------------------
@@ -430,3 +433,42 @@ def test_screenpilot_run_drives_the_device_through_env_android(
     assert run.manifest.environment["simulated"] is False
     assert run.steps[0].result_info["device_point"] == [540, 600]
     assert "settle_seconds" in run.steps[0].result_info
+
+
+@pytest.mark.parametrize("fail", [False, True])
+@pytest.mark.parametrize("password", ["pa ss'%s;w0rd", "pässwörd🙂"])
+def test_typed_secrets_stay_out_of_the_run_directory(
+    adb: AdbServer, tmp_path: Path, password: str, fail: bool
+) -> None:
+    import base64
+    import shlex
+
+    adb.device.imes.append(ADB_KEYBOARD)
+    adb.device.ime = ADB_KEYBOARD
+    if fail:
+        adb.device.faults.exit_codes.update({"input": 1, "am": 1})
+    env = AndroidEnv(port=adb.port, ui_tree=True, **FAST)
+    script = [
+        {"type": "type", "text": password},
+        {"type": "finish", "status": "success"},
+    ]
+    run_dir = tmp_path / "run"
+    agent = Agent(env, ScriptedPolicy(script), run_dir=run_dir, secrets=(password,))
+    if fail:
+        with pytest.raises(DeviceError, match="output withheld"):
+            agent.run("log in")
+    else:
+        agent.run("log in")
+    forms = {
+        password,
+        shlex.quote(password),
+        base64.b64encode(password.encode()).decode(),
+        "w0rd",
+        "wörd",
+    }
+    for path in run_dir.rglob("*"):
+        if path.is_file() and path.suffix in {".json", ".jsonl", ".html", ".txt"}:
+            content = path.read_text(encoding="utf-8")
+            assert not [form for form in forms if form in content], path
+    if not fail:
+        assert "<text>" in load_run(run_dir).steps[0].result_info["commands"][0]

@@ -112,16 +112,24 @@ class AdbDevice:
         self.exec_service = True
         self.raw_screencap = True
 
-    def shell(self, command: Sequence[str] | str, *, check: bool = True) -> str:
-        """Run a command (argv items are shell-quoted) and return its output."""
+    def shell(
+        self, command: Sequence[str] | str, *, check: bool = True, shown: str | None = None
+    ) -> str:
+        """Run a command (argv items are shell-quoted) and return its output.
+
+        ``shown`` replaces the command line, and withholds the output, in errors: typed text
+        (maybe a password) must not reach error messages and the run directory.
+        """
         line = command if isinstance(command, str) else shlex.join(command)
-        with device_errors(self.serial, line, "shell command"):
+        with device_errors(self.serial, shown or line, "shell command"):
             result = self.device.shell2(line, timeout=self.timeout, v2=self.shell_v2)
         output: str = result.output
         if check and result.returncode != 0:
             detail = " ".join(output.split())[:300] or "no output"
+            if shown is not None:
+                detail = "output withheld, it may repeat the typed text"
             msg = f"command exited with status {result.returncode}: {detail}"
-            raise DeviceError(msg, device=self.serial, command=line)
+            raise DeviceError(msg, device=self.serial, command=shown or line)
         return output
 
     def read_stream(self, service: str) -> bytes | bytearray:
