@@ -25,8 +25,7 @@ from screenpilot.errors import ConfigError, DeviceError, require
 DEFAULT_PORT = 5037
 RAW_FORMATS = {1: ("RGBX", 4), 2: ("RGBX", 4), 3: ("RGB", 3), 4: ("RGB;16", 2), 5: ("BGRX", 4)}
 """Android ``PixelFormat`` codes screencap writes (AOSP frameworks/native, ``PIXEL_FORMAT_*``)
--> (PIL raw mode, bytes per pixel); alpha is
-dropped while decoding (RGBA_8888 read as RGBX)."""
+-> (PIL raw mode, bytes per pixel); alpha is dropped while decoding (RGBA_8888 read as RGBX)."""
 ScreenshotPath = Literal["raw", "png"]
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
