@@ -26,7 +26,9 @@ app = typer.Typer(
 )
 console = Console(stderr=True)
 
-EnvOption = Annotated[str, typer.Option("--env", help="Environment: demo, replay:RUN_DIR, ...")]
+EnvOption = Annotated[
+    str, typer.Option("--env", help="Environment: demo, replay:RUN_DIR, android[:SERIAL], ...")
+]
 PolicyOption = Annotated[str, typer.Option("--policy", help="Policy: scripted, ...")]
 ActionsOption = Annotated[
     Path | None,
@@ -299,6 +301,26 @@ def eval_aitz(
         highlight=False,
     )
     typer.echo(json.dumps(metrics, indent=2, ensure_ascii=False))
+
+
+@app.command()
+def devices(
+    host: Annotated[
+        str | None, typer.Option(help="adb server host (default: $ANDROID_ADB_SERVER_HOST).")
+    ] = None,
+    port: Annotated[
+        int | None, typer.Option(help="adb server port (default: $ANDROID_ADB_SERVER_PORT, 5037).")
+    ] = None,
+) -> None:
+    """List connected Android devices: serial, model, screen size, Android version."""
+    from screenpilot.environments.android import list_devices
+
+    found = list_devices(host, port)
+    if not found:
+        console.print("no Android devices connected (check `adb devices`)", highlight=False)
+        return
+    for device in found:
+        typer.echo(f"{device.serial}\t{device.model}\t{device.size}\tAndroid {device.android}")
 
 
 @app.command()

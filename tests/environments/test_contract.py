@@ -3,6 +3,7 @@ catches environments that do not."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -11,12 +12,15 @@ from PIL import Image
 import screenpilot.environments as environments
 from screenpilot.agent import Agent, Environment, Observation, StepResult
 from screenpilot.environments import ENVIRONMENTS, make_env
+from screenpilot.environments.android import AndroidEnv
 from screenpilot.environments.check import ContractViolation, check_env
 from screenpilot.environments.demo import DemoEnv
 from screenpilot.errors import ConfigError
 from screenpilot.policies import ScriptedPolicy
 from screenpilot.tools import Action, OpenApp
 from screenpilot.tools.coords import Screen
+from tests.adb_server import AdbServer
+from tests.android_device import VirtualDevice
 from tests.helpers import HOME_ICON, ROW0, tap
 
 
@@ -35,8 +39,25 @@ def recorded_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return run_dir
 
 
-def build(name: str, recorded_run: Path) -> tuple[Environment, dict[str, Action]]:
+@pytest.fixture
+def adb_servers(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[AdbServer]]:
+    """ADB-protocol servers started by build(), stopped after the test."""
+    monkeypatch.setenv("ADBUTILS_ADB_PATH", "/bin/false")  # never start a real adb daemon
+    servers: list[AdbServer] = []
+    yield servers
+    for server in servers:
+        server.stop()
+
+
+def build(
+    name: str, recorded_run: Path, adb_servers: list[AdbServer]
+) -> tuple[Environment, dict[str, Action]]:
     """Each registered environment, as the contract test builds it."""
+    if name == "android":
+        server = AdbServer(VirtualDevice()).start()
+        adb_servers.append(server)
+        env = AndroidEnv(port=server.port, settle_timeout=0.5, poll_interval=0.01)
+        return env, {}
     if name == "demo":
         return make_env("demo"), {"open_app": OpenApp(app="Shopping list")}
     if name == "replay":
@@ -48,8 +69,10 @@ def build(name: str, recorded_run: Path) -> tuple[Environment, dict[str, Action]
 
 
 @pytest.mark.parametrize("name", sorted(ENVIRONMENTS))
-def test_every_registered_environment_keeps_the_contract(name: str, recorded_run: Path) -> None:
-    env, samples = build(name, recorded_run)
+def test_every_registered_environment_keeps_the_contract(
+    name: str, recorded_run: Path, adb_servers: list[AdbServer]
+) -> None:
+    env, samples = build(name, recorded_run, adb_servers)
     check_env(env, samples=samples)
 
 

@@ -242,3 +242,38 @@ def test_aitw_y_first_points_and_pixel_boxes() -> None:
     assert coords.box_from_yxhw(yxhw) == pytest.approx((0.1, 0.1, 0.3, 0.15))
     # Boxes reaching past the screen are clamped to it.
     assert coords.box_from_yxhw((0.9, -0.1, 0.2, 0.3)) == pytest.approx((0.0, 0.9, 0.2, 1.0))
+
+
+rotations = st.sampled_from([0, 1, 2, 3])
+
+
+@given(rotations, unit, unit)
+def test_rotation_round_trip(rotation: coords.Rotation, x: float, y: float) -> None:
+    ox, oy = coords.natural_to_oriented(x, y, rotation)
+    assert 0 <= ox <= 1 and 0 <= oy <= 1
+    back = coords.oriented_to_natural(ox, oy, rotation)
+    assert back == pytest.approx((x, y), abs=1e-12)
+
+
+def test_a_quarter_turn_puts_the_natural_top_right_corner_top_left() -> None:
+    # A portrait phone turned on its side (ROTATION_90): its natural top edge is on the left.
+    assert coords.natural_to_oriented(1, 0, 1) == (0, 0)
+    assert coords.natural_to_oriented(0, 0, 1) == (0, 1)
+    assert coords.natural_to_oriented(0, 1, 3) == (0, 0)
+    assert coords.natural_to_oriented(0.25, 0.5, 2) == (0.75, 0.5)
+    assert coords.oriented_size(1080, 2400, 1) == (2400, 1080)
+    assert coords.oriented_size(1080, 2400, 2) == (1080, 2400)
+
+
+@pytest.mark.parametrize("rotation", [0, 1, 2, 3])
+def test_upright_turns_move_pixels_where_the_mapping_says(rotation: coords.Rotation) -> None:
+    from PIL import Image
+
+    natural = Image.new("L", (40, 60))
+    natural.putpixel((30, 10), 255)  # one marked pixel of the natural-orientation capture
+    turns = coords.upright_quarter_turns(rotation)
+    upright = natural.rotate(90 * turns, expand=True) if turns else natural
+    assert upright.size == coords.oriented_size(40, 60, rotation)
+    ox, oy = coords.natural_to_oriented(30.5 / 40, 10.5 / 60, rotation)
+    marked = (math.floor(ox * upright.width), math.floor(oy * upright.height))
+    assert upright.getpixel(marked) == 255

@@ -14,6 +14,7 @@ from screenpilot.errors import ConfigError
 if TYPE_CHECKING:
     from screenpilot.agent.core import Environment
     from screenpilot.environments.aitz import AITZEnvironment
+    from screenpilot.environments.android import AndroidEnv
     from screenpilot.environments.demo import DemoEnv
     from screenpilot.environments.replay import ReplayEnv
 
@@ -21,6 +22,7 @@ ENVIRONMENTS: dict[str, str] = {
     "demo": "screenpilot.environments.demo:DemoEnv",
     "replay": "screenpilot.environments.replay:ReplayEnv",
     "aitz": "screenpilot.environments.aitz:AITZEnvironment",
+    "android": "screenpilot.environments.android:AndroidEnv",
 }
 """Environment names for ``--env`` and ``make_env``, each a lazy "module:Class" path."""
 
@@ -53,4 +55,4 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(msg)
 
 
-__all__ = ["ENVIRONMENTS", "AITZEnvironment", "DemoEnv", "ReplayEnv", "make_env"]
+__all__ = ["ENVIRONMENTS", "AITZEnvironment", "AndroidEnv", "DemoEnv", "ReplayEnv", "make_env"]

@@ -319,3 +319,46 @@ def scroll_to_wheel(
         "right": (clicks, 0),
         "left": (-clicks, 0),
     }[direction]
+
+
+Rotation = Literal[0, 1, 2, 3]
+"""A display's rotation from its natural orientation in quarter turns (Android's
+``Surface.ROTATION_0/90/180/270``): the angle the drawn content is turned by."""
+
+
+def oriented_size(width: int, height: int, rotation: Rotation) -> tuple[int, int]:
+    """The (width, height) a display of natural size ``width`` x ``height`` shows when rotated."""
+    return (height, width) if rotation % 2 else (width, height)
+
+
+def natural_to_oriented(x: float, y: float, rotation: Rotation) -> Point:
+    """A normalized point of the natural (unrotated) panel -> the same spot in the rotated frame.
+
+    Android's input and window coordinates are in the rotated (logical) frame; a panel rotated a
+    quarter turn (``ROTATION_90``) shows the natural top-right corner at the logical top-left
+    (AOSP ``InputReader`` rotates touch points the same way: x' = y, y' = W - x).
+    """
+    if rotation == 0:
+        return (x, y)
+    if rotation == 1:
+        return (y, 1 - x)
+    if rotation == 2:
+        return (1 - x, 1 - y)
+    return (1 - y, x)
+
+
+def oriented_to_natural(x: float, y: float, rotation: Rotation) -> Point:
+    """The inverse of ``natural_to_oriented``."""
+    if rotation == 0:
+        return (x, y)
+    if rotation == 1:
+        return (1 - y, x)
+    if rotation == 2:
+        return (1 - x, 1 - y)
+    return (y, 1 - x)
+
+
+def upright_quarter_turns(rotation: Rotation) -> int:
+    """Counter-clockwise quarter turns that make a natural-orientation capture of a display
+    rotated by ``rotation`` look the way the display shows it (``natural_to_oriented`` on pixels)."""
+    return rotation % 4
