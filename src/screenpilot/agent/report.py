@@ -64,7 +64,7 @@ def render(run: RunData) -> str:
         cards += "\n" + _final_card(run, final)
     if run.truncated_tail:
         cards += '\n<p class="note">The last step was being written when the run stopped; it is not shown.</p>'
-    return _PAGE.format(title=escape(run.manifest.task), header=_header(run), cards=cards)
+    return PAGE.format(title=escape(run.manifest.task), header=_header(run), cards=cards)
 
 
 def _header(run: RunData) -> str:
@@ -123,17 +123,17 @@ def _screen(run: RunData, relative: str | None, action: ActionBase | None, *, mu
     if thumb is None:
         return '<div class="missing">screenshot not saved</div>'
     data, width, height = thumb
-    label = _label(action) if action is not None else ""
+    label = action_label(action) if action is not None else ""
     pill = f'<span class="pill{" muted" if muted else ""}">{escape(label)}</span>' if label else ""
     return (
         f'<a class="frame" href="{escape(relative or "")}"><svg class="screen" '
         f'viewBox="0 0 {width} {height}" width="{width}" height="{height}">'
         f'<image href="data:image/jpeg;base64,{data}" width="{width}" height="{height}"/>'
-        f"{_overlay(action, width, height, muted)}</svg>{pill}</a>"
+        f"{action_overlay(action, width, height, muted)}</svg>{pill}</a>"
     )
 
 
-def _overlay(
+def action_overlay(
     action: ActionBase | None, width: int, height: int, muted: bool, colour: str | None = None
 ) -> str:
     """SVG marks for an action on a ``width`` x ``height`` thumbnail (in ``colour`` if given)."""
@@ -182,7 +182,7 @@ def _overlay(
     return defs + "".join(marks)
 
 
-def _label(action: ActionBase) -> str:
+def action_label(action: ActionBase) -> str:
     if isinstance(action, TypeText):
         return f"type “{action.text}”"
     if isinstance(action, Key):
@@ -252,7 +252,7 @@ def _final_card(run: RunData, relative: str) -> str:
     )
 
 
-_PAGE = """<!doctype html>
+PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>{title} — screenpilot</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <style>

@@ -9,7 +9,7 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-from screenpilot.agent.report import _PAGE, _label, _overlay, image_thumbnail
+from screenpilot.agent.report import PAGE, action_label, action_overlay, image_thumbnail
 from screenpilot.environments.aitz import AITZStep
 from screenpilot.evaluation.scoring import StepKey, StepScore
 from screenpilot.tools import coords
@@ -43,7 +43,7 @@ def write_misses_report(
 
 
 def _write(path: Path, title: str, header: str, cards: str) -> Path:
-    path.write_text(_PAGE.format(title=escape(title), header=header, cards=cards), encoding="utf-8")
+    path.write_text(PAGE.format(title=escape(title), header=header, cards=cards), encoding="utf-8")
     return path
 
 
@@ -122,19 +122,19 @@ def _drawn(action: ActionBase) -> tuple[ActionBase, str]:
         )
     if isinstance(action, Tap):
         return action, "tap"
-    return action, _label(action) or action.type
+    return action, action_label(action) or action.type
 
 
 def _screen(step: AITZStep, prediction: ActionBase | None) -> str:
     data, width, height = image_thumbnail(step.image, THUMBNAIL_HEIGHT)
     gt_mark, gt_label = _drawn(step.action)
-    marks = _overlay(gt_mark, width, height, False, GT_COLOUR)
+    marks = action_overlay(gt_mark, width, height, False, GT_COLOUR)
     pills = (
         f'<span class="pill" style="background:{GT_COLOUR}">ground truth: {escape(gt_label)}</span>'
     )
     if prediction is not None:
         mark, label = _drawn(prediction)
-        marks += _overlay(mark, width, height, False, PREDICTION_COLOUR)
+        marks += action_overlay(mark, width, height, False, PREDICTION_COLOUR)
         pills += f'<span class="pill">predicted: {escape(label)}</span>'
     return (
         f'<svg class="screen" viewBox="0 0 {width} {height}" width="{width}" height="{height}">'
