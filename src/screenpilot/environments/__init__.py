@@ -14,10 +14,12 @@ from screenpilot.errors import ConfigError
 if TYPE_CHECKING:
     from screenpilot.agent.core import Environment
     from screenpilot.environments.demo import DemoEnv
+    from screenpilot.environments.desktop import DesktopEnv
     from screenpilot.environments.replay import ReplayEnv
 
 ENVIRONMENTS: dict[str, str] = {
     "demo": "screenpilot.environments.demo:DemoEnv",
+    "desktop": "screenpilot.environments.desktop:DesktopEnv",
     "replay": "screenpilot.environments.replay:ReplayEnv",
 }
 """Environment names for ``--env`` and ``make_env``, each a lazy "module:Class" path."""
@@ -51,4 +53,4 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(msg)
 
 
-__all__ = ["ENVIRONMENTS", "DemoEnv", "ReplayEnv", "make_env"]
+__all__ = ["ENVIRONMENTS", "DemoEnv", "DesktopEnv", "ReplayEnv", "make_env"]
