@@ -5,7 +5,7 @@
 It has two buttons, a label that records any mouse button, a text entry, a scrollable list and
 a canvas, and keeps STATE.json up to date (written atomically every 50 ms when something
 changed): where every widget is on the screen (root coordinates), every click with its button
-and coordinates, the entry's text and every value it had, the list's first visible row, and
+and coordinates, the entry's text and every value it had, the list's first visible row (and each it had), and
 what the canvas saw (presses with how long they were held and where they ended, pointer
 motion, wheel buttons). Tests assert this file, not the calls they made.
 """
@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import time
 import tkinter as tk
 from pathlib import Path
 from typing import Any
@@ -33,6 +32,7 @@ class App:
             "entry": "",
             "entry_history": [],
             "list_top": 0,
+            "list_tops": [0],
             "canvas_presses": [],
             "canvas_hover": None,
             "canvas_wheel": [],
@@ -101,7 +101,7 @@ class App:
     def _canvas_press(self, event: tk.Event[Any]) -> None:
         self._press = {
             "start": [event.x_root, event.y_root],
-            "t": time.monotonic(),
+            "t": event.time,
             "motions": 0,
         }
 
@@ -113,7 +113,7 @@ class App:
         press, self._press = self._press, None
         if press is None:
             return
-        held = round(time.monotonic() - press.pop("t"), 3)
+        held = (int(event.time) - int(press.pop("t"))) / 1000  # X server timestamps, in ms
         self.state["canvas_presses"].append(
             {**press, "end": [event.x_root, event.y_root], "held_s": held}
         )
@@ -146,7 +146,10 @@ class App:
         self._save()
 
     def _save(self) -> None:
-        self.state["list_top"] = self.listbox.nearest(0)
+        top = self.listbox.nearest(0)
+        if top != self.state["list_top"]:
+            self.state["list_top"] = top
+            self.state["list_tops"].append(top)
         text = json.dumps(self.state, ensure_ascii=False)
         if text != self._written:
             temporary = self.state_path.with_suffix(".tmp")

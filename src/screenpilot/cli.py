@@ -26,7 +26,9 @@ app = typer.Typer(
 )
 console = Console(stderr=True)
 
-EnvOption = Annotated[str, typer.Option("--env", help="Environment: demo, replay:RUN_DIR, ...")]
+EnvOption = Annotated[
+    str, typer.Option("--env", help="Environment: demo, desktop[:MONITOR], replay:RUN_DIR, ...")
+]
 PolicyOption = Annotated[str, typer.Option("--policy", help="Policy: scripted, ...")]
 ActionsOption = Annotated[
     Path | None,

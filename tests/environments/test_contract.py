@@ -35,18 +35,34 @@ def recorded_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return run_dir
 
 
-def build(name: str, recorded_run: Path) -> tuple[Environment, dict[str, Action]]:
+def build(
+    name: str, recorded_run: Path, request: pytest.FixtureRequest
+) -> tuple[Environment, dict[str, Action]]:
     """Each registered environment, as the contract test builds it."""
     if name == "demo":
         return make_env("demo"), {"open_app": OpenApp(app="Shopping list")}
     if name == "replay":
         return make_env(f"replay:{recorded_run}"), {}
+    if name == "desktop":
+        request.getfixturevalue("xvfb")  # a real X server for the whole session
+        return make_env("desktop:1"), {}
     raise AssertionError(f"add {name!r} to the contract test")
 
 
-@pytest.mark.parametrize("name", sorted(ENVIRONMENTS))
-def test_every_registered_environment_keeps_the_contract(name: str, recorded_run: Path) -> None:
-    env, samples = build(name, recorded_run)
+NEEDS_DISPLAY = {"desktop"}
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        pytest.param(name, marks=pytest.mark.display) if name in NEEDS_DISPLAY else name
+        for name in sorted(ENVIRONMENTS)
+    ],
+)
+def test_every_registered_environment_keeps_the_contract(
+    name: str, recorded_run: Path, request: pytest.FixtureRequest
+) -> None:
+    env, samples = build(name, recorded_run, request)
     check_env(env, samples=samples)
 
 

@@ -23,9 +23,9 @@ from screenpilot.agent.recording import load_run
 from screenpilot.environments.desktop import DesktopEnv
 from screenpilot.environments.desktop_io import Clipboard, Display, Monitor
 from screenpilot.environments.xvfb import VirtualDisplay
-from screenpilot.errors import UnsupportedActionError
+from screenpilot.errors import DeviceError, UnsupportedActionError
 from screenpilot.imaging import same_screen
-from screenpilot.policies import ScriptedPolicy
+from screenpilot.policies import FunctionPolicy, ScriptedPolicy
 from screenpilot.tools import Key, MouseMove, Tap, coords
 
 pytestmark = pytest.mark.display
@@ -91,10 +91,17 @@ def fast_env(**kwargs: Any) -> DesktopEnv:
     return DesktopEnv(settle=0.1, max_settle=1.0, poll=0.05, **kwargs)
 
 
+def point(
+    device: tuple[int, int], screen: coords.Screen, names: tuple[str, str] = ("x", "y")
+) -> dict[str, float]:
+    """A device pixel as the normalized point a policy would give for it."""
+    x, y = coords.from_device(*device, screen)
+    return {names[0]: x, names[1]: y}
+
+
 def at(app: RunningApp, widget: str, screen: coords.Screen) -> dict[str, float]:
-    """The normalized point of a widget's centre, as a policy would give it."""
-    x, y = coords.from_device(*app.centre(widget), screen)
-    return {"x": x, "y": y}
+    """The normalized point of a widget's centre."""
+    return point(app.centre(widget), screen)
 
 
 def test_an_episode_clicks_buttons_and_types_unicode_into_the_entry(
@@ -139,7 +146,10 @@ def test_an_episode_clicks_buttons_and_types_unicode_into_the_entry(
     assert history[history.index(UNICODE) + 1] == ""
     assert clipboard.read() == "what the user had copied"
 
-    steps = load_run(tmp_path / "run").steps
+    run = load_run(tmp_path / "run")
+    assert run.manifest.environment["monitor_rect"] == [0, 0, 1920, 1080]
+    assert run.manifest.environment["pointer_per_pixel"] == [1.0, 1.0]
+    steps = run.steps
     info = [step.result_info for step in steps]
     assert info[0]["device_point"] == points["one"]
     assert info[5]["typed_via"] == "clipboard" and info[8]["typed_via"] == "keyboard"
@@ -153,34 +163,26 @@ def test_scrolling_the_list_and_dragging_pressing_hovering_on_the_canvas(
     app = launch()
     env = fast_env()
     s = env.screen
-    left, top, width, height = app.state()["widgets"]["canvas"]
+    left, top, _, _ = app.state()["widgets"]["canvas"]
     start, end = (left + 20, top + 30), (left + 260, top + 120)
     hover = (left + 150, top + 80)
-    norm = coords.from_device
     script = [
         {"type": "scroll", "direction": "down", "amount": 0.5, **at(app, "list", s)},
         {"type": "scroll", "direction": "up", "amount": 0.1, **at(app, "list", s)},
         {
             "type": "swipe",
-            **dict(zip(("x", "y"), norm(*start, s))),
-            **dict(zip(("x2", "y2"), norm(*end, s))),
+            **point(start, s),
+            **point(end, s, ("x2", "y2")),
             "seconds": 0.3,
         },
-        {"type": "long_press", **dict(zip(("x", "y"), norm(*start, s))), "seconds": 0.6},
-        {"type": "mouse_move", **dict(zip(("x", "y"), norm(*hover, s)))},
+        {"type": "long_press", **point(start, s), "seconds": 0.6},
+        {"type": "mouse_move", **point(hover, s)},
         {"type": "scroll", "direction": "right", "amount": 0.2, **at(app, "canvas", s)},
         {"type": "scroll", "direction": "left", "amount": 0.1, **at(app, "canvas", s)},
         {"type": "scroll", "direction": "down", "amount": 0.1, **at(app, "canvas", s)},
         {"type": "finish", "status": "success"},
     ]
-    recorded: list[State] = []
-    agent = Agent(
-        env,
-        ScriptedPolicy(script),
-        run_dir=tmp_path / "run",
-        on_step=lambda step: recorded.append(app.state()),
-    )
-    episode = agent.run("scroll and draw")
+    episode = Agent(env, ScriptedPolicy(script), run_dir=tmp_path / "run").run("scroll and draw")
     env.close()
     assert episode.outcome == "success", [step.error for step in episode.steps]
     # 0.5 of a screen at 10 wheel clicks per screen: 5 clicks down, then 1 click up.
@@ -188,11 +190,12 @@ def test_scrolling_the_list_and_dragging_pressing_hovering_on_the_canvas(
         [0, -5],
         [0, 1],
     ]
-    after_down, after_up = recorded[0]["list_top"], recorded[1]["list_top"]
-    assert after_down > 0
-    assert 0 < after_up < after_down
-
     state = app.wait_for(lambda st: len(st["canvas_presses"]) == 2, "the canvas presses")
+    # Tk's listbox scrolls 5 rows per wheel click: 5 clicks down to row 25, 1 click up to 20.
+    tops = state["list_tops"]
+    assert max(tops) == 25 and tops[-1] == 20
+    assert tops[: tops.index(25) + 1] == sorted(tops[: tops.index(25) + 1])
+
     drag, hold = state["canvas_presses"]
     assert (drag["start"], drag["end"]) == (list(start), list(end))
     assert drag["motions"] >= 3  # the drag moved through intermediate points
@@ -298,3 +301,26 @@ def test_points_in_the_corners_stay_off_the_fail_safe(xvfb: VirtualDisplay) -> N
     result = env.step(Tap(x=1.0, y=1.0))
     assert result.info["device_point"] == [1918, 1078]
     env.close()
+
+
+def test_a_person_moving_the_pointer_into_a_corner_stops_the_run(
+    xvfb: VirtualDisplay, tmp_path: Path
+) -> None:
+    env = fast_env()
+
+    def person_interrupts(task: str, observation: Any, history: Any) -> Tap:
+        env.display.pyautogui.moveTo(1919, 0)  # what a person does to abort
+        return Tap(x=0.5, y=0.5)
+
+    agent = Agent(env, FunctionPolicy(person_interrupts), run_dir=tmp_path / "run")
+    gui: Any = env.display.pyautogui
+    try:
+        with pytest.raises(DeviceError, match="fail-safe"):
+            agent.run("anything")
+    finally:  # the person lets go: the pointer leaves the corner for the next tests
+        gui.FAILSAFE = False
+        gui.moveTo(960, 540)
+        gui.FAILSAFE = True
+        env.close()
+    manifest = load_run(tmp_path / "run").manifest
+    assert manifest.outcome == "error" and "fail-safe" in (manifest.error or "")

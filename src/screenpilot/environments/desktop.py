@@ -73,7 +73,7 @@ class DesktopEnv(Environment):
         self.settle, self.max_settle, self.poll = settle, max_settle, poll
         self.paste_wait = paste_wait
         self.wheel_clicks_per_screen = wheel_clicks_per_screen
-        self._display = display if display is not None else Display.connect()
+        self.display = display if display is not None else Display.connect()
         self._closed = False
         self._measure()
 
@@ -93,15 +93,13 @@ class DesktopEnv(Environment):
 
     def _measure(self) -> None:
         """Find the monitor and measure its screenshot-to-pointer scale from a real capture."""
-        monitors = self._display.monitors()
+        monitors = self.display.monitors()
         if self.monitor_index >= len(monitors):
-            known = ", ".join(
-                f"{m.index}: {m.width}x{m.height}+{m.left}+{m.top}" for m in monitors
-            )
+            known = ", ".join(f"{m.index}: {m.width}x{m.height}+{m.left}+{m.top}" for m in monitors)
             msg = f"there is no monitor {self.monitor_index}; monitors: {known}"
             raise ConfigError(msg)
         self.monitor: Monitor = monitors[self.monitor_index]
-        image = self._display.grab(self.monitor)
+        image = self.display.grab(self.monitor)
         self.screen = coords.Screen(
             image.width,
             image.height,
@@ -110,14 +108,14 @@ class DesktopEnv(Environment):
             self.monitor.left,
             self.monitor.top,
         )
-        self.pointer_space = self._display.pointer_space()
+        self.pointer_space = self.display.pointer_space()
 
     @property
     def screen_size(self) -> tuple[int, int]:
         return self.screen.size
 
     def _capture(self) -> Image.Image:
-        image = self._display.grab(self.monitor)
+        image = self.display.grab(self.monitor)
         if image.size != self.screen.size:
             msg = (
                 f"monitor {self.monitor_index} now captures at {image.size}, not "
@@ -160,7 +158,7 @@ class DesktopEnv(Environment):
         self.check_supported(action)
         keys = self._key_names(action.key) if isinstance(action, Key) else ()
         info: dict[str, Any] = {}
-        pyautogui = self._display.pyautogui
+        pyautogui = self.display.pyautogui
         start = time.perf_counter()
         try:
             self._perform(action, keys, info)
@@ -183,7 +181,7 @@ class DesktopEnv(Environment):
         return point
 
     def _perform(self, action: Action, keys: tuple[str, ...], info: dict[str, Any]) -> None:
-        gui = self._display.pyautogui
+        gui = self.display.pyautogui
         if isinstance(action, Tap | DoubleTap | RightClick | MiddleClick):
             x, y = self._point(action.x, action.y, info)
             button = {"right_click": "right", "middle_click": "middle"}.get(action.type, "left")
@@ -204,8 +202,10 @@ class DesktopEnv(Environment):
             gui.moveTo(*end, duration=action.seconds)
             gui.mouseUp()
         elif isinstance(action, Scroll):
-            x, y = (0.5, 0.5) if action.x is None or action.y is None else (action.x, action.y)
-            gui.moveTo(*self._point(x, y, info))
+            if action.x is None or action.y is None:  # the screen centre
+                gui.moveTo(*self._point(0.5, 0.5, info))
+            else:
+                gui.moveTo(*self._point(action.x, action.y, info))
             horizontal, vertical = coords.scroll_to_wheel(
                 action.direction, action.amount, self.wheel_clicks_per_screen
             )
@@ -227,12 +227,12 @@ class DesktopEnv(Environment):
 
     def _type(self, text: str, info: dict[str, Any]) -> None:
         """ASCII through the keyboard; anything else pasted, then the clipboard put back."""
-        gui = self._display.pyautogui
+        gui = self.display.pyautogui
         if all(character in TYPEABLE for character in text):
             gui.write(text)
             info["typed_via"] = "keyboard"
             return
-        clipboard = self._display.clipboard
+        clipboard = self.display.clipboard
         previous = clipboard.read()
         clipboard.write(text)
         gui.hotkey(*PASTE_KEYS)
@@ -255,7 +255,7 @@ class DesktopEnv(Environment):
                 name = pyautogui_key(part)
             except ValueError as exc:
                 raise UnsupportedActionError(f"{exc} (in {key!r})") from None
-            if not self._display.has_key(name):
+            if not self.display.has_key(name):
                 msg = f"this keyboard layout has no {part!r} key (in {key!r})"
                 raise UnsupportedActionError(msg)
             names.append(name)
@@ -275,11 +275,15 @@ class DesktopEnv(Environment):
                 self.monitor.height,
             ],
             "pointer_per_pixel": [scale_x, scale_y],
-            "settle": {"settle_s": self.settle, "max_settle_s": self.max_settle, "poll_s": self.poll},
+            "settle": {
+                "settle_s": self.settle,
+                "max_settle_s": self.max_settle,
+                "poll_s": self.poll,
+            },
             "wheel_clicks_per_screen": self.wheel_clicks_per_screen,
         }
 
     def close(self) -> None:
         if not self._closed:
             self._closed = True
-            self._display.close()
+            self.display.close()

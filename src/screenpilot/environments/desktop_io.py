@@ -107,7 +107,9 @@ class Clipboard:
         if sys.platform.startswith("linux"):
             self._tool = next((t for t in ("xclip", "xsel") if shutil.which(t)), None)
             if self._tool is None:
-                msg = "typing non-ASCII text needs a clipboard tool: apt-get install xclip (or xsel)"
+                msg = (
+                    "typing non-ASCII text needs a clipboard tool: apt-get install xclip (or xsel)"
+                )
                 raise ConfigError(msg)
         else:
             self._pyperclip = require("pyperclip", "desktop")
@@ -168,7 +170,7 @@ class Display:
     def __init__(self, mss_module: ModuleType, pyautogui: ModuleType) -> None:
         self.pyautogui = pyautogui
         try:
-            self._sct = mss_module.MSS() if hasattr(mss_module, "MSS") else mss_module.mss()
+            self.sct = mss_module.MSS() if hasattr(mss_module, "MSS") else mss_module.mss()
         except Exception as exc:
             msg = f"mss cannot open the display ({exc}); {NO_DISPLAY_HINT}"
             raise ConfigError(msg) from exc
@@ -186,7 +188,9 @@ class Display:
             pyautogui = require("pyautogui", "desktop")
         except DependencyNotInstalled as exc:
             if not isinstance(exc.__cause__, ModuleNotFoundError):
-                msg = f"pyautogui cannot use display {display!r} ({exc.__cause__}); {NO_DISPLAY_HINT}"
+                msg = (
+                    f"pyautogui cannot use display {display!r} ({exc.__cause__}); {NO_DISPLAY_HINT}"
+                )
                 raise ConfigError(msg) from exc
             raise
         except Exception as exc:  # Xlib's DisplayConnectionError, XauthError, KeyError('DISPLAY')
@@ -203,17 +207,18 @@ class Display:
                 f"import) but DISPLAY is now {display!r}; drive one display per process"
             )
             raise ConfigError(msg)
-        pyautogui.PAUSE = 0  # the environment waits explicitly after each action
-        pyautogui.FAILSAFE = True  # a person can abort by moving the pointer into a corner
+        settings: Any = pyautogui
+        settings.PAUSE = 0  # the environment waits explicitly after each action
+        settings.FAILSAFE = True  # a person can abort by moving the pointer into a corner
         return cls(mss_module, pyautogui)
 
     def monitors(self) -> list[Monitor]:
         """mss's monitors: index 0 is the box around all of them, 1.. each monitor."""
-        return [Monitor.from_mss(i, m) for i, m in enumerate(self._sct.monitors)]
+        return [Monitor.from_mss(i, m) for i, m in enumerate(self.sct.monitors)]
 
     def grab(self, monitor: Monitor) -> Image.Image:
         """A screenshot of ``monitor`` as an RGB image, converted without a PNG round trip."""
-        shot = self._sct.grab(monitor.as_mss())
+        shot = self.sct.grab(monitor.as_mss())
         # frombytes copies: mss may reuse its shared-memory buffer for the next grab.
         return Image.frombytes("RGB", shot.size, shot.bgra, "raw", "BGRX")
 
@@ -237,7 +242,7 @@ class Display:
         return self._clipboard
 
     def close(self) -> None:
-        self._sct.close()
+        self.sct.close()
 
 
 def _pyautogui_display_name(pyautogui: ModuleType) -> str | None:

@@ -128,4 +128,3 @@ class VirtualDisplay:
 
     def __exit__(self, *exc_info: object) -> None:
         self.stop()
-
