@@ -21,8 +21,8 @@ from typing import Any
 
 
 class App:
-    def __init__(self, root: tk.Tk, state_path: Path) -> None:
-        self.root, self.state_path = root, state_path
+    def __init__(self, root: tk.Tk, state_path: Path, x: int, y: int) -> None:
+        self.root, self.state_path, self.x, self.y = root, state_path, x, y
         self.state: dict[str, Any] = {
             "ready": False,
             "widgets": {},
@@ -128,7 +128,14 @@ class App:
             self.state["canvas_wheel"].append(f"{event.num}{shift}")
 
     def _announce(self) -> None:
+        # Report geometry only once the window is on the screen where it was asked to be.
         self.root.update_idletasks()
+        if not self.root.winfo_viewable() or (self.root.winfo_rootx(), self.root.winfo_rooty()) != (
+            self.x,
+            self.y,
+        ):
+            self.root.after(50, self._announce)
+            return
         widgets = {
             "one": self.one,
             "two": self.two,
@@ -168,7 +175,7 @@ def main() -> None:
     root = tk.Tk()
     root.title("screenpilot test app")
     root.geometry(f"+{args.x}+{args.y}")
-    App(root, args.state)
+    App(root, args.state, args.x, args.y)
     root.mainloop()
 
 

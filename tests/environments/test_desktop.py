@@ -153,6 +153,7 @@ def test_an_episode_clicks_buttons_and_types_unicode_into_the_entry(
     info = [step.result_info for step in steps]
     assert info[0]["device_point"] == points["one"]
     assert info[5]["typed_via"] == "clipboard" and info[8]["typed_via"] == "keyboard"
+    assert info[5]["paste_seen"] is True  # the clipboard was restored after the app pasted
     assert info[6]["pressed"] == ["ctrl", "a"]
     assert all("settle_s" in i and "action_s" in i for i in info[:-1])
 

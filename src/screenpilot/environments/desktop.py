@@ -19,7 +19,7 @@ import sys
 import time
 from typing import Any
 
-from PIL import Image
+from PIL import Image, ImageChops
 
 from screenpilot.agent.core import Environment, Observation, StepResult
 from screenpilot.environments.desktop_io import TYPEABLE, Display, Monitor, pyautogui_key
@@ -44,6 +44,7 @@ from screenpilot.tools.actions import (
 )
 
 PASTE_KEYS = ("command", "v") if sys.platform == "darwin" else ("ctrl", "v")
+PASTE_POLL = 0.03
 
 
 class DesktopEnv(Environment):
@@ -59,7 +60,7 @@ class DesktopEnv(Environment):
         settle: float = 0.3,
         max_settle: float = 2.0,
         poll: float = 0.1,
-        paste_wait: float = 0.3,
+        paste_wait: float = 1.0,
         wheel_clicks_per_screen: int = 10,
         display: Display | None = None,
     ) -> None:
@@ -235,11 +236,22 @@ class DesktopEnv(Environment):
         clipboard = self.display.clipboard
         previous = clipboard.read()
         clipboard.write(text)
+        before = self._capture()
         gui.hotkey(*PASTE_KEYS)
-        # The application fetches the clipboard asynchronously: restore only after it has.
-        time.sleep(self.paste_wait)
+        # The application fetches the clipboard when it handles the keys: restore it only once
+        # the screen shows the paste (or after paste_wait), else the old text gets pasted.
+        start = time.monotonic()
+        seen = False
+        while not seen and time.monotonic() - start < self.paste_wait:
+            time.sleep(PASTE_POLL)
+            seen = ImageChops.difference(before, self._capture()).getbbox() is not None
         clipboard.write(previous or "")
-        info.update(typed_via="clipboard", clipboard=clipboard.tool, paste_wait_s=self.paste_wait)
+        info.update(
+            typed_via="clipboard",
+            clipboard=clipboard.tool,
+            paste_wait_s=round(time.monotonic() - start, 3),
+            paste_seen=seen,
+        )
 
     def _key_names(self, key: str) -> tuple[str, ...]:
         """pyautogui names for a canonical key or combo; UnsupportedActionError before acting."""
