@@ -325,3 +325,25 @@ def test_a_person_moving_the_pointer_into_a_corner_stops_the_run(
         env.close()
     manifest = load_run(tmp_path / "run").manifest
     assert manifest.outcome == "error" and "fail-safe" in (manifest.error or "")
+
+
+def test_the_cli_runs_a_script_on_the_desktop(
+    launch: Callable[..., RunningApp], tmp_path: Path
+) -> None:
+    app = launch()
+    script = tmp_path / "steps.jsonl"
+    steps = [
+        {"type": "tap", **at(app, "one", coords.Screen.same_size(1920, 1080))},
+        {"type": "finish", "status": "success"},
+    ]
+    script.write_text("".join(json.dumps(step) + "\n" for step in steps), encoding="utf-8")
+    command = ["run", "press One", "--env", "desktop:1", "--actions", str(script)]
+    result = subprocess.run(
+        [sys.executable, "-m", "screenpilot.cli", *command, "--out", str(tmp_path / "run")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    app.wait_for(lambda st: st["commands"]["one"] == 1, "the click from the command line")
+    assert load_run(tmp_path / "run").manifest.environment["name"] == "DesktopEnv"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -13,6 +14,8 @@ from screenpilot.environments.desktop import DesktopEnv
 from screenpilot.environments.desktop_io import KEY_NAMES, pyautogui_key
 from screenpilot.errors import ConfigError
 from screenpilot.tools.keys import NAMED_KEYS, PHONE_KEYS
+
+EXAMPLE_SCRIPT = Path(__file__).resolve().parents[2] / "examples" / "demo_actions.jsonl"
 
 
 def test_without_a_display_one_config_error_says_how_to_get_one(
@@ -39,6 +42,20 @@ def test_a_display_without_a_server_is_a_config_error_too() -> None:
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("ConfigError: pyautogui cannot use display ':4242'")
     assert "Xvfb" in result.stdout
+
+
+def test_the_cli_reports_a_missing_display_in_one_line_with_exit_2() -> None:
+    environment = {k: v for k, v in os.environ.items() if k not in {"DISPLAY", "WAYLAND_DISPLAY"}}
+    command = ["run", "t", "--env", "desktop", "--actions", str(EXAMPLE_SCRIPT)]
+    result = subprocess.run(
+        [sys.executable, "-m", "screenpilot.cli", *command],
+        capture_output=True,
+        text=True,
+        env=environment,
+        timeout=120,
+    )
+    assert result.returncode == 2
+    assert "DISPLAY is not set" in result.stderr and "Traceback" not in result.stderr
 
 
 @pytest.mark.parametrize(
