@@ -7,7 +7,7 @@ then PIL decoding it), which is what a screenshot-through-a-file pipeline pays. 
 calls themselves) and the whole step (action + capture) are what is timed. An Xvfb of its own
 is started; nothing else runs on it.
 
-    python benchmarks/desktop_step.py [--repeats 200]
+    python benchmarks/desktop_step.py [--rounds 200]
 """
 
 from __future__ import annotations
@@ -17,21 +17,23 @@ import io
 import os
 import statistics
 import time
+from collections import defaultdict
 from collections.abc import Callable
+from typing import TypeVar
 
 from PIL import Image
 
 from screenpilot.environments.xvfb import VirtualDisplay
 from screenpilot.tools import Action, to_action
 
+T = TypeVar("T")
 
-def median_ms(function: Callable[[], object], repeats: int) -> float:
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times) * 1000
+
+def timed(name: str, function: Callable[[], T], times: dict[str, list[float]]) -> T:
+    start = time.perf_counter()
+    result = function()
+    times[name].append(time.perf_counter() - start)
+    return result
 
 
 ACTIONS: list[tuple[str, dict[str, object]]] = [
@@ -48,7 +50,7 @@ ACTIONS: list[tuple[str, dict[str, object]]] = [
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--repeats", type=int, default=200)
+    parser.add_argument("--rounds", type=int, default=200)
     args = parser.parse_args()
     with VirtualDisplay(1920, 1080) as xvfb:
         os.environ.update(xvfb.environ)
@@ -65,33 +67,39 @@ def main() -> None:
             shot = sct.grab(region)
             return Image.open(io.BytesIO(mss.tools.to_png(shot.rgb, shot.size))).convert("RGB")
 
-        bare = median_ms(lambda: sct.grab(region), args.repeats)
-        to_pil = median_ms(lambda: display.grab(monitor), args.repeats)
-        png = median_ms(png_round_trip, max(20, args.repeats // 5))
-        print(
-            f"screen {env.screen_size[0]}x{env.screen_size[1]}x24, {args.repeats} repeats, medians"
-        )
-        print("| capture | ms |")
-        print("| --- | --- |")
-        print(f"| mss grab only | {bare:.2f} |")
-        print(f"| capture -> PIL RGB (DesktopEnv) | {to_pil:.2f} |")
-        print(f"| capture -> PNG -> PIL (baseline) | {png:.2f} ({png / to_pil:.1f}x slower) |")
-
+        # Rounds interleave every measurement, so drifting load on a shared machine hits all
+        # of them alike and the ratios stay fair.
+        actions: list[tuple[str, Action]] = [(name, to_action(spec)) for name, spec in ACTIONS]
+        times: dict[str, list[float]] = defaultdict(list)
         env.reset()
-        print("\n| action | action ms | whole step ms |")
+        for round_number in range(args.rounds):
+            timed("mss grab only", lambda: sct.grab(region), times)
+            timed("capture -> PIL RGB (DesktopEnv)", lambda: display.grab(monitor), times)
+            if round_number % 5 == 0:
+                timed("capture -> PNG -> PIL (baseline)", png_round_trip, times)
+            for name, action in actions:
+                if "clipboard" in name and round_number % 5:
+                    continue
+                result = timed(name, lambda action=action: env.step(action), times)
+                times[f"{name} action"].append(result.info["action_s"])
+
+        def ms(name: str) -> float:
+            return statistics.median(times[name]) * 1000
+
+        to_pil = ms("capture -> PIL RGB (DesktopEnv)")
+        print(f"screen {env.screen_size[0]}x{env.screen_size[1]}x24, {args.rounds} rounds, medians")
+        print("| capture | ms | vs. DesktopEnv |")
         print("| --- | --- | --- |")
-        for name, spec in ACTIONS:
-            action: Action = to_action(spec)
-            action_times, step_times = [], []
-            for _ in range(args.repeats if "clipboard" not in name else max(20, args.repeats // 5)):
-                start = time.perf_counter()
-                result = env.step(action)
-                step_times.append(time.perf_counter() - start)
-                action_times.append(result.info["action_s"])
-            print(
-                f"| {name} | {statistics.median(action_times) * 1000:.2f} | "
-                f"{statistics.median(step_times) * 1000:.2f} |"
-            )
+        for name in (
+            "mss grab only",
+            "capture -> PIL RGB (DesktopEnv)",
+            "capture -> PNG -> PIL (baseline)",
+        ):
+            print(f"| {name} | {ms(name):.2f} | {ms(name) / to_pil:.2f}x |")
+        print("\n| action | action ms | whole step ms (action + capture) |")
+        print("| --- | --- | --- |")
+        for name, _ in actions:
+            print(f"| {name} | {ms(name + ' action'):.2f} | {ms(name):.2f} |")
         env.close()
 
 

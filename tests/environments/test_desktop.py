@@ -148,6 +148,7 @@ def test_an_episode_clicks_buttons_and_types_unicode_into_the_entry(
 
     run = load_run(tmp_path / "run")
     assert run.manifest.environment["monitor_rect"] == [0, 0, 1920, 1080]
+    assert run.manifest.environment["monitors"] == [[0, 0, 1920, 1080], [0, 0, 1920, 1080]]
     assert run.manifest.environment["pointer_per_pixel"] == [1.0, 1.0]
     steps = run.steps
     info = [step.result_info for step in steps]

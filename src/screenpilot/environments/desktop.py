@@ -286,6 +286,7 @@ class DesktopEnv(Environment):
                 self.monitor.width,
                 self.monitor.height,
             ],
+            "monitors": [[m.left, m.top, m.width, m.height] for m in self.display.monitors()],
             "pointer_per_pixel": [scale_x, scale_y],
             "settle": {
                 "settle_s": self.settle,
