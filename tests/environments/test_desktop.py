@@ -23,7 +23,7 @@ from screenpilot.agent.recording import load_run
 from screenpilot.environments.desktop import DesktopEnv
 from screenpilot.environments.desktop_io import Clipboard, Display, Monitor
 from screenpilot.environments.xvfb import VirtualDisplay
-from screenpilot.errors import DeviceError, UnsupportedActionError
+from screenpilot.errors import ConfigError, DeviceError, UnsupportedActionError
 from screenpilot.imaging import same_screen
 from screenpilot.policies import FunctionPolicy, ScriptedPolicy
 from screenpilot.tools import Key, MouseMove, Tap, coords
@@ -348,3 +348,37 @@ def test_the_cli_runs_a_script_on_the_desktop(
     assert result.returncode == 0, result.stderr
     app.wait_for(lambda st: st["commands"]["one"] == 1, "the click from the command line")
     assert load_run(tmp_path / "run").manifest.environment["name"] == "DesktopEnv"
+
+
+def test_one_process_refuses_to_drive_a_second_display(xvfb: VirtualDisplay) -> None:
+    # A fresh process, since this one's pyautogui is bound to the session's display.
+    code = """
+import os
+from screenpilot.environments.desktop import DesktopEnv
+from screenpilot.environments.xvfb import VirtualDisplay
+from screenpilot.errors import ConfigError
+with VirtualDisplay(640, 480) as first, VirtualDisplay(800, 600) as second:
+    os.environ.update(first.environ)
+    env = DesktopEnv(settle=0, max_settle=0)
+    print(env.screen_size)
+    env.close()
+    os.environ.update(second.environ)
+    try:
+        DesktopEnv()
+    except ConfigError as exc:
+        print("ConfigError:", exc)
+"""
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    first_line, second_line = result.stdout.strip().splitlines()
+    assert first_line == "(640, 480)"
+    assert second_line.startswith("ConfigError: pyautogui in this process is bound to display")
+
+
+def test_a_monitor_that_does_not_exist_is_named_with_the_ones_that_do(
+    xvfb: VirtualDisplay,
+) -> None:
+    with pytest.raises(ConfigError, match=r"no monitor 3; monitors: 0: 1920x1080\+0\+0, 1: "):
+        DesktopEnv(3)

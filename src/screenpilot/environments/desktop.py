@@ -76,7 +76,11 @@ class DesktopEnv(Environment):
         self.wheel_clicks_per_screen = wheel_clicks_per_screen
         self.display = display if display is not None else Display.connect()
         self._closed = False
-        self._measure()
+        try:
+            self._measure()
+        except BaseException:
+            self.close()
+            raise
 
     @classmethod
     def from_spec(cls, argument: str | None) -> DesktopEnv:
