@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import ipaddress
+import os
+import shutil
 import socket
 from collections.abc import Iterator
 from pathlib import Path
@@ -10,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from screenpilot.environments.demo import DemoEnv
+from screenpilot.environments.xvfb import VirtualDisplay
 
 _real_connect = socket.socket.connect
 
@@ -42,6 +45,32 @@ def demo() -> Iterator[DemoEnv]:
 @pytest.fixture
 def run_dir(tmp_path: Path) -> Path:
     return tmp_path / "run"
+
+
+@pytest.fixture(scope="session")
+def xvfb() -> Iterator[VirtualDisplay]:
+    """A 1920x1080x24 Xvfb with its own Xauthority, as DISPLAY for the rest of the session.
+
+    One server per session: pyautogui connects to the display once, when first imported, so a
+    process cannot move on to a second server. Missing Xvfb fails the test rather than skip it.
+    """
+    missing = [tool for tool in ("Xvfb", "xauth", "xclip") if shutil.which(tool) is None]
+    if missing:
+        pytest.fail(
+            f"display tests need {', '.join(missing)}: apt-get install xvfb xauth xclip "
+            "(or deselect them with -m 'not display')"
+        )
+    saved = {name: os.environ.get(name) for name in ("DISPLAY", "XAUTHORITY")}
+    with VirtualDisplay(1920, 1080) as display:
+        os.environ.update(display.environ)
+        try:
+            yield display
+        finally:
+            for name, value in saved.items():
+                if value is None:
+                    os.environ.pop(name, None)
+                else:
+                    os.environ[name] = value
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

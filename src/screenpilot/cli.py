@@ -27,7 +27,10 @@ app = typer.Typer(
 console = Console(stderr=True)
 
 EnvOption = Annotated[
-    str, typer.Option("--env", help="Environment: demo, replay:RUN_DIR, android[:SERIAL], ...")
+    str,
+    typer.Option(
+        "--env", help="Environment: demo, android[:SERIAL], desktop[:MONITOR], replay:RUN_DIR, ..."
+    ),
 ]
 PolicyOption = Annotated[str, typer.Option("--policy", help="Policy: scripted, ...")]
 ActionsOption = Annotated[

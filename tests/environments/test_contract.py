@@ -50,7 +50,7 @@ def adb_servers(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[AdbServer]]:
 
 
 def build(
-    name: str, recorded_run: Path, adb_servers: list[AdbServer]
+    name: str, recorded_run: Path, adb_servers: list[AdbServer], request: pytest.FixtureRequest
 ) -> tuple[Environment, dict[str, Action]]:
     """Each registered environment, as the contract test builds it."""
     if name == "android":
@@ -65,14 +65,26 @@ def build(
     if name == "aitz":
         sample = Path(__file__).resolve().parents[1] / "data" / "aitz" / "train"
         return make_env(f"aitz:{sample}"), {}
+    if name == "desktop":
+        request.getfixturevalue("xvfb")  # a real X server for the whole session
+        return make_env("desktop:1"), {}
     raise AssertionError(f"add {name!r} to the contract test")
 
 
-@pytest.mark.parametrize("name", sorted(ENVIRONMENTS))
+NEEDS_DISPLAY = {"desktop"}
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        pytest.param(name, marks=pytest.mark.display) if name in NEEDS_DISPLAY else name
+        for name in sorted(ENVIRONMENTS)
+    ],
+)
 def test_every_registered_environment_keeps_the_contract(
-    name: str, recorded_run: Path, adb_servers: list[AdbServer]
+    name: str, recorded_run: Path, adb_servers: list[AdbServer], request: pytest.FixtureRequest
 ) -> None:
-    env, samples = build(name, recorded_run, adb_servers)
+    env, samples = build(name, recorded_run, adb_servers, request)
     check_env(env, samples=samples)
 
 

@@ -277,3 +277,27 @@ def test_upright_turns_move_pixels_where_the_mapping_says(rotation: coords.Rotat
     ox, oy = coords.natural_to_oriented(30.5 / 40, 10.5 / 60, rotation)
     marked = (math.floor(ox * upright.width), math.floor(oy * upright.height))
     assert upright.getpixel(marked) == 255
+
+
+def test_corner_points_move_one_pixel_inwards_and_others_stay() -> None:
+    assert coords.away_from_corners(0, 0, 1920, 1080) == (1, 1)
+    assert coords.away_from_corners(1919, 0, 1920, 1080) == (1918, 1)
+    assert coords.away_from_corners(0, 1079, 1920, 1080) == (1, 1078)
+    assert coords.away_from_corners(1919, 1079, 1920, 1080) == (1918, 1078)
+    assert coords.away_from_corners(0, 500, 1920, 1080) == (0, 500)
+    assert coords.away_from_corners(960, 0, 1920, 1080) == (960, 0)
+    # A monitor to the right of the primary: its points are not the primary's corners.
+    assert coords.away_from_corners(1920, 0, 1920, 1080) == (1920, 0)
+
+
+def test_offset_monitor_points_land_inside_that_monitor() -> None:
+    # Monitor 2 of two 1920x1080 monitors side by side, captured at 2x (HiDPI).
+    screen = coords.Screen(3840, 2160, 1920, 1080, offset_x=1920, offset_y=0)
+    assert coords.to_device(0.0, 0.0, screen) == (1920, 0)
+    assert coords.to_device(0.5, 0.5, screen) == (2880, 540)
+    assert coords.to_device(1.0, 1.0, screen) == (3839, 1079)
+    px, py = 1001, 400  # a screenshot pixel maps to the logical pixel that contains it
+    assert coords.to_device(*coords.from_screenshot_pixels(px, py, screen), screen) == (
+        1920 + px // 2,
+        py // 2,
+    )

@@ -16,10 +16,12 @@ if TYPE_CHECKING:
     from screenpilot.environments.aitz import AITZEnvironment
     from screenpilot.environments.android import AndroidEnv
     from screenpilot.environments.demo import DemoEnv
+    from screenpilot.environments.desktop import DesktopEnv
     from screenpilot.environments.replay import ReplayEnv
 
 ENVIRONMENTS: dict[str, str] = {
     "demo": "screenpilot.environments.demo:DemoEnv",
+    "desktop": "screenpilot.environments.desktop:DesktopEnv",
     "replay": "screenpilot.environments.replay:ReplayEnv",
     "aitz": "screenpilot.environments.aitz:AITZEnvironment",
     "android": "screenpilot.environments.android:AndroidEnv",
@@ -55,4 +57,12 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(msg)
 
 
-__all__ = ["ENVIRONMENTS", "AITZEnvironment", "AndroidEnv", "DemoEnv", "ReplayEnv", "make_env"]
+__all__ = [
+    "ENVIRONMENTS",
+    "AITZEnvironment",
+    "AndroidEnv",
+    "DemoEnv",
+    "DesktopEnv",
+    "ReplayEnv",
+    "make_env",
+]

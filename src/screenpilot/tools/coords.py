@@ -362,3 +362,12 @@ def upright_quarter_turns(rotation: Rotation) -> int:
     """Counter-clockwise quarter turns that make a natural-orientation capture of a display
     rotated by ``rotation`` look the way the display shows it (``natural_to_oriented`` on pixels)."""
     return rotation % 4
+
+
+def away_from_corners(px: int, py: int, width: int, height: int) -> tuple[int, int]:
+    """A device point moved one pixel inwards if it is a corner of the ``width`` x ``height``
+    screen: pyautogui's fail-safe aborts whenever the pointer rests on a corner, and that
+    abort is kept for people, so a model's click on a corner must not trigger it."""
+    if px in (0, width - 1) and py in (0, height - 1):
+        return (px + 1 if px == 0 else px - 1, py + 1 if py == 0 else py - 1)
+    return (px, py)
