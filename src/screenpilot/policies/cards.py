@@ -86,7 +86,7 @@ class ModelCard(abc.ABC):
     notes_heading: ClassVar[str] = "Note"
 
     def resized_size(self, image_size: Size, min_pixels: int, max_pixels: int) -> Size:
-        """(width, height) of the image the model sees under a pixel budget."""
+        """(width, height) of the image the model sees under a pixel budget (one smart_resize)."""
         height, width = coords.smart_resize(
             image_size[1], image_size[0], min_pixels=min_pixels, max_pixels=max_pixels
         )

@@ -206,6 +206,14 @@ class OpenAIPolicy(CardPolicy):
     def _act_one(self, request: Request) -> Decision:
         task, observation, history = request
         prepared = self.prepare(task, observation, history)
+        size = prepared.resized_size
+        if self.card.resized_size(size, self.min_pixels, self.max_pixels) != size:
+            msg = (
+                f"the pixel budget {self.min_pixels}..{self.max_pixels} is too narrow for a "
+                f"{observation.screen.width}x{observation.screen.height} screen: the server would "
+                f"resize the {size[0]}x{size[1]} image again; lower --min-pixels or raise --max-pixels"
+            )
+            raise ConfigError(msg)
         started = time.perf_counter()
         body = self.body(prepared.messages)
         encoded = time.perf_counter()

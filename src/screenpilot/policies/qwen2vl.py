@@ -124,12 +124,14 @@ class Qwen2VLPolicy(CardPolicy):
             text, item_images = render_chatml(item.messages)
             grids = []
             if item_images:
-                out = self.image_processor(images=item_images, return_tensors="pt")
+                # Our images are already smart-resized; a second resize is not always
+                # idempotent (e.g. min_pixels == max_pixels), so the processor must not resize.
+                out = self.image_processor(images=item_images, do_resize=False, return_tensors="pt")
                 images.append(out)
                 grids = out["image_grid_thw"].tolist()
             counts = [math.prod(grid) // self.merge_size**2 for grid in grids]
             texts.append(expand_image_pads(text, counts))
-            # The model's frame is the size it really saw (the processor's resize is idempotent).
+            # The frame is the size the model really saw, read back from the patch grid.
             last = grids[-1] if grids else None
             sizes.append(
                 (last[2] * self.patch_size, last[1] * self.patch_size)
