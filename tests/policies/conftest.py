@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from tests.policies.chat_server import Server, serve
 
 
 @pytest.fixture(scope="session")
@@ -23,6 +25,12 @@ def tiny_qwen25vl(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from screenpilot.policies.tiny import build_model_dir
 
     return build_model_dir(tmp_path_factory.mktemp("qwen25vl") / "model", family="qwen25vl")
+
+
+@pytest.fixture
+def server() -> Iterator[Server]:
+    """A scripted chat-completions server on 127.0.0.1 (see ``chat_server``)."""
+    yield from serve()
 
 
 class ForceAnswers:

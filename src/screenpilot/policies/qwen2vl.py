@@ -109,7 +109,7 @@ class Qwen2VLPolicy(CardPolicy):
             self.hf_model = transformers.AutoModelForImageTextToText.from_pretrained(
                 model, dtype=getattr(torch, self.dtype), attn_implementation=attn_implementation
             )
-        except OSError as exc:
+        except (OSError, ValueError) as exc:
             msg = f"cannot load model {model!r}: {exc}"
             raise ConfigError(msg) from exc
         self.hf_model.to(self.device).eval()
