@@ -31,7 +31,7 @@ RETRY_STATUSES = frozenset({408, 409, 425, 429, 500, 502, 503, 504})
 IMAGE_FORMATS = {"jpeg": "image/jpeg", "png": "image/png", "webp": "image/webp"}
 
 
-def encode_image(image: Image.Image, image_format: str = "jpeg", quality: int = 95) -> str:
+def encode_image(image: Image.Image, image_format: str = "jpeg", quality: int = 90) -> str:
     """A ``data:`` URI of the image (JPEG at ``quality``, or lossless PNG / WebP)."""
     buffer = io.BytesIO()
     if image_format == "jpeg":
@@ -74,7 +74,7 @@ class OpenAIPolicy(CardPolicy):
         max_retries: int = 4,
         backoff: float = 1.0,
         image_format: str = "jpeg",
-        image_quality: int = 95,
+        image_quality: int = 90,
         concurrency: int = 8,
         extra_body: dict[str, Any] | None = None,
     ) -> None:

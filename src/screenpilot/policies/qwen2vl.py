@@ -79,7 +79,10 @@ class Qwen2VLPolicy(CardPolicy):
         dtype: str | None = None,
         attn_implementation: str | None = None,
         generate_kwargs: dict[str, Any] | None = None,
+        components: tuple[Any, Any, Any] | None = None,
     ) -> None:
+        """Load ``model`` (hub id or directory), or use ``components`` = (model, tokenizer,
+        image processor) already in memory, in which case ``model`` is only their name."""
         super().__init__(
             model,
             card=card,
@@ -101,21 +104,29 @@ class Qwen2VLPolicy(CardPolicy):
             attn_implementation = "flash_attention_2" if flash else "sdpa"
         self.attn_implementation = attn_implementation
         self.generate_kwargs = dict(generate_kwargs or {})
+        if components is not None:
+            self.hf_model, self.tokenizer, self.image_processor = components
+        else:
+            self._load(transformers, model)
+        self.hf_model.to(self.device).eval()
+        self.tokenizer.padding_side = "left"
+        self.merge_size = int(getattr(self.image_processor, "merge_size", 2))
+        self.patch_size = int(getattr(self.image_processor, "patch_size", 14))
+
+    def _load(self, transformers: Any, model: str) -> None:
         try:
             self.tokenizer = transformers.AutoTokenizer.from_pretrained(model)
             self.image_processor = transformers.AutoImageProcessor.from_pretrained(
                 model, min_pixels=self.min_pixels, max_pixels=self.max_pixels
             )
             self.hf_model = transformers.AutoModelForImageTextToText.from_pretrained(
-                model, dtype=getattr(torch, self.dtype), attn_implementation=attn_implementation
+                model,
+                dtype=getattr(self._torch, self.dtype),
+                attn_implementation=self.attn_implementation,
             )
         except (OSError, ValueError) as exc:
             msg = f"cannot load model {model!r}: {exc}"
             raise ConfigError(msg) from exc
-        self.hf_model.to(self.device).eval()
-        self.tokenizer.padding_side = "left"
-        self.merge_size = int(getattr(self.image_processor, "merge_size", 2))
-        self.patch_size = int(getattr(self.image_processor, "patch_size", 14))
 
     def encode(self, prepared: Sequence[Prepared]) -> tuple[dict[str, Any], list[tuple[int, int]]]:
         """Model inputs for a batch of prompts (left-padded) and each prompt's image size."""

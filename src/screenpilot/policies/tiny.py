@@ -83,14 +83,11 @@ def build_tokenizer() -> Any:
     return tokenizer
 
 
-def build_model_dir(
-    path: str | Path, *, size: Size = "tiny", family: Literal["qwen2vl", "qwen25vl"] = "qwen2vl"
-) -> Path:
-    """Write a random-weight checkpoint (model, tokenizer, image processor) to ``path``."""
-    torch = require("torch", "local")
+def build_config(
+    tokenizer: Any, *, size: Size = "tiny", family: Literal["qwen2vl", "qwen25vl"] = "qwen2vl"
+) -> tuple[Any, Any]:
+    """(config, model class) of a ``size`` model whose special ids match ``tokenizer``."""
     transformers = require("transformers", "local")
-    target = Path(path)
-    tokenizer = build_tokenizer()
     ids = {name: tokenizer.convert_tokens_to_ids(name) for name in SPECIAL_TOKENS}
     vocab = len(tokenizer) if size == "tiny" else 151936
     text = dict(_TEXT[size], vocab_size=vocab, max_position_embeddings=32768)
@@ -110,21 +107,32 @@ def build_model_dir(
             vision = {"depth": 2, "embed_dim": 32, "num_heads": 4}
         vision.update(hidden_size=width, mlp_ratio=4, patch_size=14, spatial_merge_size=2)
         config = transformers.Qwen2VLConfig(vision_config=vision, **text, **token_ids)
-        model_class = transformers.Qwen2VLForConditionalGeneration
-    else:
-        vision = {"depth": 2, "hidden_size": 32, "intermediate_size": 64, "num_heads": 4}
-        vision.update(out_hidden_size=width, fullatt_block_indexes=[1], window_size=112)
-        vision.update(patch_size=14, spatial_merge_size=2, temporal_patch_size=2)
-        config = transformers.Qwen2_5_VLConfig(vision_config=vision, **text, **token_ids)
-        model_class = transformers.Qwen2_5_VLForConditionalGeneration
+        return config, transformers.Qwen2VLForConditionalGeneration
+    vision = {"depth": 2, "hidden_size": 32, "intermediate_size": 64, "num_heads": 4}
+    vision.update(out_hidden_size=width, fullatt_block_indexes=[1], window_size=112)
+    vision.update(patch_size=14, spatial_merge_size=2, temporal_patch_size=2)
+    config = transformers.Qwen2_5_VLConfig(vision_config=vision, **text, **token_ids)
+    return config, transformers.Qwen2_5_VLForConditionalGeneration
+
+
+def build_image_processor(min_pixels: int = 4 * 28 * 28, max_pixels: int = 1280 * 28 * 28) -> Any:
+    transformers = require("transformers", "local")
+    return transformers.Qwen2VLImageProcessor(min_pixels=min_pixels, max_pixels=max_pixels)
+
+
+def build_model_dir(
+    path: str | Path, *, size: Size = "tiny", family: Literal["qwen2vl", "qwen25vl"] = "qwen2vl"
+) -> Path:
+    """Write a random-weight checkpoint (model, tokenizer, image processor) to ``path``."""
+    torch = require("torch", "local")
+    target = Path(path)
+    tokenizer = build_tokenizer()
+    config, model_class = build_config(tokenizer, size=size, family=family)
     torch.manual_seed(0)
     model = model_class(config).eval()
-    model.generation_config.eos_token_id = token_ids["eos_token_id"]
-    model.generation_config.pad_token_id = token_ids["pad_token_id"]
+    model.generation_config.eos_token_id = tokenizer.convert_tokens_to_ids("<|im_end|>")
+    model.generation_config.pad_token_id = tokenizer.convert_tokens_to_ids("<|endoftext|>")
     model.save_pretrained(target)
     tokenizer.save_pretrained(target)
-    processor = transformers.Qwen2VLImageProcessor(
-        min_pixels=4 * 28 * 28, max_pixels=1280 * 28 * 28
-    )
-    processor.save_pretrained(target)
+    build_image_processor().save_pretrained(target)
     return target
