@@ -375,3 +375,19 @@ def test_the_card_is_chosen_from_the_model_name() -> None:
     assert card_for_model("bytedance-research/UI-TARS-7B-SFT") == "uitars"
     assert card_for_model("ByteDance-Seed/UI-TARS-1.5-7B") == "uitars15"
     assert ModelFrame.relative(1000) == CARDS["qwen2vl"].frame(PHONE, RESIZED)
+
+
+def test_desktop_prompts_use_computer_use_and_clicks_without_a_point_use_the_cursor() -> None:
+    card = CARDS["qwen25vl"]
+    context = PromptContext(Image.new("RGB", (1316, 728)), platform="desktop")
+    system, _ = card.messages("t", observation((2560, 1440)), (), context)
+    assert '"name": "computer_use"' in system["content"]
+    assert "The screen's resolution is 1316x728." in system["content"]
+    moved = _step(0, Tap(x=0.25, y=0.5))
+    answer = (
+        '<tool_call>{"name": "computer_use", "arguments": {"action": "right_click"}}</tool_call>'
+    )
+    parsed = card.parse(answer, (2560, 1440), (1316, 728), history=[moved], platform="desktop")
+    assert parsed.action.model_dump() == {"type": "right_click", "x": 0.25, "y": 0.5}
+    with pytest.raises(InvalidActionError, match="mouse position is unknown"):
+        card.parse(answer, (2560, 1440), (1316, 728), platform="desktop")
