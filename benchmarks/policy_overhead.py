@@ -60,7 +60,7 @@ def build(config_name: str, device: str, max_pixels: int) -> Qwen2VLPolicy:
     processor = build_image_processor(max_pixels=max_pixels)
     return Qwen2VLPolicy(
         f"random-{config_name}",
-        card="qwen2vl",
+        card="uitars",  # UI-TARS 1.0 is a Qwen2-VL; its short answers fit 64 tokens
         max_pixels=max_pixels,
         device=device,
         components=(model, tokenizer, processor),
@@ -86,9 +86,13 @@ def main() -> None:
     policy = build(args.config, args.device, args.max_pixels)
     observation = DemoEnv(items=("milk", "eggs")).reset()
     frame = policy.card.frame(observation.screen.size, None)
-    answer = policy.card.answer(Tap(x=0.25, y=0.68), frame)
+    action = policy.card.render(Tap(x=0.25, y=0.68), frame)
+    # A valid answer of exactly --tokens tokens (end-of-turn included): the thought is filler.
+    fixed = len(policy.tokenizer(f"Thought: \nAction: {action}")["input_ids"])
+    if fixed > args.tokens - 1:
+        parser.error(f"--tokens must be at least {fixed + 1}")
+    answer = f"Thought: {'a' * (args.tokens - 1 - fixed)}\nAction: {action}"
     ids = policy.tokenizer(answer)["input_ids"]
-    ids = (ids * (args.tokens // len(ids) + 1))[: args.tokens - 1]  # exactly --tokens with eos
     eos = policy.tokenizer.convert_tokens_to_ids("<|im_end|>")
     processors = transformers.LogitsProcessorList([Force(ids, eos)])
     policy.generate_kwargs = {"logits_processor": processors}

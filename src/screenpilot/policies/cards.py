@@ -19,7 +19,7 @@ from typing import Any, ClassVar, Literal
 from PIL import Image
 
 from screenpilot.agent.core import Observation, Step
-from screenpilot.errors import ModelError, ParseError
+from screenpilot.errors import ConfigError, ModelError, ParseError
 from screenpilot.policies import prompts
 from screenpilot.policies.parsing import find_tool_calls, model_point
 from screenpilot.tools import coords
@@ -251,8 +251,7 @@ CARDS: dict[str, ModelCard] = _build_cards()
 
 
 def get_card(name: str) -> ModelCard:
-    from screenpilot.errors import ConfigError
-
+    """The card named ``name``; ConfigError listing the known ones otherwise."""
     card = CARDS.get(name)
     if card is None:
         msg = f"unknown model card {name!r}; known cards: {', '.join(CARDS)}"
