@@ -32,13 +32,38 @@ EnvOption = Annotated[
         "--env", help="Environment: demo, android[:SERIAL], desktop[:MONITOR], replay:RUN_DIR, ..."
     ),
 ]
-PolicyOption = Annotated[str, typer.Option("--policy", help="Policy: scripted, ...")]
+PolicyOption = Annotated[
+    str, typer.Option("--policy", help="Policy: scripted, qwen2vl (local), openai (server).")
+]
 ActionsOption = Annotated[
     Path | None,
     typer.Option("--actions", help="Action script for --policy scripted (JSON or JSONL)."),
 ]
 ModelOption = Annotated[
     str | None, typer.Option("--model", help="Model id or path, for model policies.")
+]
+# Model-card policies (qwen2vl, openai).
+CardOption = Annotated[
+    str | None,
+    typer.Option(help="Model card: qwen2vl, qwen25vl, uitars, uitars15 (default: from --model)."),
+]
+PlatformOption = Annotated[str, typer.Option(help="Prompt for a mobile or desktop screen.")]
+BaseUrlOption = Annotated[
+    str | None, typer.Option(help="OpenAI-compatible server, e.g. http://localhost:8000/v1.")
+]
+ApiKeyEnvOption = Annotated[
+    str, typer.Option(help="Environment variable holding the API key (never recorded).")
+]
+MaxNewTokensOption = Annotated[int, typer.Option(help="Cap on generated tokens per step.")]
+PixelsOption = Annotated[
+    int | None, typer.Option(help="Pixel budget of the resized screenshot (default per card).")
+]
+TemperatureOption = Annotated[float, typer.Option(help="0 decodes greedily.")]
+HistoryImagesOption = Annotated[
+    int | None, typer.Option(help="Previous screenshots shown besides the current one.")
+]
+DeviceOption = Annotated[
+    str | None, typer.Option(help="torch device for --policy qwen2vl (default cuda if any).")
 ]
 
 
@@ -77,6 +102,16 @@ def run(
     policy: PolicyOption = "scripted",
     actions: ActionsOption = None,
     model: ModelOption = None,
+    card: CardOption = None,
+    platform: PlatformOption = "mobile",
+    base_url: BaseUrlOption = None,
+    api_key_env: ApiKeyEnvOption = "OPENAI_API_KEY",
+    max_new_tokens: MaxNewTokensOption = 256,
+    min_pixels: PixelsOption = None,
+    max_pixels: PixelsOption = None,
+    temperature: TemperatureOption = 0.0,
+    history_images: HistoryImagesOption = None,
+    device: DeviceOption = None,
     out: Annotated[
         Path | None, typer.Option(help="Run directory (default: runs/DATE-TASK).")
     ] = None,
@@ -110,7 +145,21 @@ def run(
     environment = make_env(env)
     try:
         chosen_policy = make_policy(
-            policy, PolicyOptions(model=model, actions=str(actions) if actions else None)
+            policy,
+            PolicyOptions(
+                model=model,
+                actions=str(actions) if actions else None,
+                card=card,
+                platform=platform,
+                base_url=base_url,
+                api_key_env=api_key_env,
+                max_new_tokens=max_new_tokens,
+                min_pixels=min_pixels,
+                max_pixels=max_pixels,
+                temperature=temperature,
+                history_images=history_images,
+                device=device,
+            ),
         )
     except BaseException:
         environment.close()
@@ -162,6 +211,16 @@ def replay(
     policy: PolicyOption = "scripted",
     actions: ActionsOption = None,
     model: ModelOption = None,
+    card: CardOption = None,
+    platform: PlatformOption = "mobile",
+    base_url: BaseUrlOption = None,
+    api_key_env: ApiKeyEnvOption = "OPENAI_API_KEY",
+    max_new_tokens: MaxNewTokensOption = 256,
+    min_pixels: PixelsOption = None,
+    max_pixels: PixelsOption = None,
+    temperature: TemperatureOption = 0.0,
+    history_images: HistoryImagesOption = None,
+    device: DeviceOption = None,
     out: Annotated[Path | None, typer.Option(help="Run directory for the replay.")] = None,
 ) -> None:
     """Re-run a policy open-loop on the recorded screens of a run and compare its actions."""
@@ -171,7 +230,21 @@ def replay(
 
     environment = ReplayEnv(run_dir)
     chosen_policy = make_policy(
-        policy, PolicyOptions(model=model, actions=str(actions) if actions else None)
+        policy,
+        PolicyOptions(
+            model=model,
+            actions=str(actions) if actions else None,
+            card=card,
+            platform=platform,
+            base_url=base_url,
+            api_key_env=api_key_env,
+            max_new_tokens=max_new_tokens,
+            min_pixels=min_pixels,
+            max_pixels=max_pixels,
+            temperature=temperature,
+            history_images=history_images,
+            device=device,
+        ),
     )
     target = out or _default_out("replay-" + environment.task)
     agent = Agent(
@@ -204,7 +277,10 @@ def _size(text: str | None, option: str) -> tuple[int, int] | None:
 def parse(
     text: Annotated[str, typer.Argument(help="The model's output ('-' reads standard input).")],
     format: Annotated[
-        str, typer.Option("--format", help="Output format, e.g. canonical.")
+        str,
+        typer.Option(
+            "--format", help="Output format: canonical, qwen2vl, qwen25vl, uitars, uitars15."
+        ),
     ] = "canonical",
     image_size: Annotated[
         str, typer.Option(help="Screenshot size WxH the model saw.")

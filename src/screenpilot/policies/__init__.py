@@ -19,6 +19,18 @@ class PolicyOptions:
     model: str | None = None
     actions: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    # Model-card policies (qwen2vl, openai); None means the card's or policy's default.
+    card: str | None = None
+    platform: str = "mobile"
+    base_url: str | None = None
+    api_key_env: str | None = "OPENAI_API_KEY"
+    """Name of the environment variable holding the API key (the key is never recorded)."""
+    max_new_tokens: int = 256
+    min_pixels: int | None = None
+    max_pixels: int | None = None
+    temperature: float = 0.0
+    history_images: int | None = None
+    device: str | None = None
 
 
 def _scripted(options: PolicyOptions) -> Policy:
@@ -28,7 +40,49 @@ def _scripted(options: PolicyOptions) -> Policy:
     return ScriptedPolicy.from_file(options.actions)
 
 
-POLICIES: dict[str, Callable[[PolicyOptions], Policy]] = {"scripted": _scripted}
+def _card_settings(options: PolicyOptions) -> dict[str, Any]:
+    if not options.model:
+        raise ConfigError("this policy needs --model (a hub id, a local path or a served name)")
+    if options.platform not in ("mobile", "desktop"):
+        raise ConfigError(f"--platform must be mobile or desktop, got {options.platform!r}")
+    return {
+        "card": options.card,
+        "platform": options.platform,
+        "min_pixels": options.min_pixels,
+        "max_pixels": options.max_pixels,
+        "max_new_tokens": options.max_new_tokens,
+        "temperature": options.temperature,
+        "history_images": options.history_images,
+        **options.extra,
+    }
+
+
+def _qwen2vl(options: PolicyOptions) -> Policy:
+    from screenpilot.policies.qwen2vl import Qwen2VLPolicy
+
+    settings = _card_settings(options)
+    assert options.model is not None
+    return Qwen2VLPolicy(options.model, device=options.device, **settings)
+
+
+def _openai(options: PolicyOptions) -> Policy:
+    from screenpilot.policies.openai_compat import OpenAIPolicy
+
+    settings = _card_settings(options)
+    if not options.base_url:
+        msg = "the openai policy needs --base-url (e.g. http://localhost:8000/v1)"
+        raise ConfigError(msg)
+    assert options.model is not None
+    return OpenAIPolicy(
+        options.model, base_url=options.base_url, api_key_env=options.api_key_env, **settings
+    )
+
+
+POLICIES: dict[str, Callable[[PolicyOptions], Policy]] = {
+    "scripted": _scripted,
+    "qwen2vl": _qwen2vl,
+    "openai": _openai,
+}
 """Policy names for ``--policy`` and ``make_policy``; later policies register here."""
 
 

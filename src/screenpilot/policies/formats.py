@@ -44,6 +44,20 @@ FORMATS: dict[str, OutputParser] = {"canonical": parse_canonical}
 """Output formats by name; ``screenpilot parse --format NAME`` uses this table."""
 
 
+def _card_parser(name: str) -> OutputParser:
+    def parse(text: str, image_size: Size, resized_size: Size | None = None) -> Action:
+        from screenpilot.policies.cards import get_card
+
+        return get_card(name).parse(text, image_size, resized_size).action
+
+    parse.__doc__ = f"The {name} model card's answer grammar (see ``policies.cards``)."
+    return parse
+
+
+# Model cards (issue 3): the same names as ``policies.cards.CARDS``.
+FORMATS.update({name: _card_parser(name) for name in ("qwen2vl", "qwen25vl", "uitars", "uitars15")})
+
+
 def parse_output(
     format_name: str, text: str, image_size: Size, resized_size: Size | None = None
 ) -> Action:

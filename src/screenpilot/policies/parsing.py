@@ -1,0 +1,236 @@
+"""Tolerant readers for what Qwen-family models write: tool calls, JSON, points, UI-TARS calls.
+
+Models drift: they wrap JSON in markdown fences, add prose, drop closing tags, emit several
+calls, truncate, or use single quotes. These helpers recover the intended structure without
+ever evaluating model text; anything they cannot read becomes a ``ParseError`` naming why.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from screenpilot.errors import ParseError
+
+CHAT_MARKERS = ("<|im_end|>", "<|endoftext|>", "<|im_start|>")
+_THINK = re.compile(r"<think>.*?(</think>|$)", re.DOTALL)
+_FENCE = re.compile(r"```[a-zA-Z0-9_-]*\s*\n?(.*?)(```|$)", re.DOTALL)
+_NUMBER = re.compile(r"-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?")
+_GROUNDING_TOKENS = re.compile(
+    r"<\|(?:box_start|box_end|object_ref_start|object_ref_end|quad_start|quad_end)\|>"
+)
+
+
+def strip_chat_markers(text: str) -> str:
+    """Cut a decoded completion at its first end-of-turn marker and drop stray markers."""
+    for marker in ("<|im_end|>", "<|endoftext|>"):
+        cut = text.find(marker)
+        if cut >= 0:
+            text = text[:cut]
+    return text.replace("<|im_start|>", "")
+
+
+def strip_think(text: str) -> str:
+    """Drop ``<think>...</think>`` blocks (closed or not)."""
+    return _THINK.sub("", text)
+
+
+def _close_open_json(text: str) -> str:
+    """Append the quotes and brackets a truncated JSON text is missing."""
+    stack: list[str] = []
+    in_string = escaped = False
+    for char in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "{[":
+            stack.append("}" if char == "{" else "]")
+        elif char in "}]" and stack:
+            stack.pop()
+    tail = ('\\"' if escaped else "") if in_string else ""
+    repaired = text + tail + ('"' if in_string else "")
+    repaired = re.sub(r"[,:]\s*$", "", repaired.rstrip())
+    return repaired + "".join(reversed(stack))
+
+
+def loads_lenient(text: str) -> Any:
+    """The first JSON value in ``text``, repairing common drift; ParseError if there is none."""
+    start = min((i for i in (text.find("{"), text.find("[")) if i >= 0), default=-1)
+    if start < 0:
+        raise ParseError("no JSON object found", raw_output=text)
+    body = text[start:]
+    decoder = json.JSONDecoder()
+    candidates = [body, re.sub(r",\s*([}\]])", r"\1", body)]
+    if '"' not in body:  # a Python-style dict with single quotes
+        candidates.append(body.replace("'", '"'))
+    candidates += [_close_open_json(candidate) for candidate in list(candidates)]
+    error: Exception | None = None
+    for candidate in candidates:
+        try:
+            return decoder.raw_decode(candidate)[0]
+        except (ValueError, RecursionError) as exc:
+            error = exc
+    raise ParseError(f"the JSON is malformed: {error}", raw_output=text)
+
+
+@dataclass(frozen=True)
+class ToolCall:
+    """One function call found in a completion."""
+
+    name: str | None
+    arguments: dict[str, Any]
+    raw: str
+
+
+def _call_from_json(value: Any, raw: str) -> ToolCall:
+    if not isinstance(value, dict):
+        raise ParseError("the tool call is not a JSON object", raw_output=raw)
+    if "arguments" not in value and "name" not in value:
+        return ToolCall(None, value, raw)  # bare arguments: {"action": "click", ...}
+    arguments = value.get("arguments", {})
+    if isinstance(arguments, str):
+        arguments = loads_lenient(arguments) if arguments.strip() else {}
+    if not isinstance(arguments, dict):
+        raise ParseError("the tool call's arguments are not a JSON object", raw_output=raw)
+    name = value.get("name")
+    return ToolCall(name if isinstance(name, str) else None, arguments, raw)
+
+
+_FUNCTION = re.compile(
+    r"✿FUNCTION✿\s*[:：]\s*(?P<name>[^\n]*?)\s*\n\s*✿ARGS✿\s*[:：]\s*(?P<args>.*?)(?=✿|$)",
+    re.DOTALL,
+)
+
+
+def find_tool_calls(text: str) -> tuple[list[ToolCall], str]:
+    """All tool calls in ``text`` and the prose before the first one (the model's reasoning).
+
+    Reads Hermes ``<tool_call>`` blocks (closing tag optional), qwen-agent
+    ``✿FUNCTION✿``/``✿ARGS✿`` pairs, and fenced or bare JSON objects, in that order of preference.
+    """
+    text = strip_think(strip_chat_markers(text))
+    if "<tool_call>" in text:
+        prose, *blocks = text.split("<tool_call>")
+        calls = []
+        for block in blocks:
+            body = block.split("</tool_call>")[0]
+            fenced = _FENCE.search(body)
+            body = fenced.group(1) if fenced else body
+            if body.strip():
+                calls.append(_call_from_json(loads_lenient(body), body.strip()))
+        if calls:
+            return calls, prose.strip()
+    matches = list(_FUNCTION.finditer(text))
+    if matches:
+        calls = [
+            _call_from_json(
+                {"name": m["name"].strip(), "arguments": loads_lenient(m["args"])}, m[0].strip()
+            )
+            for m in matches
+        ]
+        return calls, text[: matches[0].start()].strip()
+    fenced = _FENCE.search(text)
+    body = fenced.group(1) if fenced else text
+    start = body.find("{")
+    if start < 0:
+        raise ParseError(
+            "no tool call found (expected <tool_call>{...}</tool_call>)", raw_output=text
+        )
+    prose = text[: text.find("{")].strip() if not fenced else text[: fenced.start()].strip()
+    return [_call_from_json(loads_lenient(body[start:]), body[start:].strip())], prose
+
+
+def numbers(value: str) -> list[float]:
+    """The numbers written in ``value``, grounding tokens and ``<point>`` tags ignored."""
+    return [float(n) for n in _NUMBER.findall(_GROUNDING_TOKENS.sub(" ", value))]
+
+
+def model_point(value: Any, what: str = "coordinate") -> tuple[float, float]:
+    """A point in model units from ``[x, y]``, ``"(x,y)"``, ``"<point>x y</point>"`` or a box.
+
+    Boxes (four numbers, e.g. ``<|box_start|>(x1,y1),(x2,y2)<|box_end|>``) become their centre.
+    """
+    if isinstance(value, str):
+        found = numbers(value)
+    elif isinstance(value, list | tuple) and all(
+        isinstance(v, int | float) and not isinstance(v, bool) for v in value
+    ):
+        found = [float(v) for v in value]
+    elif isinstance(value, list | tuple) and len(value) == 2:  # [[x1, y1], [x2, y2]]
+        found = [float(n) for v in value for n in numbers(json.dumps(v))]
+    else:
+        found = []
+    if len(found) == 2:
+        return (found[0], found[1])
+    if len(found) == 4:
+        return ((found[0] + found[2]) / 2, (found[1] + found[3]) / 2)
+    raise ParseError(f"{what} must be a point (x, y) or a box (x1, y1, x2, y2), got {value!r}")
+
+
+@dataclass(frozen=True)
+class FunctionCall:
+    """A Python-style call read without evaluating it: ``click(point='<point>1 2</point>')``."""
+
+    name: str
+    kwargs: dict[str, str]
+    raw: str
+
+
+_CALL_START = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)\s*\(")
+_KWARG = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_]*)\s*=\s*")
+_ESCAPES = {"n": "\n", "t": "\t", "\\": "\\", "'": "'", '"': '"'}
+
+
+def _read_string(text: str, pos: int) -> tuple[str, int]:
+    """Read a quoted literal starting at ``text[pos]``; tolerates a missing closing quote."""
+    quote, pos, out = text[pos], pos + 1, []
+    while pos < len(text):
+        char = text[pos]
+        if char == "\\" and pos + 1 < len(text):
+            out.append(_ESCAPES.get(text[pos + 1], "\\" + text[pos + 1]))
+            pos += 2
+            continue
+        if char == quote:
+            # a quote is closing only if what follows ends the argument
+            rest = text[pos + 1 :].lstrip()
+            if not rest or rest[0] in ",)":
+                return "".join(out), pos + 1
+        out.append(char)
+        pos += 1
+    return "".join(out), pos
+
+
+def parse_call(text: str) -> FunctionCall:
+    """The first ``name(key='value', ...)`` call in ``text``; ParseError if there is none."""
+    match = _CALL_START.search(text)
+    if match is None:
+        raise ParseError("no function call found (expected e.g. click(...))", raw_output=text)
+    pos, kwargs = match.end(), {}
+    while pos < len(text):
+        rest = text[pos:]
+        stripped = rest.lstrip()
+        if not stripped or stripped[0] == ")":
+            pos += len(rest) - len(stripped) + (1 if stripped else 0)
+            break
+        if stripped[0] == ",":
+            pos += len(rest) - len(stripped) + 1
+            continue
+        kw = _KWARG.match(text, pos)
+        if kw is None:
+            raise ParseError(f"cannot read the arguments of {match[1]}(...)", raw_output=text)
+        pos = kw.end()
+        if pos < len(text) and text[pos] in "'\"":
+            kwargs[kw[1]], pos = _read_string(text, pos)
+        else:  # an unquoted value: up to the next comma or parenthesis
+            end = re.compile(r"[,)]").search(text, pos)
+            stop = end.start() if end else len(text)
+            kwargs[kw[1]], pos = text[pos:stop].strip(), stop
+    return FunctionCall(match[1], kwargs, text[match.start() : pos].strip())

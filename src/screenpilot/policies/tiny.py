@@ -1,0 +1,138 @@
+"""Random-weight Qwen2-VL / Qwen2.5-VL checkpoints built offline, for tests and benchmarks.
+
+The tokenizer is a lossless byte-level BPE (the 256 byte symbols, no merges) that carries the
+real Qwen special tokens, so prompts, image-token expansion and decoding behave as with a hub
+checkpoint. ``size="tiny"`` is about 0.1 M parameters (CPU tests); ``"2b"`` and ``"7b"`` have the
+real architectures with random weights (speed measurements on a GPU; nothing is downloaded).
+Recipe: sizes and validity rules as in transformers' own Qwen2-VL model tests.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+from screenpilot.errors import require
+
+SPECIAL_TOKENS = (
+    "<|endoftext|>",
+    "<|im_start|>",
+    "<|im_end|>",
+    "<|object_ref_start|>",
+    "<|object_ref_end|>",
+    "<|box_start|>",
+    "<|box_end|>",
+    "<|quad_start|>",
+    "<|quad_end|>",
+    "<|vision_start|>",
+    "<|vision_end|>",
+    "<|vision_pad|>",
+    "<|image_pad|>",
+    "<|video_pad|>",
+)
+"""In the order (and so the relative ids) of the Qwen2 tokenizers, 151643..151656."""
+
+Size = Literal["tiny", "2b", "7b"]
+
+_TEXT: dict[str, dict[str, Any]] = {
+    "tiny": {
+        "hidden_size": 32,
+        "intermediate_size": 37,
+        "num_hidden_layers": 2,
+        "num_attention_heads": 4,
+        "num_key_value_heads": 2,
+        "rope_scaling": {"type": "mrope", "mrope_section": [2, 1, 1]},
+    },
+    # Real shapes (Qwen/Qwen2-VL-2B-Instruct and -7B-Instruct config.json).
+    "2b": {
+        "hidden_size": 1536,
+        "intermediate_size": 8960,
+        "num_hidden_layers": 28,
+        "num_attention_heads": 12,
+        "num_key_value_heads": 2,
+        "rope_theta": 1_000_000.0,
+        "rope_scaling": {"type": "mrope", "mrope_section": [16, 24, 24]},
+    },
+    "7b": {
+        "hidden_size": 3584,
+        "intermediate_size": 18944,
+        "num_hidden_layers": 28,
+        "num_attention_heads": 28,
+        "num_key_value_heads": 4,
+        "rope_theta": 1_000_000.0,
+        "rope_scaling": {"type": "mrope", "mrope_section": [16, 24, 24]},
+    },
+}
+
+
+def build_tokenizer() -> Any:
+    """A byte-level tokenizer with the Qwen2 special tokens and ``<tool_call>`` tags."""
+    tokenizers = require("tokenizers", "local")
+    transformers = require("transformers", "local")
+    alphabet = sorted(tokenizers.pre_tokenizers.ByteLevel.alphabet())
+    backend = tokenizers.Tokenizer(
+        tokenizers.models.BPE(vocab={c: i for i, c in enumerate(alphabet)}, merges=[])
+    )
+    backend.pre_tokenizer = tokenizers.pre_tokenizers.ByteLevel(add_prefix_space=False)
+    backend.decoder = tokenizers.decoders.ByteLevel()
+    tokenizer = transformers.PreTrainedTokenizerFast(tokenizer_object=backend)
+    tokenizer.add_special_tokens({"additional_special_tokens": list(SPECIAL_TOKENS)})
+    tokenizer.add_tokens(["<tool_call>", "</tool_call>"])
+    tokenizer.eos_token = "<|im_end|>"
+    tokenizer.pad_token = "<|endoftext|>"
+    return tokenizer
+
+
+def build_config(
+    tokenizer: Any, *, size: Size = "tiny", family: Literal["qwen2vl", "qwen25vl"] = "qwen2vl"
+) -> tuple[Any, Any]:
+    """(config, model class) of a ``size`` model whose special ids match ``tokenizer``."""
+    transformers = require("transformers", "local")
+    ids = {name: tokenizer.convert_tokens_to_ids(name) for name in SPECIAL_TOKENS}
+    vocab = len(tokenizer) if size == "tiny" else 151936
+    text = dict(_TEXT[size], vocab_size=vocab, max_position_embeddings=32768)
+    token_ids = {
+        "image_token_id": ids["<|image_pad|>"],
+        "video_token_id": ids["<|video_pad|>"],
+        "vision_start_token_id": ids["<|vision_start|>"],
+        "vision_end_token_id": ids["<|vision_end|>"],
+        "bos_token_id": ids["<|endoftext|>"],
+        "eos_token_id": ids["<|im_end|>"],
+        "pad_token_id": ids["<|endoftext|>"],
+    }
+    width = text["hidden_size"]
+    if family == "qwen2vl":
+        vision: dict[str, Any] = {"depth": 32, "embed_dim": 1280, "num_heads": 16}
+        if size == "tiny":
+            vision = {"depth": 2, "embed_dim": 32, "num_heads": 4}
+        vision.update(hidden_size=width, mlp_ratio=4, patch_size=14, spatial_merge_size=2)
+        config = transformers.Qwen2VLConfig(vision_config=vision, **text, **token_ids)
+        return config, transformers.Qwen2VLForConditionalGeneration
+    vision = {"depth": 2, "hidden_size": 32, "intermediate_size": 64, "num_heads": 4}
+    vision.update(out_hidden_size=width, fullatt_block_indexes=[1], window_size=112)
+    vision.update(patch_size=14, spatial_merge_size=2, temporal_patch_size=2)
+    config = transformers.Qwen2_5_VLConfig(vision_config=vision, **text, **token_ids)
+    return config, transformers.Qwen2_5_VLForConditionalGeneration
+
+
+def build_image_processor(min_pixels: int = 4 * 28 * 28, max_pixels: int = 1280 * 28 * 28) -> Any:
+    transformers = require("transformers", "local")
+    return transformers.Qwen2VLImageProcessor(min_pixels=min_pixels, max_pixels=max_pixels)
+
+
+def build_model_dir(
+    path: str | Path, *, size: Size = "tiny", family: Literal["qwen2vl", "qwen25vl"] = "qwen2vl"
+) -> Path:
+    """Write a random-weight checkpoint (model, tokenizer, image processor) to ``path``."""
+    torch = require("torch", "local")
+    target = Path(path)
+    tokenizer = build_tokenizer()
+    config, model_class = build_config(tokenizer, size=size, family=family)
+    torch.manual_seed(0)
+    model = model_class(config).eval()
+    model.generation_config.eos_token_id = tokenizer.convert_tokens_to_ids("<|im_end|>")
+    model.generation_config.pad_token_id = tokenizer.convert_tokens_to_ids("<|endoftext|>")
+    model.save_pretrained(target)
+    tokenizer.save_pretrained(target)
+    build_image_processor().save_pretrained(target)
+    return target

@@ -1,0 +1,166 @@
+"""What the model-card policies share: image preparation, messages, parsing into a Decision.
+
+``CardPolicy`` turns (task, observation, history) into the card's messages with the screenshot
+smart-resized to the pixel budget, and a completion back into a ``Decision``. Subclasses only
+say how text is generated (``Qwen2VLPolicy`` in-process, ``OpenAIPolicy`` over HTTP).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from PIL import Image
+
+from screenpilot.agent.core import Decision, Observation, Policy, PolicyInfo, Step, Usage
+from screenpilot.errors import ConfigError, ModelError
+from screenpilot.policies.cards import (
+    Message,
+    ModelCard,
+    Platform,
+    PromptContext,
+    card_for_model,
+    get_card,
+)
+from screenpilot.tools import coords
+
+PHONE_MAX_PIXELS = 1280 * 28 * 28
+"""Default pixel budget: about 1,280 visual tokens, enough for phone screens and fast."""
+
+Request = tuple[str, Observation, Sequence[Step]]
+"""One ``act`` call's arguments, as ``act_batch`` takes them."""
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """One step's prompt: the messages and the size of the image inside them."""
+
+    messages: list[Message]
+    resized_size: tuple[int, int]
+    seconds: float
+
+
+def resize_for_model(image: Image.Image, size: tuple[int, int]) -> Image.Image:
+    """The screenshot as RGB at the model's input size (a no-op when it already is)."""
+    rgb = image if image.mode == "RGB" else image.convert("RGB")
+    return rgb if rgb.size == size else rgb.resize(size, Image.Resampling.BICUBIC)
+
+
+class CardPolicy(Policy):
+    """A policy that prompts and parses through a model card."""
+
+    policy_name = "card"
+
+    def __init__(
+        self,
+        model: str,
+        *,
+        card: str | None = None,
+        platform: Platform = "mobile",
+        min_pixels: int | None = None,
+        max_pixels: int | None = None,
+        max_new_tokens: int = 256,
+        temperature: float = 0.0,
+        history_images: int | None = None,
+    ) -> None:
+        if platform not in ("mobile", "desktop"):
+            raise ConfigError(f"platform must be mobile or desktop, got {platform!r}")
+        self.model = model
+        self.card: ModelCard = get_card(card or card_for_model(model))
+        self.platform: Platform = platform
+        self.min_pixels = self.card.min_pixels if min_pixels is None else min_pixels
+        self.max_pixels = PHONE_MAX_PIXELS if max_pixels is None else max_pixels
+        if not 0 < self.min_pixels <= self.max_pixels:
+            msg = f"need 0 < min_pixels <= max_pixels, got {self.min_pixels} and {self.max_pixels}"
+            raise ConfigError(msg)
+        if max_new_tokens < 1 or temperature < 0:
+            raise ConfigError("max_new_tokens must be >= 1 and temperature >= 0")
+        self.max_new_tokens = max_new_tokens
+        self.temperature = temperature
+        self.history_images = (
+            self.card.history_images if history_images is None else max(history_images, 0)
+        )
+
+    def prepare(self, task: str, observation: Observation, history: Sequence[Step]) -> Prepared:
+        started = time.perf_counter()
+        size = self.card.resized_size(observation.screen.size, self.min_pixels, self.max_pixels)
+        image = resize_for_model(observation.screenshot, size)
+        context = PromptContext(image, self.platform, self.history_images)
+        messages = self.card.messages(task, observation, history, context)
+        return Prepared(messages, size, time.perf_counter() - started)
+
+    def decide(
+        self,
+        text: str,
+        observation: Observation,
+        history: Sequence[Step],
+        resized_size: tuple[int, int],
+        timings: Mapping[str, float],
+        usage: Usage | None = None,
+    ) -> Decision:
+        """Parse a completion; a model fault becomes a Decision carrying the error."""
+        started = time.perf_counter()
+        info: dict[str, Any] = {"resized_size": list(resized_size)}
+        try:
+            parsed = self.card.parse(
+                text,
+                observation.screen.size,
+                resized_size,
+                history=history,
+                platform=self.platform,
+            )
+        except ModelError as exc:
+            spent = dict(timings, parse=time.perf_counter() - started)
+            return Decision(error=exc, raw_output=text, timings=spent, usage=usage, info=info)
+        if parsed.ignored_calls:
+            info["ignored_calls"] = list(parsed.ignored_calls)
+        spent = dict(timings, parse=time.perf_counter() - started)
+        return Decision(
+            action=parsed.action,
+            raw_output=text,
+            reasoning=parsed.reasoning,
+            timings=spent,
+            usage=usage,
+            info=info,
+        )
+
+    def act(self, task: str, observation: Observation, history: Sequence[Step]) -> Decision:
+        return self.act_batch([(task, observation, history)])[0]
+
+    def act_batch(self, requests: Sequence[Request]) -> list[Decision]:
+        raise NotImplementedError
+
+    def prompt_hash(self) -> str:
+        """A fingerprint of the prompt texts (a blank phone screen, no history)."""
+        blank = Image.new("RGB", (1080, 2400))
+        observation = Observation(blank, coords.Screen.same_size(1080, 2400), timestamp=0.0)
+        messages = self.prepare("{task}", observation, ()).messages
+        texts = [
+            m["content"] if isinstance(m["content"], str) else [p.get("text") for p in m["content"]]
+            for m in messages
+        ]
+        return hashlib.sha256(json.dumps(texts).encode()).hexdigest()[:16]
+
+    def describe(self) -> PolicyInfo:
+        decoding: dict[str, Any] = {
+            "max_new_tokens": self.max_new_tokens,
+            "temperature": self.temperature,
+            "greedy": self.temperature == 0,
+        }
+        return PolicyInfo(
+            name=self.policy_name,
+            model=self.model,
+            prompt_format=f"{self.card.name}/{self.platform}",
+            prompt_hash=self.prompt_hash(),
+            decoding=decoding,
+            min_pixels=self.min_pixels,
+            max_pixels=self.max_pixels,
+            extra={"history_images": self.history_images, **self.describe_extra()},
+        )
+
+    def describe_extra(self) -> dict[str, Any]:
+        return {}

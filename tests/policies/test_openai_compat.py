@@ -1,0 +1,166 @@
+"""OpenAIPolicy against a real chat-completions server on 127.0.0.1, started by the tests."""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PIL import Image
+
+pytest.importorskip("httpx", reason="needs the openai extra")
+
+from screenpilot.agent.loop import run_episode
+from screenpilot.environments.demo import DemoEnv
+from screenpilot.errors import ConfigError, DeviceError
+from screenpilot.policies import PolicyOptions, make_policy
+from screenpilot.policies.openai_compat import OpenAIPolicy
+from tests.helpers import ADD_BUTTON, FIELD, HOME_ICON
+from tests.policies.chat_server import Server, completion
+
+
+def policy(server: Server, **options: Any) -> OpenAIPolicy:
+    settings: dict[str, Any] = {"card": "qwen25vl", "backoff": 0.01, "api_key_env": None}
+    return OpenAIPolicy("qwen-test", base_url=server.url, **(settings | options))
+
+
+def click(x: int, y: int) -> str:
+    call = {"name": "mobile_use", "arguments": {"action": "click", "coordinate": [x, y]}}
+    return f"<tool_call>\n{json.dumps(call)}\n</tool_call>"
+
+
+def test_a_demo_episode_over_http(server: Server, tmp_path: Path) -> None:
+    # 1080x2400 at the default 1280*28*28 budget is 672x1484: the model answers in that frame.
+    def px(point: tuple[float, float]) -> tuple[int, int]:
+        return round(point[0] * 672), round(point[1] * 1484)
+
+    answers = [
+        click(*px(HOME_ICON)),
+        click(*px(FIELD)),
+        '<tool_call>\n{"name": "mobile_use", "arguments": {"action": "type", "text": "jam"}}\n</tool_call>',
+        click(*px(ADD_BUTTON)),
+        '<tool_call>\n{"name": "mobile_use", "arguments": {"action": "terminate", "status": "success"}}\n</tool_call>',
+    ]
+    server.script = [(200, completion(text), {}, 0.0) for text in answers]
+    env = DemoEnv()
+    episode = run_episode(env, policy(server), "Add jam", run_dir=tmp_path / "run")
+    assert episode.outcome == "success" and env.state.items == [("jam", False)]
+    _, body = server.requests[-1]
+    assert body["model"] == "qwen-test" and body["max_tokens"] == 256 and body["temperature"] == 0
+    system, user = body["messages"]
+    assert "The screen's resolution is 672x1484." in system["content"]
+    text, image = user["content"]
+    assert text["text"].startswith("The user query: Add jam\nTask progress")
+    assert "Step 4: " in text["text"] and "Step 5" not in text["text"]
+    url = image["image_url"]["url"]
+    assert url.startswith("data:image/jpeg;base64,")
+    sent = Image.open(io.BytesIO(base64.b64decode(url.split(",", 1)[1])))
+    assert sent.size == (672, 1484) and sent.format == "JPEG"
+    decision = episode.steps[0].decision
+    assert decision.usage is not None and decision.usage.prompt_tokens == 1300
+
+
+def test_429_and_503_are_retried_with_backoff(server: Server) -> None:
+    server.script = [
+        (429, {"error": "slow down"}, {"retry-after": "0.2"}, 0.0),
+        (503, "overloaded", {}, 0.0),
+        (200, completion(click(336, 742)), {}, 0.0),
+    ]
+    chosen = policy(server)
+    started = time.perf_counter()
+    decision = chosen.act("t", DemoEnv().reset(), ())
+    assert decision.action is not None and decision.action.type == "tap"
+    assert len(server.requests) == 3 and chosen.retries == 2
+    assert time.perf_counter() - started >= 0.2  # the server's Retry-After was honoured
+
+
+def test_persistent_overload_gives_up_with_a_device_error(server: Server) -> None:
+    server.script = [(500, "boom", {}, 0.0)] * 3
+    with pytest.raises(DeviceError, match="giving up after 3 attempts: HTTP 500"):
+        policy(server, max_retries=2).act("t", DemoEnv().reset(), ())
+
+
+def test_a_timeout_is_retried_then_reported(server: Server) -> None:
+    server.script = [(200, completion(click(1, 1)), {}, 1.0)] * 2
+    with pytest.raises(DeviceError, match=r"timed out after 0\.2 s"):
+        policy(server, timeout=0.2, max_retries=1).act("t", DemoEnv().reset(), ())
+    assert len(server.requests) == 2
+
+
+def test_malformed_json_is_retried(server: Server) -> None:
+    server.script = [
+        (200, "{not json", {}, 0.0),
+        (200, {"choices": []}, {}, 0.0),
+        (200, completion(click(336, 742)), {}, 0.0),
+    ]
+    decision = policy(server).act("t", DemoEnv().reset(), ())
+    assert decision.action is not None and len(server.requests) == 3
+
+
+def test_an_auth_error_is_a_config_error_at_once_and_the_key_is_never_recorded(
+    server: Server, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TEST_LLM_KEY", "sk-secret-1234")
+    server.script = [(401, {"error": "invalid api key"}, {}, 0.0)]
+    chosen = policy(server, api_key_env="TEST_LLM_KEY")
+    with pytest.raises(
+        ConfigError, match=r"refused the credentials \(HTTP 401\): check \$TEST_LLM_KEY"
+    ):
+        chosen.act("t", DemoEnv().reset(), ())
+    headers, _ = server.requests[0]
+    assert headers["Authorization"] == "Bearer sk-secret-1234" and len(server.requests) == 1
+    server.answer = lambda body: (
+        '{"name": "mobile_use", "arguments": {"action": "terminate", "status": "success"}}'
+    )
+    run_episode(DemoEnv(), chosen, "t", run_dir=tmp_path / "run")
+    written = "".join(
+        p.read_text(errors="ignore") for p in (tmp_path / "run").rglob("*") if p.is_file()
+    )
+    assert "TEST_LLM_KEY" in written and "sk-secret-1234" not in written
+
+
+def test_an_unknown_model_is_a_config_error(server: Server) -> None:
+    server.script = [(404, {"error": "The model `qwen-test` does not exist."}, {}, 0.0)]
+    with pytest.raises(ConfigError, match="unknown model 'qwen-test' or wrong --base-url"):
+        policy(server).act("t", DemoEnv().reset(), ())
+
+
+def test_act_batch_sends_requests_concurrently_and_keeps_their_order(server: Server) -> None:
+    def answer(body: dict[str, Any]) -> str:
+        time.sleep(0.2)
+        n = int(body["messages"][1]["content"][0]["text"].split("task ")[1].split("\n")[0])
+        return click(10 * n, 20 * n)
+
+    server.answer = answer
+    chosen = policy(server, concurrency=4)
+    screen = DemoEnv().reset()
+    decisions = chosen.act_batch([(f"task {n}", screen, ()) for n in range(1, 9)])
+    assert server.peak == 4
+    got = [(d.action.x, d.action.y) for d in decisions if d.action and d.action.type == "tap"]
+    assert got == [pytest.approx((10 * n / 672, 20 * n / 1484)) for n in range(1, 9)]
+
+
+def test_a_bad_answer_is_a_model_error_decision(server: Server) -> None:
+    server.script = [(200, completion("I cannot see the screen."), {}, 0.0)]
+    decision = policy(server).act("t", DemoEnv().reset(), ())
+    assert decision.error is not None and decision.error.kind == "parse_error"
+    assert decision.raw_output == "I cannot see the screen."
+
+
+def test_options_and_their_errors(server: Server) -> None:
+    with pytest.raises(ConfigError, match="needs --base-url"):
+        make_policy("openai", PolicyOptions(model="m"))
+    with pytest.raises(ConfigError, match="needs --model"):
+        make_policy("openai", PolicyOptions(base_url=server.url))
+    with pytest.raises(ConfigError, match="too narrow"):
+        policy(server, min_pixels=78400, max_pixels=78400).act("t", DemoEnv().reset(), ())
+    built = make_policy(
+        "openai", PolicyOptions(model="ByteDance-Seed/UI-TARS-1.5-7B", base_url=server.url)
+    )
+    info = built.describe()
+    assert info.name == "openai" and info.prompt_format == "uitars15/mobile"
+    assert info.extra["base_url"] == server.url and info.min_pixels == 100 * 28 * 28
