@@ -1,0 +1,5 @@
+"""``python -m screenpilot.cli``."""
+
+from screenpilot.cli import main
+
+main()

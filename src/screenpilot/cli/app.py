@@ -1,0 +1,68 @@
+"""The Typer app, its console, and the entry point that turns errors into exit codes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import sys
+from pathlib import Path
+
+import typer
+from rich.console import Console
+
+from screenpilot.agent.core import Step
+from screenpilot.errors import ConfigError, DeviceError, ModelError, ScreenpilotError
+from screenpilot.tools.actions import to_json
+
+app = typer.Typer(
+    help="A vision-language model operates a phone or a desktop: observe, think, act.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+console = Console(stderr=True)
+
+
+def default_out(name: str) -> Path:
+    """``runs/DATE-TIME-slug``: a fresh run directory named after the task."""
+    slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:40] or "run"
+    return Path("runs") / f"{dt.datetime.now():%Y%m%d-%H%M%S}-{slug}"
+
+
+def describe_action(step: Step) -> str:
+    if step.action is None:
+        return step.error.message if step.error else "no action"
+    fields = to_json(step.action)
+    kind = fields.pop("type")
+    shown = ", ".join(
+        f"{k}={v:.3f}" if isinstance(v, float) else f"{k}={v!r}"
+        for k, v in fields.items()
+        if v is not None
+    )
+    return f"{kind}({shown})"
+
+
+def print_step(step: Step) -> None:
+    """The live progress line of one step."""
+    colour = {"executed": "green", "dry_run": "blue", "denied": "yellow"}.get(step.status, "red")
+    seconds = step.timings.get("total", 0.0)
+    console.print(
+        f"[dim]{step.index + 1:>3}[/] [{colour}]{step.status:<12}[/] {describe_action(step)} "
+        f"[dim]{seconds:.2f}s[/]",
+        highlight=False,
+    )
+
+
+def main() -> None:
+    """Entry point: run the app and turn known errors into one-line messages and exit codes."""
+    try:
+        app()
+    except (ConfigError, ModelError) as exc:
+        console.print(f"[red]error:[/] {exc}", highlight=False)
+        sys.exit(2)
+    except DeviceError as exc:
+        console.print(f"[red]device error:[/] {exc}", highlight=False)
+        sys.exit(3)
+    except ScreenpilotError as exc:
+        console.print(f"[red]error:[/] {exc}", highlight=False)
+        sys.exit(1)

@@ -1,0 +1,200 @@
+"""Commands that run a policy on a screen, and the small ones around them."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from screenpilot import __version__
+from screenpilot.cli.app import app, console, default_out, print_step
+from screenpilot.cli.options import EnvOption, PolicyChoice, with_policy
+from screenpilot.errors import ConfigError, ScreenpilotError
+from screenpilot.tools.actions import to_json
+
+
+@app.command()
+@with_policy
+def run(
+    task: Annotated[str, typer.Argument(help="What the agent should do, in plain words.")],
+    policy: PolicyChoice,
+    env: EnvOption = "demo",
+    out: Annotated[
+        Path | None, typer.Option(help="Run directory (default: runs/DATE-TASK).")
+    ] = None,
+    max_steps: Annotated[int, typer.Option(help="Step budget.")] = 30,
+    stall_limit: Annotated[
+        int, typer.Option(help="Stop after this many identical actions on an unchanged screen.")
+    ] = 3,
+    dry_run: Annotated[bool, typer.Option(help="Record decisions without executing them.")] = False,
+    yes: Annotated[
+        bool, typer.Option("--yes", help="Allow actions the safety gate flags without asking.")
+    ] = False,
+    secret_env: Annotated[
+        list[str] | None,
+        typer.Option(help="Name of an environment variable whose value is redacted from the run."),
+    ] = None,
+    image_format: Annotated[
+        str, typer.Option(help="Screenshot format on disk: png or webp.")
+    ] = "png",
+) -> None:
+    """Run a task on an environment with a policy; writes a run directory and report.html."""
+    from screenpilot.agent.loop import Agent
+    from screenpilot.agent.safety import SafetyGate, allow_all, prompt_on_terminal
+    from screenpilot.environments import make_env
+
+    secrets = []
+    for name in secret_env or []:
+        if name not in os.environ:
+            raise ConfigError(f"--secret-env {name}: no such environment variable")
+        secrets.append(os.environ[name])
+    environment = make_env(env)
+    try:
+        chosen_policy = policy.build()
+    except BaseException:
+        environment.close()
+        raise
+    confirm = allow_all if yes else (None if environment.simulated else prompt_on_terminal)
+    run_dir = out or default_out(task)
+    agent = Agent(
+        environment,
+        chosen_policy,
+        max_steps=max_steps,
+        stall_limit=stall_limit,
+        safety=SafetyGate(confirm=confirm),
+        dry_run=dry_run,
+        run_dir=run_dir,
+        image_format=image_format,
+        secrets=tuple(secrets),
+        on_step=print_step,
+    )
+    console.print(
+        f"[bold]{task}[/]  [dim]env={env} policy={policy.name} → {run_dir}[/]", highlight=False
+    )
+    try:
+        with console.status("running…", spinner="dots"):
+            episode = agent.run(task)
+    finally:
+        environment.close()
+        chosen_policy.close()
+    colour = "green" if episode.success else "red"
+    console.print(
+        f"[{colour}]{episode.outcome}[/] after {len(episode.steps)} steps"
+        + (f" — answer: {episode.answer}" if episode.answer else ""),
+        highlight=False,
+    )
+    console.print(f"report: {run_dir / 'report.html'}", highlight=False)
+    raise typer.Exit(0 if episode.success else 1)
+
+
+@app.command()
+def report(run_dir: Annotated[Path, typer.Argument(help="A run directory.")]) -> None:
+    """(Re)write report.html for a run directory."""
+    from screenpilot.agent.report import write_report
+
+    console.print(f"report: {write_report(run_dir)}", highlight=False)
+
+
+@app.command()
+@with_policy
+def replay(
+    run_dir: Annotated[Path, typer.Argument(help="A recorded run directory.")],
+    policy: PolicyChoice,
+    out: Annotated[Path | None, typer.Option(help="Run directory for the replay.")] = None,
+) -> None:
+    """Re-run a policy open-loop on the recorded screens of a run and compare its actions."""
+    from screenpilot.agent.loop import Agent
+    from screenpilot.environments.replay import ReplayEnv
+
+    environment = ReplayEnv(run_dir)
+    chosen_policy = policy.build()
+    target = out or default_out("replay-" + environment.task)
+    agent = Agent(
+        environment,
+        chosen_policy,
+        max_steps=len(environment.run.steps) + 1,
+        stall_limit=None,
+        run_dir=target,
+        on_step=print_step,
+    )
+    try:
+        episode = agent.run(environment.task)
+    finally:
+        chosen_policy.close()
+    scored = [s for s in episode.steps if "type_match" in s.result_info]
+    agree = sum(1 for s in scored if s.result_info["type_match"])
+    console.print(
+        f"{agree}/{len(scored)} steps chose the recorded action type; report: {target / 'report.html'}",
+        highlight=False,
+    )
+
+
+def _size(text: str | None, option: str) -> tuple[int, int] | None:
+    if text is None:
+        return None
+    match = re.fullmatch(r"\s*(\d+)\s*[xX×]\s*(\d+)\s*", text)
+    if not match or 0 in (int(match[1]), int(match[2])):
+        raise ConfigError(f"{option} must look like WIDTHxHEIGHT (e.g. 1080x2400), got {text!r}")
+    return int(match[1]), int(match[2])
+
+
+@app.command()
+def parse(
+    text: Annotated[str, typer.Argument(help="The model's output ('-' reads standard input).")],
+    format: Annotated[
+        str,
+        typer.Option(
+            "--format", help="Output format: canonical, qwen2vl, qwen25vl, uitars, uitars15."
+        ),
+    ] = "canonical",
+    image_size: Annotated[
+        str, typer.Option(help="Screenshot size WxH the model saw.")
+    ] = "1080x2400",
+    resized_size: Annotated[
+        str | None, typer.Option(help="Size WxH after resizing, for pixel formats.")
+    ] = None,
+) -> None:
+    """Print the canonical action JSON of a model output (exit 0), or why it failed (exit 1)."""
+    from screenpilot.policies.formats import parse_output
+
+    try:
+        raw = sys.stdin.read() if text == "-" else text
+        size = _size(image_size, "--image-size")
+        assert size is not None
+        action = parse_output(format, raw, size, _size(resized_size, "--resized-size"))
+    except (ScreenpilotError, ValueError) as exc:
+        message = " ".join(str(exc).split())
+        typer.echo(f"{type(exc).__name__}: {message}", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(json.dumps(to_json(action), ensure_ascii=False))
+
+
+@app.command()
+def devices(
+    host: Annotated[
+        str | None, typer.Option(help="adb server host (default: $ANDROID_ADB_SERVER_HOST).")
+    ] = None,
+    port: Annotated[
+        int | None, typer.Option(help="adb server port (default: $ANDROID_ADB_SERVER_PORT, 5037).")
+    ] = None,
+) -> None:
+    """List connected Android devices: serial, model, screen size, Android version."""
+    from screenpilot.environments.android import list_devices
+
+    found = list_devices(host, port)
+    if not found:
+        console.print("no Android devices connected (check `adb devices`)", highlight=False)
+        return
+    for device in found:
+        typer.echo(f"{device.serial}\t{device.model}\t{device.size}\tAndroid {device.android}")
+
+
+@app.command()
+def version() -> None:
+    """Print the screenpilot version."""
+    typer.echo(__version__)
