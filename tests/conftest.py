@@ -42,6 +42,23 @@ def demo() -> Iterator[DemoEnv]:
     env.close()
 
 
+# Tiny random-weight Qwen2-VL / Qwen2.5-VL checkpoints, built once per test session, offline.
+@pytest.fixture(scope="session")
+def tiny_qwen2vl(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    pytest.importorskip("transformers", reason="needs the local extra")
+    from screenpilot.policies.tiny import build_model_dir
+
+    return build_model_dir(tmp_path_factory.mktemp("qwen2vl") / "model", family="qwen2vl")
+
+
+@pytest.fixture(scope="session")
+def tiny_qwen25vl(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    pytest.importorskip("transformers", reason="needs the local extra")
+    from screenpilot.policies.tiny import build_model_dir
+
+    return build_model_dir(tmp_path_factory.mktemp("qwen25vl") / "model", family="qwen25vl")
+
+
 @pytest.fixture
 def run_dir(tmp_path: Path) -> Path:
     return tmp_path / "run"

@@ -3,28 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.policies.chat_server import Server, serve
-
-
-@pytest.fixture(scope="session")
-def tiny_qwen2vl(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    pytest.importorskip("transformers", reason="needs the local extra")
-    from screenpilot.policies.tiny import build_model_dir
-
-    return build_model_dir(tmp_path_factory.mktemp("qwen2vl") / "model", family="qwen2vl")
-
-
-@pytest.fixture(scope="session")
-def tiny_qwen25vl(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    pytest.importorskip("transformers", reason="needs the local extra")
-    from screenpilot.policies.tiny import build_model_dir
-
-    return build_model_dir(tmp_path_factory.mktemp("qwen25vl") / "model", family="qwen25vl")
 
 
 @pytest.fixture

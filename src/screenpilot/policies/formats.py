@@ -54,7 +54,7 @@ def _card_parser(name: str) -> OutputParser:
     return parse
 
 
-# Model cards (issue 3): the same names as ``policies.cards.CARDS``.
+# The model cards' answer grammars, under the names of ``policies.cards.CARDS``.
 FORMATS.update({name: _card_parser(name) for name in ("qwen2vl", "qwen25vl", "uitars", "uitars15")})
 
 
