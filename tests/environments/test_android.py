@@ -25,7 +25,7 @@ from screenpilot.environments.android import SECURE_NOTE, AndroidEnv
 from screenpilot.errors import DeviceError, InvalidActionError, UnsupportedActionError
 from screenpilot.policies import ScriptedPolicy
 from screenpilot.tools import DoubleTap, Key, LongPress, OpenApp, Scroll, Swipe, Tap, TypeText, Wait
-from tests.adb_server import AdbServer
+from screenpilot.environments.sim.adb_server import AdbServer
 from tests.android_device import ADB_KEYBOARD, VirtualDevice
 
 FAST = {"settle_timeout": 1.0, "poll_interval": 0.01}

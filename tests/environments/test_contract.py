@@ -19,7 +19,7 @@ from screenpilot.errors import ConfigError
 from screenpilot.policies import ScriptedPolicy
 from screenpilot.tools import Action, OpenApp
 from screenpilot.tools.coords import Screen
-from tests.adb_server import AdbServer
+from screenpilot.environments.sim.adb_server import AdbServer
 from tests.android_device import VirtualDevice
 from tests.helpers import HOME_ICON, ROW0, tap
 
