@@ -27,7 +27,10 @@ app = typer.Typer(
 console = Console(stderr=True)
 
 EnvOption = Annotated[
-    str, typer.Option("--env", help="Environment: demo, replay:RUN_DIR, android[:SERIAL], ...")
+    str,
+    typer.Option(
+        "--env", help="Environment: sim[:TASK], demo, replay:RUN_DIR, android[:SERIAL], ..."
+    ),
 ]
 PolicyOption = Annotated[str, typer.Option("--policy", help="Policy: scripted, ...")]
 ActionsOption = Annotated[
@@ -69,8 +72,17 @@ def _print_step(step: Step) -> None:
 
 @app.command()
 def run(
-    task: Annotated[str, typer.Argument(help="What the agent should do, in plain words.")],
-    env: EnvOption = "demo",
+    task: Annotated[
+        str | None, typer.Argument(help="What the agent should do, in plain words.")
+    ] = None,
+    sim_task: Annotated[
+        str | None,
+        typer.Option(
+            "--task",
+            help="A simulated task TEMPLATE[:SEED] instead of TASK (list: screenpilot sim tasks).",
+        ),
+    ] = None,
+    env: EnvOption = "sim",
     policy: PolicyOption = "scripted",
     actions: ActionsOption = None,
     model: ModelOption = None,
@@ -99,6 +111,7 @@ def run(
     from screenpilot.environments import make_env
     from screenpilot.policies import PolicyOptions, make_policy
 
+    task, env, check_task = _task_and_env(task, sim_task, env)
     secrets = []
     for name in secret_env or []:
         if name not in os.environ:
@@ -141,8 +154,29 @@ def run(
         + (f" — answer: {episode.answer}" if episode.answer else ""),
         highlight=False,
     )
+    accomplished = episode.success
+    if check_task:
+        accomplished = bool(getattr(environment, "success", False))
+        verdict = "[green]accomplished[/]" if accomplished else "[red]not accomplished[/]"
+        console.print(f"task {sim_task}: {verdict}", highlight=False)
     console.print(f"report: {run_dir / 'report.html'}", highlight=False)
-    raise typer.Exit(0 if episode.success else 1)
+    raise typer.Exit(0 if accomplished else 1)
+
+
+def _task_and_env(task: str | None, sim_task: str | None, env: str) -> tuple[str, str, bool]:
+    """The goal text and environment spec of ``run``; with ``--task`` the goal comes from the
+    simulated task template and the run is scored on the phone's state."""
+    if sim_task is None:
+        if not task:
+            raise ConfigError("say what to do: screenpilot run TASK, or --task TEMPLATE[:SEED]")
+        return task, env, False
+    if task:
+        raise ConfigError("give either a TASK in words or --task TEMPLATE[:SEED], not both")
+    if env.partition(":")[0] != "sim" or ":" in env:
+        raise ConfigError(f"--task runs on the simulated phone (--env sim), not --env {env}")
+    from screenpilot.environments.sim.tasks import parse_task
+
+    return parse_task(sim_task).goal, f"sim:{sim_task}", True
 
 
 @app.command()
@@ -243,6 +277,12 @@ def devices(
         return
     for device in found:
         typer.echo(f"{device.serial}\t{device.model}\t{device.size}\tAndroid {device.android}")
+
+
+from screenpilot.cli_sim import eval_app, sim_app  # noqa: E402  (after `app`, which they extend)
+
+app.add_typer(sim_app, name="sim")
+app.add_typer(eval_app, name="eval")
 
 
 @app.command()

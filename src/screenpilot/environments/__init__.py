@@ -16,11 +16,13 @@ if TYPE_CHECKING:
     from screenpilot.environments.android import AndroidEnv
     from screenpilot.environments.demo import DemoEnv
     from screenpilot.environments.replay import ReplayEnv
+    from screenpilot.environments.sim.env import SimEnv
 
 ENVIRONMENTS: dict[str, str] = {
     "demo": "screenpilot.environments.demo:DemoEnv",
     "replay": "screenpilot.environments.replay:ReplayEnv",
     "android": "screenpilot.environments.android:AndroidEnv",
+    "sim": "screenpilot.environments.sim.env:SimEnv",
 }
 """Environment names for ``--env`` and ``make_env``, each a lazy "module:Class" path."""
 
@@ -53,4 +55,4 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(msg)
 
 
-__all__ = ["ENVIRONMENTS", "AndroidEnv", "DemoEnv", "ReplayEnv", "make_env"]
+__all__ = ["ENVIRONMENTS", "AndroidEnv", "DemoEnv", "ReplayEnv", "SimEnv", "make_env"]

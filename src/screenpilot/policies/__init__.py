@@ -28,7 +28,16 @@ def _scripted(options: PolicyOptions) -> Policy:
     return ScriptedPolicy.from_file(options.actions)
 
 
-POLICIES: dict[str, Callable[[PolicyOptions], Policy]] = {"scripted": _scripted}
+def _reference(options: PolicyOptions) -> Policy:
+    from screenpilot.environments.sim.reference import ReferencePolicy
+
+    return ReferencePolicy()
+
+
+POLICIES: dict[str, Callable[[PolicyOptions], Policy]] = {
+    "scripted": _scripted,
+    "reference": _reference,  # plays a simulated task's reference solution (--env sim --task)
+}
 """Policy names for ``--policy`` and ``make_policy``; later policies register here."""
 
 

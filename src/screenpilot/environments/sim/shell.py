@@ -112,7 +112,7 @@ class AndroidShell:
 
     def _parse(self, line: str) -> list[tuple[str, list[str]]]:
         commands: list[tuple[str, list[str]]] = []
-        operator, argv = ";", []
+        operator, argv = ";", list[str]()
         for kind, value in lex(line, self.injections):
             if kind == "op":
                 commands.append((operator, argv))
@@ -279,7 +279,6 @@ class AndroidShell:
         if args and args[0] in self.files:
             return self.files[args[0]], b"", 0
         return b"", b"cat: No such file or directory\n", 1
-
 
 
 def xml_escape(text: str) -> str:
