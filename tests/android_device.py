@@ -30,6 +30,8 @@ from screenpilot.environments.sim.shell import (
 __all__ = ["ADB_KEYBOARD", "LATIN_IME", "Faults", "VirtualDevice"]
 FIELD_BOX = (0.05, 0.15, 0.95, 0.22)
 """The text field, normalized in the current (rotated) frame."""
+
+
 @dataclass
 class VirtualDevice(AndroidShell):
     """State of one phone; every method is called with ``lock`` held by the server."""

@@ -15,11 +15,11 @@ from screenpilot.environments import ENVIRONMENTS, make_env
 from screenpilot.environments.android import AndroidEnv
 from screenpilot.environments.check import ContractViolation, check_env
 from screenpilot.environments.demo import DemoEnv
+from screenpilot.environments.sim.adb_server import AdbServer
 from screenpilot.errors import ConfigError
 from screenpilot.policies import ScriptedPolicy
 from screenpilot.tools import Action, OpenApp
 from screenpilot.tools.coords import Screen
-from screenpilot.environments.sim.adb_server import AdbServer
 from tests.android_device import VirtualDevice
 from tests.helpers import HOME_ICON, ROW0, tap
 
@@ -62,6 +62,8 @@ def build(
         return make_env("demo"), {"open_app": OpenApp(app="Shopping list")}
     if name == "replay":
         return make_env(f"replay:{recorded_run}"), {}
+    if name == "sim":
+        return make_env("sim:contacts.add:1"), {}
     raise AssertionError(f"add {name!r} to the contract test")
 
 

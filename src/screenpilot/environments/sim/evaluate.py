@@ -107,6 +107,9 @@ def run_eval(
         raise ConfigError(msg)
     out.mkdir(parents=True, exist_ok=True)
     done = read_results(out) if resume else {}
+    if done:  # keep the complete lines only, so a line cut by a kill is not appended to
+        text = "".join(result.model_dump_json() + "\n" for result in done.values())
+        (out / RESULTS).write_text(text, encoding="utf-8")
     todo = [task for task in tasks if task.name not in done]
     if on_start is not None:
         on_start(len(tasks), len(tasks) - len(todo))

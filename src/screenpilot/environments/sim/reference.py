@@ -46,6 +46,18 @@ def find(elements: Sequence[UIElement], target: Target) -> UIElement | None:
     return elements[position] if 0 <= position < len(elements) else None
 
 
+def expand(plan: list[Intent]) -> list[Intent]:
+    """Opening an app is done as a person does it: go home, tap the launcher icon. (That also
+    works over adb, where an app's label need not appear in its package name.)"""
+    steps: list[Intent] = []
+    for intent in plan:
+        if isinstance(intent, Open):
+            steps += [Press("home"), Tap(Target(desc=intent.app))]
+        else:
+            steps.append(intent)
+    return steps
+
+
 class ReferencePolicy(Policy):
     """Follows a simulated task's reference solution. Without a task it reads the one the
     simulated environment announces in ``observation.info["task"]``."""
@@ -79,7 +91,7 @@ class ReferencePolicy(Policy):
                 raise ConfigError(msg)
             task = parse_task(announced)
         self.task = task
-        self._plan, self._position, self._scrolls = task.solution(), 0, 0
+        self._plan, self._position, self._scrolls = expand(task.solution()), 0, 0
 
     def _decide(self, action: Action, note: str) -> Decision:
 
@@ -92,7 +104,7 @@ class ReferencePolicy(Policy):
 
     def _resolve(self, intent: Intent, observation: Observation) -> tuple[Action, str]:
         elements = observation.ui_elements
-        if isinstance(intent, Open):
+        if isinstance(intent, Open):  # only when a plan is used without expand()
             self._position += 1
             return OpenApp(app=intent.app), f"open {intent.app}"
         if isinstance(intent, Type):

@@ -238,8 +238,9 @@ def dialog(
     title: str, message: str, buttons: Sequence[tuple[str, Handler]], height: int, extra: list[Node]
 ) -> list[Node]:
     """A centred alert dialog over a scrim; ``extra`` nodes (a field) sit under the message."""
-    top = (height - 620) // 2
-    box = (72, top, WIDTH - 72, top + 620)
+    tall = 620 if extra else 440
+    top = (height - tall) // 2
+    box = (72, top, WIDTH - 72, top + tall)
     nodes = [
         Node("panel", (0, 0, WIDTH, height), fill=(0, 0, 0), tree=False, hint="scrim"),
         Node("dialog", box, fill=SURFACE, rid="parentPanel"),
@@ -258,7 +259,7 @@ def dialog(
         nodes.append(
             Node(
                 "button",
-                (right - width, top + 480, right, top + 580),
+                (right - width, top + tall - 140, right, top + tall - 40),
                 text=label,
                 on_tap=handler,
                 color=PRIMARY,
