@@ -52,7 +52,7 @@ def served(spec: str) -> Iterator[tuple[SimEnv, AdbServer, AndroidEnv]]:
     ],
 )
 def test_android_env_completes_reference_solutions_over_adb(spec: str) -> None:
-    for sim, server, env in served(spec):
+    for sim, _server, env in served(spec):
         task = parse_task(spec)
         # The served phone is a real device to AndroidEnv: the safety gate is told to allow.
         gate = SafetyGate(confirm=allow_all)
@@ -74,9 +74,7 @@ def test_unicode_text_reaches_the_field_through_adbutils() -> None:
         sim.phone.launch("Contacts")
         sim.phone.focus_field("contact.name")
         env.reset()
-        env.step(
-            __import__("screenpilot.tools", fromlist=["TypeText"]).TypeText(text="Zoë Ørsted 東京")
-        )
+        env.step(TypeText(text="Zoë Ørsted 東京"))
         assert sim.phone.fields["contact.name"] == "Zoë Ørsted 東京"
         assert any(argv[:2] == ["am", "broadcast"] for argv in sim.phone.commands)
 

@@ -114,7 +114,7 @@ def test_tasks_are_deterministic_from_their_seed() -> None:
 
 
 def test_task_names_are_checked() -> None:
-    with pytest.raises(ConfigError, match="did you mean 'contacts.add'"):
+    with pytest.raises(ConfigError, match=r"did you mean 'contacts\.add'"):
         parse_task("contacts.ad")
     with pytest.raises(ConfigError, match="non-negative integer"):
         parse_task("contacts.add:x")

@@ -29,10 +29,13 @@ Builder = Callable[["SimPhone", "Page"], tuple[list[Node], int]]
 
 def build_page(phone: SimPhone, page: Page) -> tuple[list[Node], int]:
     """The page's nodes and how far its list can scroll."""
-    from screenpilot.environments.sim import apps_content
+    from screenpilot.environments.sim import apps_content, apps_people
 
-    builder: Builder | None = PAGES.get(page.name) or getattr(
-        apps_content, f"page_{page.name}", None
+    name = f"page_{page.name}"
+    builder: Builder | None = (
+        PAGES.get(page.name)
+        or getattr(apps_people, name, None)
+        or getattr(apps_content, name, None)
     )
     if builder is None:
         msg = f"no page {page.name!r}"

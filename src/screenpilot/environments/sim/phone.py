@@ -206,7 +206,7 @@ class SimPhone(AndroidShell):
             dialog = self.dialog
             extra: list[ui.Node] = []
             if dialog.field_key is not None:
-                from screenpilot.environments.sim.apps_content import edit
+                from screenpilot.environments.sim.widgets import edit
 
                 extra = edit(
                     self, (136, 290, ui.WIDTH - 136, 420), dialog.field_key, "Name", "edit"

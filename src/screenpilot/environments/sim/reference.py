@@ -95,7 +95,6 @@ class ReferencePolicy(Policy):
 
     def _decide(self, action: Action, note: str) -> Decision:
 
-
         return Decision(
             action=action,
             raw_output=json.dumps(to_json(action), ensure_ascii=False),
