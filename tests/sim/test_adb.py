@@ -44,7 +44,7 @@ def served(spec: str) -> Iterator[tuple[SimEnv, AdbServer, AndroidEnv]]:
     "spec",
     [
         "settings.bluetooth_on:1",
-        "contacts.add:4",  # a name with an accent: typed through the ADBKeyBoard broadcast
+        "contacts.add:4",
         "messages.send_new:2",
         "notes.append_line:0",  # a newline: sent as an ENTER key event
         "clock.delete_alarm:3",  # a confirmation dialog

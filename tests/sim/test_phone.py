@@ -148,3 +148,15 @@ def test_other_resolutions_scale_the_layout() -> None:
     assert env.phone.data.wifi is True
     with pytest.raises(ValueError, match="at least 320x480"):
         SimPhone(width=100, height=100)
+
+
+def test_accented_text_is_drawn_with_the_bundled_font() -> None:
+    """Pillow's bundled font has ASCII only: é is drawn as e (not as a missing-glyph box), while
+    the UI tree keeps the text as typed."""
+    accented, plain = SimEnv("contacts.add:0").phone, SimEnv("contacts.add:0").phone
+    for phone, name in ((accented, "Zoë Chloé"), (plain, "Zoe Chloe")):
+        phone.launch("Contacts")
+        phone.focus_field("contacts.search")
+        phone.type_text(name)
+    assert accented.render().tobytes() == plain.render().tobytes()
+    assert any(e.text == "Zoë Chloé" for e in accented.ui_elements())

@@ -7,6 +7,7 @@ with Pillow, so rendering needs no system fonts and is the same on every machine
 from __future__ import annotations
 
 import math
+import unicodedata
 from functools import lru_cache
 
 from PIL import Image, ImageDraw, ImageFont
@@ -33,11 +34,40 @@ def font(size: int) -> Font:
     return ImageFont.load_default(size=max(size, 8))
 
 
+@lru_cache(maxsize=1024)
+def _glyph_image(char: str) -> bytes:
+    image = Image.new("L", (48, 48))
+    ImageDraw.Draw(image).text((4, 4), char, font=font(32), fill=255)
+    return image.tobytes()
+
+
+def _has_glyph(char: str) -> bool:
+    return char.isascii() or _glyph_image(char) != _glyph_image("\uffff")
+
+
+def displayable(value: str) -> str:
+    """The text as the bundled font can draw it: it covers ASCII and a little punctuation, so
+    accented letters are drawn without their accents (é -> e); the UI tree keeps the real text."""
+    if value.isascii():
+        return value
+    shown = []
+    for char in value:
+        if not _has_glyph(char):
+            folded = "".join(
+                c for c in unicodedata.normalize("NFKD", char) if not unicodedata.combining(c)
+            )
+            if folded and all(_has_glyph(c) for c in folded):
+                char = folded
+        shown.append(char)
+    return "".join(shown)
+
+
 @lru_cache(maxsize=4096)
 def _mask(value: str, size: int, limit: int) -> Image.Image:
     """A text label's coverage mask, cut with an ellipsis to ``limit`` pixels; cached because
     rasterizing text is most of a frame's cost and screens repeat their labels."""
     face = font(size)
+    value = displayable(value)
     if face.getlength(value) > limit:
         while value and face.getlength(value + "…") > limit:
             value = value[:-1]
@@ -196,7 +226,7 @@ class Renderer:
         )
         pad = round(36 * s)
         inner = (box[0] + pad, box[1], box[2] - pad, box[3])
-        shown = "*" * len(node.text) if node.align == "password" else node.text
+        shown = "*" * len(node.text) if node.align == "password" else displayable(node.text)
         face = font(round(node.size * s))
         if node.align == "multiline":
             self._multiline(draw, inner, box, node, face)
@@ -222,7 +252,7 @@ class Renderer:
         face: Font,
     ) -> None:
         step = round(node.size * 1.5 * self.scale)
-        lines = node.text.split("\n") if node.text else [node.hint]
+        lines = displayable(node.text).split("\n") if node.text else [node.hint]
         y = box[1] + round(40 * self.scale)
         colour = TEXT if node.text else MUTED
         for line in lines:

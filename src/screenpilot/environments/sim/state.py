@@ -7,7 +7,7 @@ import random
 from dataclasses import dataclass, field
 
 FIRST_NAMES = (
-    "Alice", "Bruno", "Chloé", "Daniel", "Elena", "Farid", "Grace", "Hiro", "Ines", "Jonas",
+    "Alice", "Bruno", "Chloe", "Daniel", "Elena", "Farid", "Grace", "Hiro", "Ines", "Jonas",
     "Keiko", "Liam", "Maya", "Noah", "Olga", "Pablo", "Quinn", "Rosa", "Samir", "Tara",
     "Umar", "Vera", "Wen", "Yusuf", "Zoe",
 )  # fmt: skip
