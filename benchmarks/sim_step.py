@@ -16,6 +16,7 @@ from screenpilot.agent import Agent
 from screenpilot.environments.demo import DemoEnv
 from screenpilot.environments.sim.env import SimEnv
 from screenpilot.environments.sim.reference import ReferencePolicy
+from screenpilot.environments.sim.render import _mask
 from screenpilot.environments.sim.tasks import Task, templates
 from screenpilot.tools import Tap
 
@@ -53,6 +54,15 @@ def render_ms(frames: int) -> dict[str, float]:
             env.phone.render()
             times.append(time.perf_counter() - started)
         medians[screen] = statistics.median(times) * 1000
+    prepare(env, "thread+keyboard")
+    times = []
+    for _ in range(max(frames // 4, 5)):  # every label rasterized again, as on a new screen
+        env.phone.changed()
+        _mask.cache_clear()
+        started = time.perf_counter()
+        env.phone.render()
+        times.append(time.perf_counter() - started)
+    medians["thread+keyboard, text cache cleared"] = statistics.median(times) * 1000
     return medians
 
 
