@@ -1,12 +1,10 @@
-"""A virtual Android phone for tests: state, a screen rendered from it, and a small ``sh``.
+"""A virtual Android phone for tests: state and a screen rendered from it.
 
-It executes nothing on the host. Command lines are split with POSIX shell quoting rules
-(single and double quotes, backslashes, ``;``, ``&&``, ``||``, ``$?``); anything a real shell
-would *expand or run* outside quotes (``$(...)``, backticks, ``$VAR``, globs, pipes, redirections)
-is recorded in ``injections`` so tests can prove the environment never lets text reach the shell
-unquoted. Commands are interpreted the way Android's tools answer them (``wm``, ``dumpsys``,
-``input``, ``am``, ``monkey``, ``pm``, ``ime``, ``settings``, ``getprop``, ``screencap``,
-``uiautomator``), with the output formats quoted from AOSP where a client parses them.
+Its shell is the simulated devices' shared one (``screenpilot.environments.sim.shell``): command
+lines are split with POSIX quoting, anything a real shell would expand or run is recorded in
+``injections``, and ``wm``, ``dumpsys``, ``input``, ``am``, ``monkey``, ``pm``, ``ime``,
+``settings``, ``getprop``, ``screencap`` and ``uiautomator`` answer in AOSP's formats. This
+device supplies the hooks: one text field, and a record of every gesture, key and typed text.
 """
 
 from __future__ import annotations
