@@ -91,6 +91,10 @@ def test_typing_on_the_on_screen_keyboard() -> None:
     env.step(Key(key="backspace"))
     assert phone.fields["contact.name"] == "hi Zo"
     assert observation.screenshot.size == (1080, 2400)
+    phone.back()
+    result = env.step(TypeText(text="lost"))
+    assert result.info == {"typed": False} and "nothing was typed" in result.observation.notes[0]
+    assert "lost" not in phone.fields["contact.name"]
 
 
 def test_long_lists_scroll_with_swipes_and_scroll_actions() -> None:

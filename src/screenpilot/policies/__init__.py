@@ -23,7 +23,10 @@ class PolicyOptions:
 
 def _scripted(options: PolicyOptions) -> Policy:
     if not options.actions:
-        msg = "the scripted policy needs a file of actions: --actions FILE (JSON array or JSONL)"
+        msg = (
+            "the scripted policy needs a file of actions: --actions FILE (JSON array or JSONL); "
+            "for a simulated task without a model, use --policy reference"
+        )
         raise ConfigError(msg)
     return ScriptedPolicy.from_file(options.actions)
 

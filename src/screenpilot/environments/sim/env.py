@@ -26,6 +26,9 @@ from screenpilot.tools.actions import (
 from screenpilot.tools.keys import PHONE_KEYS
 
 
+NOT_TYPED = "No text field had focus, so nothing was typed; tap a field first."
+
+
 class SimEnv(Environment):
     """A 1080x2400 (configurable) simulated Android phone with six apps. With a ``task``
     (a ``Task`` or ``"TEMPLATE[:SEED]"``) each reset sets the phone up for it and the last
@@ -110,6 +113,7 @@ class SimEnv(Environment):
         elif isinstance(action, TypeText):
             if phone.focus is None:
                 info["typed"] = False
+                return StepResult(self._observe(NOT_TYPED), info=info)
             phone.type_text(action.text)
         elif isinstance(action, Key):
             if action.key not in PHONE_KEYS:
@@ -131,7 +135,7 @@ class SimEnv(Environment):
         msg = f"no app {name!r} on this phone; apps: {', '.join(APPS)}"
         raise InvalidActionError(msg)
 
-    def _observe(self) -> Observation:
+    def _observe(self, note: str | None = None) -> Observation:
         phone = self.phone
         info: dict[str, Any] = {"page": phone.page.name}
         if self.task is not None:
@@ -141,6 +145,7 @@ class SimEnv(Environment):
             screen=self._screen,
             ui_elements=phone.ui_elements(),
             app=phone.app,
+            notes=(note,) if note else (),
             info=info,
         )
 
