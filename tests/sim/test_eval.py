@@ -25,6 +25,11 @@ def garbage(task: str, observation: Observation, history: Sequence[Step]) -> Dec
     )
 
 
+def out_of_frame(task: str, observation: Observation, history: Sequence[Step]) -> dict[str, object]:
+    """A policy whose actions do not validate (x = 5 is outside [0, 1])."""
+    return {"type": "tap", "x": 5, "y": 0.5}
+
+
 def test_eval_with_the_reference_policy(tmp_path: Path) -> None:
     out = tmp_path / "eval"
     settings = EvalSettings(
@@ -74,6 +79,18 @@ def test_unparseable_outputs_are_recorded_and_reported(tmp_path: Path) -> None:
         assert [s.status for s in run.steps] == ["model_error"] * 3
         assert run.steps[0].raw_output == "I think I should press the blue thing"
         assert run.steps[0].error is not None and run.steps[0].error.kind == "parse_error"
+
+
+def test_invalid_actions_count_as_invalid_outputs(tmp_path: Path) -> None:
+    metrics = run_eval(
+        tmp_path / "eval",
+        EvalSettings(tasks="clock.alarm_on", max_steps=2),
+        lambda: FunctionPolicy(out_of_frame, name="out_of_frame"),  # type: ignore[arg-type]
+    )
+    assert (metrics["steps"], metrics["invalid_outputs"], metrics["successes"]) == (2, 2, 0)
+    result = next(iter(read_results(tmp_path / "eval").values()))
+    run = load_run(tmp_path / "eval" / result.run_dir)
+    assert run.steps[0].error is not None and run.steps[0].error.kind == "invalid_action"
 
 
 def test_resume_runs_only_what_is_missing(tmp_path: Path) -> None:
