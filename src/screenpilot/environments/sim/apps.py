@@ -45,7 +45,7 @@ def build_page(phone: SimPhone, page: Page) -> tuple[list[Node], int]:
 
 def background(page: Page) -> ui.Colour:
     if page.name in {"home", "drawer"}:
-        return WALLPAPER
+        return WALLPAPER  # under the gradient wallpaper
     if page.name == "recents":
         return (32, 33, 36)
     return ui.BG
@@ -202,12 +202,11 @@ def page_recents(phone: SimPhone, page: Page) -> tuple[list[Node], int]:
         y = top + number * 480
         nodes.append(
             Node(
-                "panel",
+                "thumb",
                 (90, y + 80, WIDTH - 90, y + 440),
-                fill=(248, 249, 250),
-                hint="card",
                 desc=label,
                 on_tap=partial(phone.launch, label),
+                image=phone.snapshots.get(label),
             )
         )
         nodes.append(

@@ -25,7 +25,6 @@ from screenpilot.tools.actions import (
 )
 from screenpilot.tools.keys import PHONE_KEYS
 
-
 NOT_TYPED = "No text field had focus, so nothing was typed; tap a field first."
 
 

@@ -76,6 +76,8 @@ class SimPhone(AndroidShell):
     symbols: bool = False
     dialog: Dialog | None = None
     recents: list[str] = field(default_factory=list)
+    snapshots: dict[str, Image.Image] = field(default_factory=dict, repr=False)
+    """Each recent app's last screen, shown on its card in the recent-apps view."""
     files: dict[str, bytes] = field(default_factory=dict)
     commands: list[list[str]] = field(default_factory=list)
     injections: list[str] = field(default_factory=list)
@@ -131,7 +133,12 @@ class SimPhone(AndroidShell):
         self.stack.pop()
         self.open(app, name, arg)
 
+    def _snapshot(self) -> None:
+        if self.page.app:
+            self.snapshots[self.page.app] = self.render()
+
     def go_home(self) -> None:
+        self._snapshot()
         for page in reversed(self.stack[1:]):
             self._leave(page)
         self.stack = [Page("", "home")]
@@ -142,6 +149,7 @@ class SimPhone(AndroidShell):
         """Open an app fresh at its main page (as tapping its launcher icon does)."""
         from screenpilot.environments.sim.apps import MAIN_PAGES
 
+        self._snapshot()
         self.stack = [Page("", "home"), Page(label, MAIN_PAGES[label])]
         self.focus, self.dialog = None, None
         if label in self.recents:
@@ -237,7 +245,10 @@ class SimPhone(AndroidShell):
         if self._cache[2] is None:
             from screenpilot.environments.sim.apps import background
 
-            image = self.renderer.render(nodes, background(self.page))
+            page = self.page.name
+            image = self.renderer.render(
+                nodes, background(self.page), wallpaper=page in {"home", "drawer"}
+            )
             self._cache = (self.version, nodes, image)
         rendered = self._cache[2]
         assert rendered is not None
@@ -401,6 +412,7 @@ class SimPhone(AndroidShell):
 
     def _recents(self) -> None:
         if self.page.name != "recents":
+            self._snapshot()
             self.open("", "recents")
 
     # --- the shell's hooks (adb) --------------------------------------------------------------

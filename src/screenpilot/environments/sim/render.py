@@ -85,13 +85,32 @@ class Renderer:
     def __init__(self, width: int, height: int) -> None:
         self.width, self.height = width, height
         self.scale = width / WIDTH
+        self._backdrop: Image.Image | None = None
+        self._thumbnails: dict[tuple[int, int, int, int], tuple[Image.Image, Image.Image]] = {}
+
+    def _wallpaper(self) -> Image.Image:
+        """The home screen's wallpaper: a deep blue to violet gradient, made once."""
+        if self._backdrop is None:
+            size = (self.width, self.height)
+            top, bottom = (
+                Image.new("RGB", size, (20, 44, 82)),
+                Image.new("RGB", size, (72, 44, 104)),
+            )
+            mask = Image.linear_gradient("L").resize(size)
+            self._backdrop = Image.composite(bottom, top, mask)
+        return self._backdrop
 
     def _r(self, box: Rect) -> tuple[int, int, int, int]:
         s = self.scale
         return (round(box[0] * s), round(box[1] * s), round(box[2] * s), round(box[3] * s))
 
-    def render(self, nodes: list[Node], background: Colour = BG) -> Image.Image:
-        image = Image.new("RGB", (self.width, self.height), background)
+    def render(
+        self, nodes: list[Node], background: Colour = BG, *, wallpaper: bool = False
+    ) -> Image.Image:
+        if wallpaper:
+            image = self._wallpaper().copy()
+        else:
+            image = Image.new("RGB", (self.width, self.height), background)
         draw = ImageDraw.Draw(image)
         for node in nodes:
             box = self._r(node.draw_box or node.box)
@@ -142,6 +161,29 @@ class Renderer:
             draw.rounded_rectangle(box, radius=round(36 * self.scale), fill=node.fill)
         elif node.fill is not None:
             draw.rectangle(box, fill=node.fill)
+
+    def _draw_thumb(
+        self, image: Image.Image, draw: ImageDraw.ImageDraw, node: Node, box: Rect
+    ) -> None:
+        """A recent app's card: the top of its last screen, scaled into the card."""
+        left, top, right, bottom = box
+        source = node.image
+        if not isinstance(source, Image.Image):
+            draw.rounded_rectangle(box, radius=round(36 * self.scale), fill=(248, 249, 250))
+            return
+        cached = self._thumbnails.get(box)
+        if cached is not None and cached[0] is source:
+            thumbnail = cached[1]
+        else:
+            height = round(source.width * (bottom - top) / (right - left))
+            crop = source.crop((0, 0, source.width, min(height, source.height)))
+            thumbnail = crop.resize((right - left, bottom - top), Image.Resampling.BILINEAR)
+            self._thumbnails[box] = (source, thumbnail)
+        mask = Image.new("L", thumbnail.size)
+        ImageDraw.Draw(mask).rounded_rectangle(
+            (0, 0, *thumbnail.size), radius=round(36 * self.scale), fill=255
+        )
+        image.paste(thumbnail, (left, top), mask)
 
     def _draw_dialog(
         self, image: Image.Image, draw: ImageDraw.ImageDraw, node: Node, box: Rect

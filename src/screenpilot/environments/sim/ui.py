@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 Rect = tuple[int, int, int, int]
 Colour = tuple[int, int, int]
@@ -44,6 +45,8 @@ CLASSES = {
     "panel": "android.widget.FrameLayout",
     "dialog": "android.widget.FrameLayout",
     "bubble": "android.widget.TextView",
+    "thumb": "android.widget.FrameLayout",
+    "nav": "android.widget.ImageView",
 }
 """The Android widget class each kind of node reports in the UI tree."""
 
@@ -76,6 +79,8 @@ class Node:
     """Whether it appears in the UI tree (keyboard keys and decoration do not)."""
     key: str = ""
     """For fields: the key of the text it edits."""
+    image: Any = None
+    """A picture to draw in the box (a recent app's last screen)."""
     glyph: str = ""
     """A drawn symbol (icons and keys): shift, del, enter, send, clear, clock, person, ..."""
 
