@@ -7,6 +7,7 @@ with Pillow, so rendering needs no system fonts and is the same on every machine
 from __future__ import annotations
 
 import math
+import threading
 import unicodedata
 from functools import lru_cache
 
@@ -26,6 +27,7 @@ from screenpilot.environments.sim.ui import (
 )
 
 Font = ImageFont.FreeTypeFont | ImageFont.ImageFont
+_FREETYPE = threading.Lock()
 _KEY_GLYPHS = frozenset({"shift", "del", "enter", "send", "clear"})
 
 
@@ -37,7 +39,8 @@ def font(size: int) -> Font:
 @lru_cache(maxsize=1024)
 def _glyph_image(char: str) -> bytes:
     image = Image.new("L", (48, 48))
-    ImageDraw.Draw(image).text((4, 4), char, font=font(32), fill=255)
+    with _FREETYPE:
+        ImageDraw.Draw(image).text((4, 4), char, font=font(32), fill=255)
     return image.tobytes()
 
 
@@ -68,15 +71,22 @@ def _mask(value: str, size: int, limit: int) -> Image.Image:
     rasterizing text is most of a frame's cost and screens repeat their labels."""
     face = font(size)
     value = displayable(value)
-    if face.getlength(value) > limit:
-        while value and face.getlength(value + "…") > limit:
-            value = value[:-1]
-        value += "…"
-    ascent, descent = face.getmetrics() if isinstance(face, ImageFont.FreeTypeFont) else (size, 0)
-    width = max(1, round(face.getlength(value)))
-    mask = Image.new("L", (width + 2, ascent + descent))
-    ImageDraw.Draw(mask).text((0, 0), value, font=face, fill=255)
+    with _FREETYPE:  # one FreeType face is shared by every phone, also across eval workers
+        if face.getlength(value) > limit:
+            while value and face.getlength(value + "…") > limit:
+                value = value[:-1]
+            value += "…"
+        ascent, descent = (
+            face.getmetrics() if isinstance(face, ImageFont.FreeTypeFont) else (size, 0)
+        )
+        mask = Image.new("L", (max(1, round(face.getlength(value))) + 2, ascent + descent))
+        ImageDraw.Draw(mask).text((0, 0), value, font=face, fill=255)
     return mask
+
+
+def text_width(value: str, size: int) -> float:
+    """Width in pixels of ``value`` drawn at ``size`` (where a text cursor goes)."""
+    return _mask(value, size, 1 << 30).width - 2 if value else 0.0
 
 
 class Renderer:
@@ -278,7 +288,7 @@ class Renderer:
         else:
             self._label(draw, inner, node.hint, node.size, MUTED, "left")
         if node.focused:
-            width = min(draw.textlength(shown, font=face), inner[2] - inner[0]) if shown else 0
+            width = min(text_width(shown, round(node.size * s)), inner[2] - inner[0])
             x = inner[0] + round(width) + 3
             middle, half = (box[1] + box[3]) // 2, round(30 * s)
             draw.rectangle(
@@ -303,7 +313,7 @@ class Renderer:
             self._label(draw, (inner[0], y, inner[2], y + step), line, node.size, colour, "left")
             y += step
         if node.focused:
-            width = draw.textlength(lines[-1], font=face) if node.text else 0
+            width = text_width(lines[-1], round(node.size * self.scale)) if node.text else 0
             x = inner[0] + round(width) + 3
             top = y - step + round(8 * self.scale)
             draw.rectangle(
