@@ -172,3 +172,28 @@ def test_task_errors_are_one_line(args: tuple[str, ...], message: str, tmp_path:
     result = screenpilot(*args, "--out", str(tmp_path / "r"))
     assert result.returncode == 2, result.stderr
     assert message in " ".join(result.stderr.split()) and "Traceback" not in result.stderr
+
+
+def test_sim_tasks_lists_the_templates() -> None:
+    result = screenpilot("sim", "tasks", "clock.*")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert [line.split()[0] for line in lines] == [
+        "clock.add_alarm",
+        "clock.add_alarm_label",
+        "clock.alarm_off",
+        "clock.alarm_on",
+        "clock.delete_alarm",
+        "clock.infeasible_time",
+    ]
+    assert lines[-1].endswith("(infeasible: the right answer is finish(failure))")
+
+
+def test_sim_serve_on_a_busy_port_is_a_one_line_error() -> None:
+    import socket
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        result = screenpilot("sim", "serve", "--port", str(busy.getsockname()[1]))
+    assert result.returncode == 2 and "cannot listen on 127.0.0.1" in result.stderr
