@@ -7,7 +7,7 @@ real phone adds roughly 0.1 s (raw) vs 0.5-2 s (PNG). Paths compared, interleave
 
 - ``raw``: screenpilot's path, ``exec:screencap`` read into a bytearray and decoded with PIL;
 - ``png``: screenpilot's fallback, ``exec:screencap -p`` decoded with PIL;
-- ``adbutils png``: ``AdbDevice.screenshot(error_ok=False)`` as peers call it (the baseline).
+- ``adbutils png``: ``AdbDevice.screenshot(error_ok=False)`` as peers call it, decoded.
 
     python benchmarks/android_screenshot.py [--runs 30]
 """
@@ -79,7 +79,8 @@ def main() -> None:
         paths: dict[str, Callable[[], object]] = {
             "raw": lambda: device.screenshot("raw"),
             "png": lambda: device.screenshot("png"),
-            "adbutils png": lambda: device.device.screenshot(error_ok=False),
+            # adbutils returns a lazily decoded image: load() makes it do the same work.
+            "adbutils png": lambda: device.device.screenshot(error_ok=False).load(),
         }
         sizes = {
             "raw": device.screenshot("raw").nbytes,

@@ -145,11 +145,20 @@ def test_open_app_by_label_or_package(env: AndroidEnv, adb: AdbServer) -> None:
 
 # --- typing ---------------------------------------------------------------------------------
 
-TRICKY = st.text(
-    alphabet=st.sampled_from([*"aZ09 '\"\\;&|$()`%s!*?[]{}<>#~\n\t-=", "é", "你", "🙂", "\r"]),
-    min_size=1,
-    max_size=40,
-) | st.text(min_size=1, max_size=30)
+PIECES = [
+    *"aZ09 '\"\\;&|$()`%s!*?[]{}<>#~\n\t-=",
+    "%s",
+    "$(id)",
+    "`id`",
+    "'\\''",
+    "é",
+    "你",
+    "🙂",
+    "\r",
+]
+TRICKY = st.lists(st.sampled_from(PIECES), min_size=1, max_size=25).map("".join) | st.text(
+    min_size=1, max_size=30
+)
 
 
 def small_phone(monkeypatch: pytest.MonkeyPatch, ime: bool) -> tuple[AdbServer, AndroidEnv]:
@@ -220,7 +229,10 @@ def test_read_back_flags_text_the_field_did_not_take(adb: AdbServer) -> None:
     adb.device.max_length = 6
     cut = env.step(TypeText(text=" and eggs"))
     assert cut.info["typed_check"] == "mismatch"
-    assert any("does not appear in the focused field" in note for note in cut.observation.notes)
+    assert (
+        "The 9 typed characters do not all appear in the focused field, which shows 'milk a'."
+        in (cut.observation.notes)
+    )
 
 
 # --- observing ------------------------------------------------------------------------------
@@ -242,6 +254,18 @@ def test_png_fallback_when_raw_is_unavailable(adb: AdbServer, fault: str) -> Non
     assert ImageChops.difference(observation.screenshot, adb.device.render()).getbbox() is None
     if fault == "exec_service":
         assert "shell:screencap -p" in adb.requests
+
+
+@pytest.mark.parametrize("raw", [True, False])
+def test_a_warning_printed_before_the_image_is_skipped(adb: AdbServer, raw: bool) -> None:
+    adb.device.faults.screencap_warning = (
+        "[Warning] Multiple displays were found, but no display id was specified! "
+        "Defaulting to the first display found, however this default is not guaranteed.\n"
+    )
+    adb.device.faults.raw_screencap = raw
+    observation = AndroidEnv(port=adb.port, **FAST).reset()
+    assert observation.info["screenshot_path"] == ("raw" if raw else "png")
+    assert ImageChops.difference(observation.screenshot, adb.device.render()).getbbox() is None
 
 
 def test_secure_screens_are_reported_not_handed_over_silently(
@@ -382,3 +406,69 @@ def test_the_real_adb_client_talks_to_the_same_server(adb: AdbServer) -> None:
     assert adb_cli("shell", "input", "tap", "12", "34").returncode == 0
     assert adb.device.events == [("tap", "12", "34")]
     assert adb_cli("shell", "nosuchcommand").returncode == 127
+
+
+def test_screenpilot_run_drives_the_device_through_env_android(
+    adb: AdbServer, tmp_path: Path
+) -> None:
+    actions = tmp_path / "actions.jsonl"
+    actions.write_text(
+        '{"type": "tap", "x": 0.5, "y": 0.25}\n{"type": "finish", "status": "success"}\n'
+    )
+    environment = {**os.environ, "ANDROID_ADB_SERVER_PORT": str(adb.port)}
+    environment["ADBUTILS_ADB_PATH"] = "/bin/false"
+    out = tmp_path / "run"
+    command = ["run", "tap the field", "--env", "android:emulator-5554", "--actions", str(actions)]
+    result = subprocess.run(
+        [sys.executable, "-m", "screenpilot.cli", *command, "--out", str(out)],
+        capture_output=True,
+        text=True,
+        env=environment,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert adb.device.events == [("tap", "540", "600")]
+    run = load_run(out)
+    assert run.manifest.environment["serial"] == "emulator-5554"
+    assert run.manifest.environment["simulated"] is False
+    assert run.steps[0].result_info["device_point"] == [540, 600]
+    assert "settle_seconds" in run.steps[0].result_info
+
+
+@pytest.mark.parametrize("fail", [False, True])
+@pytest.mark.parametrize("password", ["pa ss'%s;w0rd", "pässwörd🙂"])
+def test_typed_secrets_stay_out_of_the_run_directory(
+    adb: AdbServer, tmp_path: Path, password: str, fail: bool
+) -> None:
+    import base64
+    import shlex
+
+    adb.device.imes.append(ADB_KEYBOARD)
+    adb.device.ime = ADB_KEYBOARD
+    if fail:
+        adb.device.faults.exit_codes.update({"input": 1, "am": 1})
+    env = AndroidEnv(port=adb.port, ui_tree=True, **FAST)
+    script = [
+        {"type": "type", "text": password},
+        {"type": "finish", "status": "success"},
+    ]
+    run_dir = tmp_path / "run"
+    agent = Agent(env, ScriptedPolicy(script), run_dir=run_dir, secrets=(password,))
+    if fail:
+        with pytest.raises(DeviceError, match="output withheld"):
+            agent.run("log in")
+    else:
+        agent.run("log in")
+    forms = {
+        password,
+        shlex.quote(password),
+        base64.b64encode(password.encode()).decode(),
+        "w0rd",
+        "wörd",
+    }
+    for path in run_dir.rglob("*"):
+        if path.is_file() and path.suffix in {".json", ".jsonl", ".html", ".txt"}:
+            content = path.read_text(encoding="utf-8")
+            assert not [form for form in forms if form in content], path
+    if not fail:
+        assert "<text>" in load_run(run_dir).steps[0].result_info["commands"][0]

@@ -24,9 +24,10 @@ from screenpilot.errors import ConfigError, DeviceError, require
 
 DEFAULT_PORT = 5037
 RAW_FORMATS = {1: ("RGBX", 4), 2: ("RGBX", 4), 3: ("RGB", 3), 4: ("RGB;16", 2), 5: ("BGRX", 4)}
-"""Android ``PixelFormat`` codes screencap writes -> (PIL raw mode, bytes per pixel); alpha is
-dropped while decoding (RGBA_8888 read as RGBX)."""
+"""Android ``PixelFormat`` codes screencap writes (AOSP frameworks/native, ``PIXEL_FORMAT_*``)
+-> (PIL raw mode, bytes per pixel); alpha is dropped while decoding (RGBA_8888 read as RGBX)."""
 ScreenshotPath = Literal["raw", "png"]
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
 def server_address(host: str | None = None, port: int | None = None) -> tuple[str, int]:
@@ -111,16 +112,24 @@ class AdbDevice:
         self.exec_service = True
         self.raw_screencap = True
 
-    def shell(self, command: Sequence[str] | str, *, check: bool = True) -> str:
-        """Run a command (argv items are shell-quoted) and return its output."""
+    def shell(
+        self, command: Sequence[str] | str, *, check: bool = True, shown: str | None = None
+    ) -> str:
+        """Run a command (argv items are shell-quoted) and return its output.
+
+        ``shown`` replaces the command line, and withholds the output, in errors: typed text
+        (maybe a password) must not reach error messages and the run directory.
+        """
         line = command if isinstance(command, str) else shlex.join(command)
-        with device_errors(self.serial, line, "shell command"):
+        with device_errors(self.serial, shown or line, "shell command"):
             result = self.device.shell2(line, timeout=self.timeout, v2=self.shell_v2)
         output: str = result.output
         if check and result.returncode != 0:
             detail = " ".join(output.split())[:300] or "no output"
+            if shown is not None:
+                detail = "output withheld, it may repeat the typed text"
             msg = f"command exited with status {result.returncode}: {detail}"
-            raise DeviceError(msg, device=self.serial, command=line)
+            raise DeviceError(msg, device=self.serial, command=shown or line)
         return output
 
     def read_stream(self, service: str) -> bytes | bytearray:
@@ -182,13 +191,24 @@ class AdbDevice:
                 self.raw_screencap = False
         service = "exec:screencap -p" if self.exec_service else "shell:screencap -p"
         data = self.read_stream(service)
+        start = max(data.find(PNG_SIGNATURE, 0, 1024), 0)  # skip a warning printed first
         try:
-            with Image.open(io.BytesIO(data)) as png:
+            with Image.open(io.BytesIO(memoryview(data)[start:])) as png:
                 image = png.convert("RGB")
         except (UnidentifiedImageError, OSError) as exc:
             msg = f"the screenshot is not a valid PNG ({len(data)} bytes: {data[:40]!r})"
             raise DeviceError(msg, device=self.serial, command="screencap -p") from exc
         return Capture(image, "png", len(data))
+
+
+def _line_starts(data: bytes | bytearray, limit: int = 1024) -> Iterator[int]:
+    """0, then every position after a newline in the first ``limit`` bytes: where a frame may
+    start when screencap printed a warning first (multi-display devices do; adbutils #133)."""
+    yield 0
+    position = data.find(b"\n", 0, limit)
+    while position >= 0:
+        yield position + 1
+        position = data.find(b"\n", position + 1, limit)
 
 
 def decode_raw(data: bytes | bytearray, serial: str | None = None) -> Image.Image | None:
@@ -197,14 +217,19 @@ def decode_raw(data: bytes | bytearray, serial: str | None = None) -> Image.Imag
     None when the bytes are not a raw frame at all (e.g. an error message), so the caller can
     fall back to PNG; a DeviceError when a valid header promises more pixels than arrived.
     """
-    if len(data) < 12:
+    for start in _line_starts(data):
+        if len(data) - start < 12:
+            break
+        width, height, pixel_format = struct.unpack_from("<III", data, start)
+        if pixel_format in RAW_FORMATS and 0 < width <= 16384 and 0 < height <= 16384:
+            break
+    else:
         return None
-    width, height, pixel_format = struct.unpack_from("<III", data)
-    if pixel_format not in RAW_FORMATS or not (0 < width <= 16384 and 0 < height <= 16384):
+    if len(data) - start < 12:
         return None
     rawmode, depth = RAW_FORMATS[pixel_format]
     size = width * height * depth
-    if len(data) < 12 + size:
+    if len(data) - start < 12 + size:
         msg = f"the connection dropped mid-screenshot ({len(data)} bytes, frame is {size})"
         raise DeviceError(msg, device=serial, command="screencap")
     # After a 12- or 16-byte header; a view, so the 10 MB frame is not copied.

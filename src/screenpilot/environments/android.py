@@ -11,6 +11,7 @@ sleeping a fixed time, and records how long that took.
 from __future__ import annotations
 
 import re
+import shlex
 import time
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -99,7 +100,6 @@ class AndroidEnv(Environment):
         self._screen = coords.Screen.same_size(*self._geometry.size)
         self._packages: list[str] | None = None
         self._notes: list[str] = []
-        self._closed = False
 
     @classmethod
     def from_spec(cls, argument: str | None) -> AndroidEnv:
@@ -122,6 +122,7 @@ class AndroidEnv(Environment):
     # --- episode -----------------------------------------------------------------------------
 
     def reset(self, task: str | None = None) -> Observation:
+        self._geometry = self._read_geometry()
         self._packages = None
         self._notes.clear()
         observation, _ = self._settle_and_observe()
@@ -133,9 +134,11 @@ class AndroidEnv(Environment):
             return StepResult(self._observe(self._capture()), terminated=True)
         info: dict[str, Any] = {}
         commands = self._commands(action, info)
-        info["commands"] = commands
-        for line in commands:
-            output = self.adb.shell(line, check=not isinstance(action, OpenApp))
+        info["commands"] = [shown for _, shown in commands]
+        for line, shown in commands:
+            output = self.adb.shell(
+                line, check=not isinstance(action, OpenApp), shown=shown if shown != line else None
+            )
             if isinstance(action, OpenApp) and "Events injected" not in output:
                 msg = f"{info['package']} has no launcher activity to open ({output.strip()[:200]})"
                 raise InvalidActionError(msg)
@@ -148,15 +151,31 @@ class AndroidEnv(Environment):
         return StepResult(observation, info=info)
 
     def close(self) -> None:
-        self._closed = True
+        """Nothing to release: every adb request uses its own connection."""
 
     # --- actions -----------------------------------------------------------------------------
 
     def _point(self, x: float, y: float) -> tuple[int, int]:
         return coords.to_device(x, y, self._screen)
 
-    def _commands(self, action: Action, info: dict[str, Any]) -> list[str]:
-        """Shell lines for an action; model mistakes raise before anything is sent."""
+    def _commands(self, action: Action, info: dict[str, Any]) -> list[tuple[str, str]]:
+        """(shell line, line as recorded) for an action; typed text is never recorded.
+        Model mistakes raise before anything is sent."""
+        if isinstance(action, TypeText):
+            ime = self._active_adb_keyboard() if not _plain(action.text) else None
+            groups = inputs.command_groups(inputs.text_commands(action.text, ime))
+            info["text_via"] = "ime" if ime else "input text"
+            return [
+                (
+                    " && ".join(map(shlex.join, group)),
+                    " && ".join(shlex.join(inputs.redacted(command)) for command in group),
+                )
+                for group in groups
+            ]
+        return [(line, line) for line in self._untyped_commands(action, info)]
+
+    def _untyped_commands(self, action: Action, info: dict[str, Any]) -> list[str]:
+        """Shell lines for every action but typing."""
         if isinstance(action, Tap | DoubleTap | LongPress):
             x, y = self._point(action.x, action.y)
             info["device_point"] = [x, y]
@@ -178,11 +197,6 @@ class AndroidEnv(Environment):
             return inputs.command_lines([swipe])
         if isinstance(action, Key):
             return inputs.command_lines([inputs.key_command(action.key)])
-        if isinstance(action, TypeText):
-            ime = self._active_adb_keyboard() if not _plain(action.text) else None
-            commands = inputs.text_commands(action.text, ime)
-            info["text_via"] = "ime" if ime else "input text"
-            return inputs.command_lines(commands)
         if isinstance(action, OpenApp):
             package = inputs.resolve_app(action.app, self._installed_packages())
             info["package"] = package
@@ -229,11 +243,13 @@ class AndroidEnv(Environment):
         }
         return self._observe(previous), settle
 
-    def _read_geometry(self) -> Geometry:
-        """Natural size (``wm size``), rotation (``dumpsys display``) and focused app."""
-        output = self.adb.shell("wm size; dumpsys display; dumpsys window windows")
+    def _read_geometry(self, *, natural: tuple[int, int] | None = None) -> Geometry:
+        """Rotation (``dumpsys display``), focused app, and, unless given, the natural size
+        (``wm size``, which only changes when someone overrides it: read once per episode)."""
+        command = "dumpsys display; dumpsys window windows"
+        output = self.adb.shell(command if natural else "wm size; " + command)
         sizes = {kind: (int(w), int(h)) for kind, w, h in _SIZE.findall(output)}
-        natural = sizes.get("Override") or sizes.get("Physical")
+        natural = natural or sizes.get("Override") or sizes.get("Physical")
         rotation = _ROTATION.search(output)
         if natural is None or rotation is None:
             msg = f"could not read the display size and rotation from: {output[:200]!r}"
@@ -243,7 +259,7 @@ class AndroidEnv(Environment):
         return Geometry(natural, turns, focus.group(1) if focus else None)
 
     def _observe(self, capture: Capture) -> Observation:
-        geometry = self._geometry = self._read_geometry()
+        geometry = self._geometry = self._read_geometry(natural=self._geometry.natural)
         image = capture.image
         notes = list(self._notes)
         self._notes.clear()
@@ -295,7 +311,10 @@ class AndroidEnv(Environment):
             info["typed_check"] = "ok"
             return observation
         info["typed_check"] = "mismatch"
-        note = f"The typed text {text!r} does not appear in the focused field, which shows {field.text!r}."
+        note = (
+            f"The {len(text)} typed characters do not all appear in the focused field, "
+            f"which shows {field.text!r}."
+        )
         return Observation(
             screenshot=observation.screenshot,
             screen=observation.screen,

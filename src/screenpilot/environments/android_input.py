@@ -111,16 +111,31 @@ def _chunks(piece: str) -> list[str]:
     return [*chunks, current] if current else chunks
 
 
+def command_groups(commands: list[list[str]]) -> list[list[list[str]]]:
+    """Commands grouped into shell lines of at most LINE_BUDGET characters once quoted."""
+    groups: list[list[list[str]]] = []
+    length = 0
+    for command in commands:
+        size = len(shlex.join(command))
+        if groups and length + size + 4 <= LINE_BUDGET:
+            groups[-1].append(command)
+            length += size + 4
+        else:
+            groups.append([command])
+            length = size
+    return groups
+
+
 def command_lines(commands: list[list[str]]) -> list[str]:
     """Quote and join commands with ``&&`` (a failure stops the rest) into few shell lines."""
-    lines: list[str] = []
-    for command in commands:
-        quoted = shlex.join(command)
-        if lines and len(lines[-1]) + len(quoted) + 4 <= LINE_BUDGET:
-            lines[-1] += " && " + quoted
-        else:
-            lines.append(quoted)
-    return lines
+    return [" && ".join(map(shlex.join, group)) for group in command_groups(commands)]
+
+
+def redacted(command: list[str]) -> list[str]:
+    """A typing command with its text replaced, for records and error messages."""
+    if command[:2] == ["input", "text"] or command[:2] == ["am", "broadcast"]:
+        return [*command[:-1], "<text>"]
+    return command
 
 
 def resolve_app(name: str, packages: list[str]) -> str:
