@@ -28,11 +28,13 @@ def screenpilot(
     )
 
 
-def test_the_readme_command_runs_the_demo_offline(tmp_path: Path) -> None:
+def test_the_demo_phone_runs_a_script_offline(tmp_path: Path) -> None:
     out = tmp_path / "run"
     result = screenpilot(
         "run",
         "Add bread and jam to the shopping list, then tick off bread",
+        "--env",
+        "demo",
         "--actions",
         "examples/demo_actions.jsonl",
         "--out",
@@ -49,7 +51,7 @@ def test_run_exits_1_when_the_task_is_not_accomplished(tmp_path: Path) -> None:
     script = tmp_path / "give_up.json"
     script.write_text('[{"type": "finish", "status": "failure", "answer": "cannot"}]')
     result = screenpilot(
-        "run", "impossible", "--actions", str(script), "--out", str(tmp_path / "r")
+        "run", "impossible", "--env", "demo", "--actions", str(script), "--out", str(tmp_path / "r")
     )
     assert result.returncode == 1 and "failure" in result.stderr
 
@@ -152,7 +154,14 @@ def test_report_and_replay_commands(tmp_path: Path) -> None:
     recorded = tmp_path / "recorded"
     assert (
         screenpilot(
-            "run", "demo", "--actions", "examples/demo_actions.jsonl", "--out", str(recorded)
+            "run",
+            "demo",
+            "--env",
+            "demo",
+            "--actions",
+            "examples/demo_actions.jsonl",
+            "--out",
+            str(recorded),
         ).returncode
         == 0
     )

@@ -22,10 +22,10 @@ from PIL import ImageChops
 from screenpilot.agent import Agent, load_run
 from screenpilot.environments import make_env
 from screenpilot.environments.android import SECURE_NOTE, AndroidEnv
+from screenpilot.environments.sim.adb_server import AdbServer
 from screenpilot.errors import DeviceError, InvalidActionError, UnsupportedActionError
 from screenpilot.policies import ScriptedPolicy
 from screenpilot.tools import DoubleTap, Key, LongPress, OpenApp, Scroll, Swipe, Tap, TypeText, Wait
-from tests.adb_server import AdbServer
 from tests.android_device import ADB_KEYBOARD, VirtualDevice
 
 FAST = {"settle_timeout": 1.0, "poll_interval": 0.01}

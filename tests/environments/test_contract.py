@@ -15,11 +15,11 @@ from screenpilot.environments import ENVIRONMENTS, make_env
 from screenpilot.environments.android import AndroidEnv
 from screenpilot.environments.check import ContractViolation, check_env
 from screenpilot.environments.demo import DemoEnv
+from screenpilot.environments.sim.adb_server import AdbServer
 from screenpilot.errors import ConfigError
 from screenpilot.policies import ScriptedPolicy
 from screenpilot.tools import Action, OpenApp
 from screenpilot.tools.coords import Screen
-from tests.adb_server import AdbServer
 from tests.android_device import VirtualDevice
 from tests.helpers import HOME_ICON, ROW0, tap
 
@@ -68,6 +68,8 @@ def build(
     if name == "desktop":
         request.getfixturevalue("xvfb")  # a real X server for the whole session
         return make_env("desktop:1"), {}
+    if name == "sim":
+        return make_env("sim:contacts.add:1"), {}
     raise AssertionError(f"add {name!r} to the contract test")
 
 

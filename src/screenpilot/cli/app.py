@@ -29,6 +29,14 @@ def default_out(name: str) -> Path:
     return Path("runs") / f"{dt.datetime.now():%Y%m%d-%H%M%S}-{slug}"
 
 
+def parse_size(text: str, option: str) -> tuple[int, int]:
+    """``"1080x2400"`` -> (1080, 2400); a ConfigError naming ``option`` otherwise."""
+    match = re.fullmatch(r"\s*(\d+)\s*[xX×]\s*(\d+)\s*", text)
+    if not match or 0 in (int(match[1]), int(match[2])):
+        raise ConfigError(f"{option} must look like WIDTHxHEIGHT (e.g. 1080x2400), got {text!r}")
+    return int(match[1]), int(match[2])
+
+
 def describe_action(step: Step) -> str:
     if step.action is None:
         return step.error.message if step.error else "no action"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -12,7 +11,7 @@ from typing import Annotated
 import typer
 
 from screenpilot import __version__
-from screenpilot.cli.app import app, console, default_out, print_step
+from screenpilot.cli.app import app, console, default_out, parse_size, print_step
 from screenpilot.cli.options import EnvOption, PolicyChoice, with_policy
 from screenpilot.errors import ConfigError, ScreenpilotError
 from screenpilot.tools.actions import to_json
@@ -21,9 +20,18 @@ from screenpilot.tools.actions import to_json
 @app.command()
 @with_policy
 def run(
-    task: Annotated[str, typer.Argument(help="What the agent should do, in plain words.")],
     policy: PolicyChoice,
-    env: EnvOption = "demo",
+    task: Annotated[
+        str | None, typer.Argument(help="What the agent should do, in plain words.")
+    ] = None,
+    sim_task: Annotated[
+        str | None,
+        typer.Option(
+            "--task",
+            help="A simulated task TEMPLATE[:SEED] instead of TASK (list: screenpilot sim tasks).",
+        ),
+    ] = None,
+    env: EnvOption = "sim",
     out: Annotated[
         Path | None, typer.Option(help="Run directory (default: runs/DATE-TASK).")
     ] = None,
@@ -48,6 +56,7 @@ def run(
     from screenpilot.agent.safety import SafetyGate, allow_all, prompt_on_terminal
     from screenpilot.environments import make_env
 
+    task, env, check_task = _task_and_env(task, sim_task, env)
     secrets = []
     for name in secret_env or []:
         if name not in os.environ:
@@ -88,8 +97,29 @@ def run(
         + (f" — answer: {episode.answer}" if episode.answer else ""),
         highlight=False,
     )
+    accomplished = episode.success
+    if check_task:
+        accomplished = bool(getattr(environment, "success", False))
+        verdict = "[green]accomplished[/]" if accomplished else "[red]not accomplished[/]"
+        console.print(f"task {sim_task}: {verdict}", highlight=False)
     console.print(f"report: {run_dir / 'report.html'}", highlight=False)
-    raise typer.Exit(0 if episode.success else 1)
+    raise typer.Exit(0 if accomplished else 1)
+
+
+def _task_and_env(task: str | None, sim_task: str | None, env: str) -> tuple[str, str, bool]:
+    """The goal text and environment spec of ``run``; with ``--task`` the goal comes from the
+    simulated task template and the run is scored on the phone's state."""
+    if sim_task is None:
+        if not task:
+            raise ConfigError("say what to do: screenpilot run TASK, or --task TEMPLATE[:SEED]")
+        return task, env, False
+    if task:
+        raise ConfigError("give either a TASK in words or --task TEMPLATE[:SEED], not both")
+    if env.partition(":")[0] != "sim" or ":" in env:
+        raise ConfigError(f"--task runs on the simulated phone (--env sim), not --env {env}")
+    from screenpilot.environments.sim.tasks import parse_task
+
+    return parse_task(sim_task).goal, f"sim:{sim_task}", True
 
 
 @app.command()
@@ -134,15 +164,6 @@ def replay(
     )
 
 
-def _size(text: str | None, option: str) -> tuple[int, int] | None:
-    if text is None:
-        return None
-    match = re.fullmatch(r"\s*(\d+)\s*[xX×]\s*(\d+)\s*", text)
-    if not match or 0 in (int(match[1]), int(match[2])):
-        raise ConfigError(f"{option} must look like WIDTHxHEIGHT (e.g. 1080x2400), got {text!r}")
-    return int(match[1]), int(match[2])
-
-
 @app.command()
 def parse(
     text: Annotated[str, typer.Argument(help="The model's output ('-' reads standard input).")],
@@ -164,9 +185,10 @@ def parse(
 
     try:
         raw = sys.stdin.read() if text == "-" else text
-        size = _size(image_size, "--image-size")
-        assert size is not None
-        action = parse_output(format, raw, size, _size(resized_size, "--resized-size"))
+        size = parse_size(image_size, "--image-size")
+        action = parse_output(
+            format, raw, size, parse_size(resized_size, "--resized-size") if resized_size else None
+        )
     except (ScreenpilotError, ValueError) as exc:
         message = " ".join(str(exc).split())
         typer.echo(f"{type(exc).__name__}: {message}", err=True)

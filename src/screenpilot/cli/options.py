@@ -7,7 +7,7 @@ command and hands it one ``PolicyChoice``, so each command declares them once, n
 import functools
 import inspect
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -18,7 +18,8 @@ from screenpilot.agent.core import Policy
 EnvOption = Annotated[
     str,
     typer.Option(
-        "--env", help="Environment: demo, android[:SERIAL], desktop[:MONITOR], replay:RUN_DIR, ..."
+        "--env",
+        help="Environment: sim[:TASK], demo, android[:SERIAL], desktop[:MONITOR], replay:RUN_DIR, ...",
     ),
 ]
 
@@ -27,7 +28,10 @@ _POLICY_OPTIONS: list[tuple[str, Any, Any]] = [
         "policy",
         Annotated[
             str,
-            typer.Option("--policy", help="Policy: scripted, qwen2vl (local), openai (server)."),
+            typer.Option(
+                "--policy",
+                help="Policy: scripted, reference (simulated tasks), qwen2vl (local), openai (server).",
+            ),
         ],
         "scripted",
     ),
@@ -119,7 +123,7 @@ class PolicyChoice:
     """The policy a command was asked for; ``build()`` constructs it (loading models)."""
 
     name: str
-    settings: dict[str, Any]
+    settings: dict[str, Any] = field(default_factory=dict)
 
     def build(self) -> Policy:
         from screenpilot.policies import PolicyOptions, make_policy
@@ -135,11 +139,21 @@ Command = TypeVar("Command", bound=Callable[..., Any])
 
 
 def with_policy(command: Command) -> Command:
-    """Add the policy options to ``command``, which receives them as ``policy: PolicyChoice``."""
+    """Add the policy options to ``command``, which receives them as ``policy: PolicyChoice``.
+
+    A default of the ``policy`` parameter (``policy: PolicyChoice = REFERENCE``, a module-level
+    ``PolicyChoice("reference")``) sets the default of ``--policy``."""
     signature = inspect.signature(command, eval_str=True)
     own = [p for p in signature.parameters.values() if p.name != "policy"]
+    policy_default = signature.parameters["policy"].default
+    defaults = {"policy": policy_default.name} if isinstance(policy_default, PolicyChoice) else {}
     added = [
-        inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=hint)
+        inspect.Parameter(
+            name,
+            inspect.Parameter.KEYWORD_ONLY,
+            default=defaults.get(name, default),
+            annotation=hint,
+        )
         for name, hint, default in _POLICY_OPTIONS
     ]
 

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from screenpilot.environments.demo import DemoEnv
     from screenpilot.environments.desktop import DesktopEnv
     from screenpilot.environments.replay import ReplayEnv
+    from screenpilot.environments.sim.env import SimEnv
 
 ENVIRONMENTS: dict[str, str] = {
     "demo": "screenpilot.environments.demo:DemoEnv",
@@ -25,6 +26,7 @@ ENVIRONMENTS: dict[str, str] = {
     "replay": "screenpilot.environments.replay:ReplayEnv",
     "aitz": "screenpilot.environments.aitz:AITZEnvironment",
     "android": "screenpilot.environments.android:AndroidEnv",
+    "sim": "screenpilot.environments.sim.env:SimEnv",
 }
 """Environment names for ``--env`` and ``make_env``, each a lazy "module:Class" path."""
 
@@ -64,5 +66,6 @@ __all__ = [
     "DemoEnv",
     "DesktopEnv",
     "ReplayEnv",
+    "SimEnv",
     "make_env",
 ]

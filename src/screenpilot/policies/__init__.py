@@ -35,7 +35,10 @@ class PolicyOptions:
 
 def _scripted(options: PolicyOptions) -> Policy:
     if not options.actions:
-        msg = "the scripted policy needs a file of actions: --actions FILE (JSON array or JSONL)"
+        msg = (
+            "the scripted policy needs a file of actions: --actions FILE (JSON array or JSONL); "
+            "for a simulated task without a model, use --policy reference"
+        )
         raise ConfigError(msg)
     return ScriptedPolicy.from_file(options.actions)
 
@@ -78,10 +81,17 @@ def _openai(options: PolicyOptions) -> Policy:
     )
 
 
+def _reference(options: PolicyOptions) -> Policy:
+    from screenpilot.environments.sim.reference import ReferencePolicy
+
+    return ReferencePolicy()
+
+
 POLICIES: dict[str, Callable[[PolicyOptions], Policy]] = {
     "scripted": _scripted,
     "qwen2vl": _qwen2vl,
     "openai": _openai,
+    "reference": _reference,  # plays a simulated task's reference solution (--env sim --task)
 }
 """Policy names for ``--policy`` and ``make_policy``; later policies register here."""
 

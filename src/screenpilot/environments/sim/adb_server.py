@@ -1,4 +1,4 @@
-"""An ADB host-protocol server on loopback, backed by ``VirtualDevice`` objects.
+"""An ADB host-protocol server on loopback, backed by simulated devices (``AndroidShell``).
 
 It speaks what a client of the adb server (TCP 5037) sends, per AOSP adb ``OVERVIEW.TXT``,
 ``SERVICES.TXT``, ``SYNC.TXT`` and ``shell_protocol.h``: 4-hex-digit length-prefixed requests,
@@ -19,10 +19,14 @@ import threading
 import time
 from types import TracebackType
 
-from tests.android_device import VirtualDevice
+from screenpilot.environments.sim.shell import AndroidShell
 
 VERSION = 41
 FEATURES = "shell_v2,cmd,stat_v2_unused,apex,abb,fixed_push_mkdir"
+
+
+class _Server(socketserver.ThreadingTCPServer):
+    allow_reuse_address = True
 
 
 class _Closed(Exception):
@@ -30,9 +34,9 @@ class _Closed(Exception):
 
 
 class AdbServer:
-    """Serves ``devices`` on 127.0.0.1 (an ephemeral port) until ``stop()``."""
+    """Serves ``devices`` on ``host`` (default 127.0.0.1, an ephemeral port) until ``stop()``."""
 
-    def __init__(self, *devices: VirtualDevice) -> None:
+    def __init__(self, *devices: AndroidShell, host: str = "127.0.0.1", port: int = 0) -> None:
         self.devices = {device.serial: device for device in devices}
         self.requests: list[str] = []
         self.stopping = threading.Event()
@@ -43,7 +47,7 @@ class AdbServer:
                 with contextlib.suppress(_Closed, OSError):
                     server._serve(self.request)
 
-        self._tcp = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Handler)
+        self._tcp = _Server((host, port), Handler)
         self._tcp.daemon_threads = True
         self.port: int = self._tcp.server_address[1]
         self._thread = threading.Thread(target=self._tcp.serve_forever, daemon=True)
@@ -51,6 +55,14 @@ class AdbServer:
     def start(self) -> AdbServer:
         self._thread.start()
         return self
+
+    def serve_forever(self) -> None:
+        """Serve in the calling thread until interrupted (``screenpilot sim serve``)."""
+        try:
+            self._tcp.serve_forever()
+        finally:
+            self.stopping.set()
+            self._tcp.server_close()
 
     def stop(self) -> None:
         self.stopping.set()
@@ -66,7 +78,7 @@ class AdbServer:
         self.stop()
 
     @property
-    def device(self) -> VirtualDevice:
+    def device(self) -> AndroidShell:
         """The first device (most tests have one)."""
         return next(iter(self.devices.values()))
 
@@ -97,7 +109,7 @@ class AdbServer:
         else:
             _fail(sock, f"unknown host service {request!r}")
 
-    def _online(self) -> list[VirtualDevice]:
+    def _online(self) -> list[AndroidShell]:
         return [d for d in self.devices.values() if d.faults.online]
 
     def _device_list(self, *, long: bool) -> str:
@@ -113,7 +125,7 @@ class AdbServer:
                 lines.append(f"{device.serial}\tdevice")
         return "".join(line + "\n" for line in lines)
 
-    def _find(self, sock: socket.socket, serial: str | None) -> VirtualDevice | None:
+    def _find(self, sock: socket.socket, serial: str | None) -> AndroidShell | None:
         online = self._online()
         if serial is None:
             if len(online) == 1:
@@ -143,7 +155,7 @@ class AdbServer:
         self.requests.append(service)
         self._local_service(sock, device, service)
 
-    def _local_service(self, sock: socket.socket, device: VirtualDevice, service: str) -> None:
+    def _local_service(self, sock: socket.socket, device: AndroidShell, service: str) -> None:
         kind, _, command = service.partition(":")
         if kind == "sync":
             sock.sendall(b"OKAY")
@@ -183,7 +195,7 @@ class AdbServer:
             sock.sendall(data)
         _close_gracefully(sock)
 
-    def _sync(self, sock: socket.socket, device: VirtualDevice) -> None:
+    def _sync(self, sock: socket.socket, device: AndroidShell) -> None:
         while True:
             header = _read_exact(sock, 8)
             verb, length = header[:4], struct.unpack("<I", header[4:])[0]

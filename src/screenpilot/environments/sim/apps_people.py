@@ -1,0 +1,336 @@
+"""The simulated phone's Contacts and Messages apps."""
+
+from __future__ import annotations
+
+import re
+from functools import partial
+from typing import TYPE_CHECKING
+
+from screenpilot.environments.sim import ui
+from screenpilot.environments.sim.apps import LIST_TOP, scrolled
+from screenpilot.environments.sim.state import Contact, Message
+from screenpilot.environments.sim.ui import ROW_H, WIDTH, Node
+from screenpilot.environments.sim.widgets import action, avatar, confirm, edit, icon_action
+
+if TYPE_CHECKING:
+    from screenpilot.environments.sim.phone import Page, SimPhone
+
+
+# --- Contacts -------------------------------------------------------------------------------------
+
+
+def page_contacts(phone: SimPhone, page: Page) -> tuple[list[Node], int]:
+    query = phone.fields.get("contacts.search", "").strip().casefold()
+    shown = [c for c in phone.data.contacts if query in c.name.casefold() or query in c.phone]
+    top = LIST_TOP + 150
+    rows: list[Node] = []
+    for number, contact in enumerate(shown):
+        y = top + number * ROW_H
+        rows += [
+            Node(
+                "row",
+                (0, y, WIDTH, y + ROW_H),
+                on_tap=partial(phone.open, "Contacts", "contact", contact.name),
+                rid="contact_row",
+                hint="plain",
+            ),
+            avatar((56, y + 28, 176, y + 148), contact.name),
+            ui.text((216, y + 50, 1000, y + 126), contact.name, size=48, rid="contact_name"),
+        ]
+    if not shown:
+        rows.append(
+            ui.text(
+                (0, top + 100, WIDTH, top + 180),
+                "No contacts found",
+                size=44,
+                color=ui.MUTED,
+                align="center",
+            )
+        )
+    nodes, limit = scrolled(phone, page, rows, len(shown) * ROW_H + 240, top)
+    search = edit(
+        phone,
+        (48, LIST_TOP, WIDTH - 48, LIST_TOP + 126),
+        "contacts.search",
+        "Search contacts",
+        "search_field",
+    )
+    header = [Node("panel", (0, LIST_TOP, WIDTH, top), fill=ui.BG, tree=False), *search]
+    bottom = phone.content_bottom()
+    new = ui.fab(
+        "Create contact", lambda: open_contact_editor(phone, None), bottom, rid="create_contact"
+    )
+    return [
+        *nodes,
+        *header,
+        *ui.app_bar("Contacts", None),
+        *([new] if phone.focus is None else []),
+    ], limit
+
+
+def open_contact_editor(phone: SimPhone, contact: Contact | None) -> None:
+    phone.fields["contact.name"] = contact.name if contact else ""
+    phone.fields["contact.phone"] = contact.phone if contact else ""
+    phone.fields["contact.email"] = contact.email if contact else ""
+    phone.open("Contacts", "contact_edit", contact.name if contact else "")
+
+
+def page_contact(phone: SimPhone, page: Page) -> tuple[list[Node], int]:
+    contact = phone.data.contact(page.arg)
+    if contact is None:  # deleted or renamed underneath: show the list instead
+        from screenpilot.environments.sim.apps import build_page
+
+        phone.stack.pop()
+        return build_page(phone, phone.page)
+    found = contact
+
+    def delete() -> None:
+        phone.data.contacts.remove(found)
+        phone.stack.pop()
+
+    actions = [
+        action("Edit", lambda: open_contact_editor(phone, found), rid="edit"),
+        icon_action(
+            "Delete",
+            "delete",
+            lambda: confirm(
+                phone, "Delete contact?", f"{found.name} will be removed.", "Delete", delete
+            ),
+            rid="delete",
+        ),
+    ]
+    y = LIST_TOP + 40
+    nodes = [
+        avatar((390, y, 690, y + 300), contact.name, size=140),
+        ui.text(
+            (40, y + 330, WIDTH - 40, y + 420),
+            contact.name,
+            size=64,
+            align="center",
+            rid="large_title",
+        ),
+        ui.button((140, y + 470, 520, y + 580), "Call", lambda: None, filled=False, rid="call"),
+        ui.button(
+            (560, y + 470, 940, y + 580),
+            "Text",
+            lambda: phone.launch_thread(found.name),
+            filled=False,
+            rid="text",
+        ),
+    ]
+    y += 640
+    nodes += [
+        Node("row", (0, y, WIDTH, y + ROW_H), hint="plain"),
+        ui.text((64, y + 30, 1000, y + 92), contact.phone, size=48, rid="phone_number"),
+        ui.text((64, y + 98, 1000, y + 150), "Mobile", size=36, color=ui.MUTED),
+    ]
+    if contact.email:
+        y += ROW_H
+        nodes += [
+            ui.text((64, y + 30, 1000, y + 92), contact.email, size=48, rid="email"),
+            ui.text((64, y + 98, 1000, y + 150), "Email", size=36, color=ui.MUTED),
+        ]
+    return nodes + ui.app_bar("", phone.up, actions), 0
+
+
+def page_contact_edit(phone: SimPhone, page: Page) -> tuple[list[Node], int]:
+    original = page.arg
+
+    def save() -> None:
+        name = phone.fields.get("contact.name", "").strip()
+        number = phone.fields.get("contact.phone", "").strip()
+        if not name:
+            return
+        data = phone.data
+        existing = data.contact(original) if original else None
+        if existing is None:
+            data.contacts.append(
+                Contact(name, number, phone.fields.get("contact.email", "").strip())
+            )
+        else:
+            existing.name, existing.phone = name, number
+            existing.email = phone.fields.get("contact.email", "").strip()
+            if original in data.threads and original != name:
+                data.threads[name] = data.threads.pop(original)
+        data.sort()
+        phone.replace("Contacts", "contact", name)
+
+    nodes: list[Node] = []
+    y = LIST_TOP + 40
+    for key, hint, rid in (
+        ("contact.name", "Name", "name_field"),
+        ("contact.phone", "Phone", "phone_field"),
+        ("contact.email", "Email", "email_field"),
+    ):
+        nodes += edit(phone, (64, y, WIDTH - 64, y + 140), key, hint, rid)
+        y += 190
+    title = "Edit contact" if original else "Create contact"
+    return nodes + ui.app_bar(title, phone.up, [action("Save", save, rid="save")]), 0
+
+
+# --- Messages ---------------------------------------------------------------------------------------
+
+
+def page_messages(phone: SimPhone, page: Page) -> tuple[list[Node], int]:
+    rows: list[Node] = []
+    for number, (partner, messages) in enumerate(phone.data.threads.items()):
+        y = LIST_TOP + number * 200
+        last = messages[-1].text if messages else ""
+        rows += [
+            Node(
+                "row",
+                (0, y, WIDTH, y + 200),
+                on_tap=partial(phone.open, "Messages", "thread", partner),
+                rid="conversation",
+                hint="plain",
+            ),
+            avatar((56, y + 40, 176, y + 160), partner),
+            ui.text((216, y + 40, 1000, y + 104), partner, size=48, rid="conversation_name"),
+            ui.text(
+                (216, y + 110, 1000, y + 166),
+                ("You: " if messages and messages[-1].outgoing else "") + last,
+                size=38,
+                color=ui.MUTED,
+                rid="conversation_snippet",
+            ),
+        ]
+    nodes, limit = scrolled(phone, page, rows, len(phone.data.threads) * 200 + 240, LIST_TOP)
+    new = ui.fab("Start chat", lambda: _compose(phone), phone.content_bottom(), rid="start_chat")
+    return [*nodes, *ui.app_bar("Messages", None), new], limit
+
+
+def _compose(phone: SimPhone) -> None:
+    phone.fields["compose.to"] = ""
+    phone.open("Messages", "compose")
+    phone.focus_field("compose.to")
+
+
+def recipient_number(text: str) -> str | None:
+    digits = re.sub(r"[^\d]", "", text)
+    return text.strip() if len(digits) >= 7 and re.fullmatch(r"[\d\s()+-]+", text.strip()) else None
+
+
+def page_compose(phone: SimPhone, page: Page) -> tuple[list[Node], int]:
+    typed = phone.fields.get("compose.to", "").strip()
+    matches = [
+        c
+        for c in phone.data.contacts
+        if typed.casefold() in c.name.casefold() or (typed and typed in c.phone)
+    ]
+    top = LIST_TOP + 170
+    rows: list[Node] = []
+    y = top
+    number = recipient_number(typed)
+    if number is not None:
+        rows += [
+            Node(
+                "row",
+                (0, y, WIDTH, y + ROW_H),
+                on_tap=lambda: phone.replace("Messages", "thread", number),
+                rid="send_to_number",
+                hint="plain",
+            ),
+            ui.text((216, y + 50, 1000, y + 126), f"Send to {number}", size=48),
+        ]
+        y += ROW_H
+    for contact in matches:
+        rows += [
+            Node(
+                "row",
+                (0, y, WIDTH, y + ROW_H),
+                on_tap=partial(phone.replace, "Messages", "thread", contact.name),
+                rid="contact_suggestion",
+                hint="plain",
+            ),
+            avatar((56, y + 28, 176, y + 148), contact.name),
+            ui.text((216, y + 24, 1000, y + 92), contact.name, size=48),
+            ui.text((216, y + 100, 1000, y + 150), contact.phone, size=36, color=ui.MUTED),
+        ]
+        y += ROW_H
+    nodes, limit = scrolled(phone, page, rows, y - top + 100, top)
+    header = [
+        Node("panel", (0, LIST_TOP, WIDTH, top), fill=ui.BG, tree=False),
+        ui.text((64, LIST_TOP + 40, 160, LIST_TOP + 120), "To", size=44, color=ui.MUTED),
+    ]
+    header += edit(
+        phone,
+        (160, LIST_TOP + 10, WIDTH - 48, LIST_TOP + 140),
+        "compose.to",
+        "Type a name or phone number",
+        "recipient_text_view",
+    )
+    return [*nodes, *header, *ui.app_bar("New conversation", phone.up)], limit
+
+
+def page_thread(phone: SimPhone, page: Page) -> tuple[list[Node], int]:
+    partner = page.arg
+    key = f"thread.{partner}"
+    messages = phone.data.threads.get(partner, [])
+    bottom = phone.content_bottom() - 170
+    rows: list[Node] = []
+    y = bottom - 40
+    for message in reversed(messages):
+        width = min(900, 120 + round(len(message.text) * 24))
+        y -= 140
+        left = WIDTH - 48 - width if message.outgoing else 48
+        fill, colour = (
+            ((11, 87, 208), (255, 255, 255)) if message.outgoing else ((233, 238, 246), ui.TEXT)
+        )
+        rows.append(
+            Node(
+                "bubble",
+                (left, y, left + width, y + 116),
+                text=message.text,
+                fill=fill,
+                color=colour,
+                size=42,
+                rid="message_text",
+            )
+        )
+        y -= 24
+    rows.reverse()  # the tree lists messages oldest first, as the screen shows them
+    if not messages:
+        rows.append(
+            ui.text(
+                (0, bottom - 200, WIDTH, bottom - 120),
+                "Start of your conversation",
+                size=38,
+                color=ui.MUTED,
+                align="center",
+            )
+        )
+    shown = ui.clip(rows, LIST_TOP, bottom)
+
+    def send() -> None:
+        body = phone.fields.get(key, "").strip()
+        if body:
+            phone.data.threads.setdefault(partner, []).append(Message(body, outgoing=True))
+            phone.fields[key] = ""
+
+    compose = [
+        Node("panel", (0, bottom, WIDTH, bottom + 170), fill=ui.BG, tree=False),
+        *edit(
+            phone,
+            (32, bottom + 20, WIDTH - 190, bottom + 150),
+            key,
+            "Text message",
+            "compose_message_text",
+        ),
+        Node(
+            "icon",
+            (WIDTH - 170, bottom + 25, WIDTH - 50, bottom + 145),
+            desc="Send SMS",
+            glyph="send",
+            fill=(11, 87, 208),
+            color=(255, 255, 255),
+            size=52,
+            on_tap=send,
+            rid="send_message_button",
+        ),
+    ]
+    return [
+        Node("list", (0, LIST_TOP, WIDTH, bottom), rid="messages_list"),
+        *shown,
+        *compose,
+        *ui.app_bar(partner, phone.up),
+    ], 0

@@ -1,0 +1,395 @@
+"""A small Android ``sh`` shared by every simulated device: POSIX quoting, and answers to the
+commands adb clients send (``input``, ``screencap``, ``uiautomator``, ``wm``, ``dumpsys``, ``am``,
+``monkey``, ``pm``, ``ime``, ``settings``, ``getprop``), in the formats AOSP's tools print.
+
+It executes nothing on the host. Command lines are split with POSIX shell rules (single and double
+quotes, backslashes, ``;``, ``&&``, ``||``, ``$?``); anything a real shell would *expand or run*
+outside quotes (``$(...)``, backticks, ``$VAR``, globs, pipes, redirections) is recorded in
+``injections`` so tests can prove text never reaches the shell unquoted. A device supplies the
+hooks (``_tap``, ``_swipe``, ``_key``, ``_type_into``, ``_launch``, ``screencap``, ``hierarchy``).
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+import threading
+from dataclasses import dataclass, field
+
+ADB_KEYBOARD = "com.android.adbkeyboard/.AdbIME"
+LATIN_IME = "com.android.inputmethod.latin/.LatinIME"
+TYPABLE = frozenset(chr(c) for c in range(0x20, 0x7F))
+"""What ``input text`` can deliver: the virtual keyboard's printable ASCII."""
+
+Output = tuple[bytes, bytes, int]
+
+
+@dataclass
+class Faults:
+    """Failures a served device injects on request (tests use them)."""
+
+    online: bool = True
+    drop_screencap_after: int | None = None
+    """Close the connection after this many bytes of a screencap."""
+    exec_service: bool = True
+    """False: the ``exec:`` service is refused, as on an adbd that predates it."""
+    raw_screencap: bool = True
+    """False: plain ``screencap`` prints an error instead of raw pixels."""
+    exit_codes: dict[str, int] = field(default_factory=dict)
+    """Command name -> exit status it fails with (and a message on stderr)."""
+    hang: set[str] = field(default_factory=set)
+    """Command names that never answer (until the server stops)."""
+
+
+class AndroidShell:
+    """The shell of a simulated device. Subclasses hold the attributes below and the hooks."""
+
+    serial: str
+    model: str
+    android_version: str
+    sdk: int
+    natural_size: tuple[int, int]
+    rotation: int
+    app: str
+    packages: list[str]
+    imes: list[str]
+    ime: str
+    files: dict[str, bytes]
+    commands: list[list[str]]
+    injections: list[str]
+    faults: Faults
+    lock: threading.RLock
+
+    # --- hooks ------------------------------------------------------------------------------
+
+    @property
+    def size(self) -> tuple[int, int]:
+        """(width, height) in the current orientation."""
+        w, h = self.natural_size
+        return (h, w) if self.rotation % 2 else (w, h)
+
+    def changed(self) -> None:
+        """The screen changed (invalidate caches, start animations)."""
+
+    def _tap(self, x: int, y: int) -> None:
+        raise NotImplementedError
+
+    def _swipe(self, x1: int, y1: int, x2: int, y2: int, ms: int) -> None:
+        raise NotImplementedError
+
+    def _key(self, code: int) -> None:
+        raise NotImplementedError
+
+    def _type_into(self, text: str) -> None:
+        raise NotImplementedError
+
+    def _launch(self, package: str) -> Output:
+        raise NotImplementedError
+
+    def screencap(self, png: bool) -> bytes:
+        raise NotImplementedError
+
+    def hierarchy(self) -> str:
+        raise NotImplementedError
+
+    # --- the shell ---------------------------------------------------------------------------
+
+    def run_shell(self, line: str) -> Output:
+        """Run a command line the way ``/system/bin/sh -c`` would, without running anything."""
+        out, err = bytearray(), bytearray()
+        status = 0
+        for operator, argv in self._parse(line):
+            if (operator == "&&" and status != 0) or (operator == "||" and status == 0):
+                continue
+            argv = [a.replace("\0?", str(status)) for a in argv]
+            if not argv:
+                continue
+            self.commands.append(argv)
+            o, e, status = self.command(argv)
+            out += o
+            err += e
+        return bytes(out), bytes(err), status
+
+    def _parse(self, line: str) -> list[tuple[str, list[str]]]:
+        commands: list[tuple[str, list[str]]] = []
+        operator, argv = ";", list[str]()
+        for kind, value in lex(line, self.injections):
+            if kind == "op":
+                commands.append((operator, argv))
+                operator, argv = value, []
+            else:
+                argv.append(value)
+        commands.append((operator, argv))
+        return commands
+
+    def command(self, argv: list[str]) -> Output:
+        name, args = argv[0], argv[1:]
+        if name in self.faults.exit_codes:
+            code = self.faults.exit_codes[name]
+            return b"", f"{name}: injected failure\n".encode(), code
+        handler = getattr(self, f"_cmd_{name.replace('-', '_')}", None)
+        if handler is None:
+            return b"", f"/system/bin/sh: {name}: inaccessible or not found\n".encode(), 127
+        result: Output = handler(args)
+        return result
+
+    def _cmd_echo(self, args: list[str]) -> Output:
+        return (" ".join(args) + "\n").encode(), b"", 0
+
+    def _cmd_wm(self, args: list[str]) -> Output:
+        if args[:1] == ["size"]:
+            w, h = self.natural_size
+            return f"Physical size: {w}x{h}\n".encode(), b"", 0
+        return b"", b"wm: unsupported\n", 1
+
+    def _cmd_dumpsys(self, args: list[str]) -> Output:
+        w, h = self.natural_size
+        if args[:1] == ["display"]:
+            lw, lh = self.size
+            return (
+                (
+                    "DISPLAY MANAGER (dumpsys display)\n  mViewports=[DisplayViewport{type=INTERNAL, "
+                    f"valid=true, isActive=true, displayId=0, orientation={self.rotation}, "
+                    f"logicalFrame=Rect(0, 0 - {lw}, {lh}), deviceWidth={w}, deviceHeight={h}}}]\n"
+                ).encode(),
+                b"",
+                0,
+            )
+        if args[:1] == ["window"]:
+            activity = f"{self.app}/{self.app}.MainActivity"
+            return (
+                (
+                    f"WINDOW MANAGER WINDOWS (dumpsys window windows)\n"
+                    f"  mCurrentFocus=Window{{5d2c1e0 u0 {activity}}}\n"
+                    f"  mFocusedApp=ActivityRecord{{a1b2c3 u0 {activity} t12}}\n"
+                ).encode(),
+                b"",
+                0,
+            )
+        return b"", b"", 0
+
+    def _cmd_getprop(self, args: list[str]) -> Output:
+        props = {
+            "ro.product.model": self.model,
+            "ro.build.version.release": self.android_version,
+            "ro.build.version.sdk": str(self.sdk),
+        }
+        if args:
+            return (props.get(args[0], "") + "\n").encode(), b"", 0
+        return "".join(f"[{k}]: [{v}]\n" for k, v in props.items()).encode(), b"", 0
+
+    def _cmd_input(self, args: list[str]) -> Output:
+        if args and args[0] in {"touchscreen", "keyboard"}:
+            args = args[1:]
+        if not args:
+            return b"", b"usage: input ...\n", 1
+        verb, rest = args[0], args[1:]
+        try:
+            if verb == "tap" and len(rest) == 2:
+                self._tap(int(rest[0]), int(rest[1]))
+            elif verb == "swipe" and len(rest) in (4, 5):
+                x1, y1, x2, y2 = (int(v) for v in rest[:4])
+                self._swipe(x1, y1, x2, y2, int(rest[4]) if len(rest) == 5 else 300)
+            elif verb == "keyevent" and rest:
+                for code in rest:
+                    self._key(int(code))
+            elif verb == "text" and rest:
+                return self._text(rest[0])
+            else:
+                return b"", f"Error: Unknown command: {verb} {rest}\n".encode(), 1
+        except ValueError as exc:
+            return b"", f"Error: {exc}\n".encode(), 1
+        self.changed()
+        return b"", b"", 0
+
+    def _text(self, argument: str) -> Output:
+        # AOSP InputShellCommand.sendText: "%s" becomes a space; characters missing from the
+        # virtual keyboard's key map make the whole command fail before anything is typed.
+        text = argument.replace("%s", " ")
+        missing = sorted(set(text) - TYPABLE)
+        if missing:
+            message = f"Exception occurred while executing 'text': no key for {missing!r}\n"
+            return b"", message.encode(), 255
+        self._type_into(text)
+        self.changed()
+        return b"", b"", 0
+
+    def _cmd_am(self, args: list[str]) -> Output:
+        if args[:1] == ["broadcast"]:
+            action = args[args.index("-a") + 1] if "-a" in args else ""
+            extra = args[args.index("--es") + 1 : args.index("--es") + 3] if "--es" in args else []
+            if self.ime == ADB_KEYBOARD and action == "ADB_INPUT_B64" and extra[:1] == ["msg"]:
+                text = base64.b64decode(extra[1], validate=True).decode("utf-8")
+                self._type_into(text)
+                self.changed()
+            return (
+                (
+                    f"Broadcasting: Intent {{ act={action} flg=0x400000 (has extras) }}\n"
+                    "Broadcast completed: result=0\n"
+                ).encode(),
+                b"",
+                0,
+            )
+        if args[:1] == ["start"] and "-n" in args:
+            package = args[args.index("-n") + 1].split("/")[0]
+            return self._launch(package)
+        if args[:1] == ["force-stop"]:
+            return b"", b"", 0
+        return b"", b"am: unsupported\n", 1
+
+    def _cmd_monkey(self, args: list[str]) -> Output:
+        package = args[args.index("-p") + 1] if "-p" in args else ""
+        return self._launch(package)
+
+    def _cmd_pm(self, args: list[str]) -> Output:
+        if args[:2] == ["list", "packages"]:
+            return "".join(f"package:{p}\n" for p in self.packages).encode(), b"", 0
+        return b"", b"pm: unsupported\n", 1
+
+    def _cmd_ime(self, args: list[str]) -> Output:
+        if args[:1] == ["list"]:
+            return "".join(f"{ime}\n" for ime in self.imes).encode(), b"", 0
+        return b"", b"ime: unsupported\n", 1
+
+    def _cmd_settings(self, args: list[str]) -> Output:
+        if args == ["get", "secure", "default_input_method"]:
+            return f"{self.ime}\n".encode(), b"", 0
+        return b"null\n", b"", 0
+
+    def _cmd_screencap(self, args: list[str]) -> Output:
+        png = "-p" in args
+        if not png and not self.faults.raw_screencap:
+            return b"", b"screencap: raw output is not supported\n", 1
+        return self.screencap(png), b"", 0
+
+    def _cmd_uiautomator(self, args: list[str]) -> Output:
+        if args[:1] != ["dump"]:
+            return b"", b"uiautomator: unsupported\n", 1
+        path = args[1] if len(args) > 1 else "/sdcard/window_dump.xml"
+        self.files[path] = self.hierarchy().encode()
+        return f"UI hierchary dumped to: {path}\n".encode(), b"", 0
+
+    def _cmd_rm(self, args: list[str]) -> Output:
+        for path in args:
+            if not path.startswith("-"):
+                self.files.pop(path, None)
+        return b"", b"", 0
+
+    def _cmd_cat(self, args: list[str]) -> Output:
+        if args and args[0] in self.files:
+            return self.files[args[0]], b"", 0
+        return b"", b"cat: No such file or directory\n", 1
+
+
+def xml_escape(text: str) -> str:
+    return (
+        text.replace("&", "&amp;")
+        .replace("<", "&lt;")
+        .replace(">", "&gt;")
+        .replace('"', "&quot;")
+        .replace("\n", "&#10;")
+        .replace("\t", "&#9;")
+        .replace("\r", "&#13;")
+    )
+
+
+_OPERATORS = ("&&", "||", ";", "|", "&", ">", "<", "\n", "(", ")")
+
+
+def lex(line: str, injections: list[str]) -> list[tuple[str, str]]:
+    """Split a command line into ('word', text) and ('op', operator) with POSIX quoting rules.
+
+    ``$?`` becomes the placeholder "\\0?" (replaced with the last status when run). Syntax that a
+    shell would expand or execute outside single quotes is appended to ``injections``.
+    """
+    tokens: list[tuple[str, str]] = []
+    word: list[str] = []
+    in_word = False
+    i, n = 0, len(line)
+
+    def end_word() -> None:
+        nonlocal in_word
+        if in_word:
+            tokens.append(("word", "".join(word)))
+        word.clear()
+        in_word = False
+
+    while i < n:
+        c = line[i]
+        if c in " \t":
+            end_word()
+            i += 1
+        elif c == "#" and not in_word:
+            i = line.find("\n", i) if "\n" in line[i:] else n
+        elif any(line.startswith(op, i) for op in _OPERATORS):
+            op = next(op for op in _OPERATORS if line.startswith(op, i))
+            end_word()
+            if op not in {"&&", "||", ";", "\n"}:
+                injections.append(f"operator {op!r}")
+            tokens.append(("op", ";" if op == "\n" else op))
+            i += len(op)
+        elif c == "'":
+            close = line.find("'", i + 1)
+            if close < 0:
+                injections.append("unterminated quote")
+                close = n
+            word.append(line[i + 1 : close])
+            in_word, i = True, close + 1
+        elif c == '"':
+            i, in_word = _double_quoted(line, i + 1, word, injections), True
+        elif c == "\\":
+            if i + 1 < n and line[i + 1] != "\n":
+                word.append(line[i + 1])
+                in_word = True
+            i += 2
+        elif c in "$`":
+            in_word = True
+            i = _expansion(line, i, word, injections)
+        else:
+            if c in "*?[~":
+                injections.append(f"unquoted {c!r}")
+            word.append(c)
+            in_word, i = True, i + 1
+    end_word()
+    return tokens
+
+
+def _double_quoted(line: str, i: int, word: list[str], injections: list[str]) -> int:
+    """Read a double-quoted string starting after its quote; returns the index after it."""
+    n = len(line)
+    while i < n and line[i] != '"':
+        if line[i] == "\\" and i + 1 < n and line[i + 1] in '$`"\\\n':
+            word.append("" if line[i + 1] == "\n" else line[i + 1])
+            i += 2
+        elif line[i] in "$`":
+            i = _expansion(line, i, word, injections)
+        else:
+            word.append(line[i])
+            i += 1
+    if i >= n:
+        injections.append("unterminated quote")
+    return i + 1
+
+
+def _expansion(line: str, i: int, word: list[str], injections: list[str]) -> int:
+    """Handle ``$...`` or a backtick at ``line[i]``; returns the index after it."""
+    if line.startswith("$?", i):
+        word.append("\0?")
+        return i + 2
+    if line[i] == "`":
+        close = line.find("`", i + 1)
+        end = len(line) if close < 0 else close + 1
+        injections.append(f"command substitution {line[i:end]!r}")
+        return end
+    if line.startswith("$(", i) or line.startswith("${", i):
+        closer = ")" if line[i + 1] == "(" else "}"
+        close = line.find(closer, i + 2)
+        end = len(line) if close < 0 else close + 1
+        injections.append(f"expansion {line[i:end]!r}")
+        return end
+    match = re.match(r"\$([A-Za-z_][A-Za-z0-9_]*|[0-9#@*!$-])", line[i:])
+    if match:
+        injections.append(f"expansion {match.group(0)!r}")
+        return i + len(match.group(0))
+    word.append("$")
+    return i + 1

@@ -1,0 +1,197 @@
+"""Task templates for the simulated phone: a goal, a seeded parameter sampler, an initial-state
+setup, a success predicate on the final state, and a reference solution.
+
+A task is a template plus a seed (``settings.bluetooth_off:3``). The seed fixes the phone's
+content and the parameters, so the same name always gives the same episode. A feasible task
+succeeds only if the agent finished with success *and* the predicate holds; an infeasible one
+only if the agent finished with failure.
+"""
+
+from __future__ import annotations
+
+import copy
+import fnmatch
+import random
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
+
+from screenpilot.environments.sim.state import PhoneData, seeded_data
+from screenpilot.errors import ConfigError
+
+if TYPE_CHECKING:
+    from screenpilot.environments.sim.phone import SimPhone
+
+Params = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Target:
+    """How a reference solution finds a UI element: by text, description and/or resource id
+    (the part after ``:id/``); ``index`` picks among matches, ``offset`` moves to a neighbour
+    in tree order (a value's label -> the value)."""
+
+    text: str | None = None
+    desc: str | None = None
+    rid: str | None = None
+    index: int = 0
+    offset: int = 0
+
+
+@dataclass(frozen=True)
+class Open:
+    app: str
+
+
+@dataclass(frozen=True)
+class Tap:
+    target: Target
+    scroll: bool = False
+    """Scroll down until the element shows."""
+
+
+@dataclass(frozen=True)
+class Type:
+    text: str
+
+
+@dataclass(frozen=True)
+class Press:
+    key: str
+
+
+@dataclass(frozen=True)
+class Slide:
+    target: Target
+    fraction: float
+
+
+@dataclass(frozen=True)
+class Done:
+    status: Literal["success", "failure"] = "success"
+    answer: str | None = None
+    answer_from: Target | None = None
+    """Read the answer from this element's text on the final screen."""
+
+
+Intent = Open | Tap | Type | Press | Slide | Done
+Check = Callable[["SimPhone", Params, "str | None"], bool]
+
+
+def _no_setup(data: PhoneData, params: Params) -> None:
+    return None
+
+
+@dataclass(frozen=True)
+class Template:
+    """One parameterized task."""
+
+    name: str
+    goal: str
+    sample: Callable[[random.Random, PhoneData], Params]
+    check: Check
+    solution: Callable[[Params], list[Intent]]
+    setup: Callable[[PhoneData, Params], None] = _no_setup
+    feasible: bool = True
+
+    @property
+    def app(self) -> str:
+        return self.name.split(".", 1)[0]
+
+
+@dataclass
+class Task:
+    """A template instantiated with a seed: goal text, parameters, and the initial phone."""
+
+    template: Template
+    seed: int
+    params: Params
+    data: PhoneData = field(repr=False)
+
+    @classmethod
+    def create(cls, template: Template, seed: int) -> Task:
+        rng = random.Random(f"{template.name}/{seed}")
+        data = seeded_data(rng)
+        params = template.sample(rng, data)
+        template.setup(data, params)
+        data.sort()
+        return cls(template, seed, params, data)
+
+    @property
+    def name(self) -> str:
+        return f"{self.template.name}:{self.seed}"
+
+    @property
+    def goal(self) -> str:
+        return self.template.goal.format(**self.params)
+
+    def initial_data(self) -> PhoneData:
+        return copy.deepcopy(self.data)
+
+    def solution(self) -> list[Intent]:
+        return self.template.solution(self.params)
+
+    def evaluate(self, phone: SimPhone, outcome: str, answer: str | None) -> bool:
+        """Whether an episode that ended with ``outcome`` on ``phone`` accomplished the task."""
+        if not self.template.feasible:
+            return outcome == "failure"
+        return outcome == "success" and bool(self.template.check(phone, self.params, answer))
+
+
+TEMPLATES: dict[str, Template] = {}
+
+
+def register(*templates: Template) -> None:
+    for template in templates:
+        if template.name in TEMPLATES:
+            msg = f"duplicate task template {template.name}"
+            raise ValueError(msg)
+        TEMPLATES[template.name] = template
+
+
+def templates() -> dict[str, Template]:
+    """Every task template by name (the suite is loaded on first use)."""
+    from screenpilot.environments.sim import suite  # noqa: F401  (registers the templates)
+
+    return TEMPLATES
+
+
+def select(pattern: str) -> list[Template]:
+    """Templates whose names match any of the comma-separated glob patterns."""
+    found = templates()
+    chosen = [
+        template
+        for name, template in found.items()
+        if any(fnmatch.fnmatchcase(name, part.strip()) for part in pattern.split(","))
+    ]
+    if not chosen:
+        msg = f"no task template matches {pattern!r}; templates: {', '.join(sorted(found))}"
+        raise ConfigError(msg)
+    return chosen
+
+
+def parse_task(spec: str) -> Task:
+    """``TEMPLATE`` (seed 0) or ``TEMPLATE:SEED`` -> a Task; unknown names are a ConfigError."""
+    name, _, seed_text = spec.partition(":")
+    found = templates()
+    if name not in found:
+        import difflib
+
+        close = difflib.get_close_matches(name, found, n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        msg = f"unknown task template {name!r}{hint} (list them with `screenpilot sim tasks`)"
+        raise ConfigError(msg)
+    if seed_text and not re.fullmatch(r"\d+", seed_text):
+        msg = f"the seed in {spec!r} must be a non-negative integer"
+        raise ConfigError(msg)
+    return Task.create(found[name], int(seed_text or 0))
+
+
+def normalized(text: str | None) -> str:
+    """Lower case, letters and digits only: how answers are compared."""
+    return re.sub(r"[^0-9a-z]+", "", (text or "").casefold())
+
+
+def answer_has(answer: str | None, expected: str) -> bool:
+    return bool(normalized(expected)) and normalized(expected) in normalized(answer)
