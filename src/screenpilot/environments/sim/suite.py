@@ -7,8 +7,6 @@ import random
 from typing import TYPE_CHECKING
 
 from screenpilot.environments.sim.state import (
-    FIRST_NAMES,
-    LAST_NAMES,
     PHRASES,
     Message,
     PhoneData,
@@ -20,37 +18,18 @@ from screenpilot.environments.sim.tasks import (
     Open,
     Params,
     Slide,
-    Tap,
     Target,
     Template,
     Type,
     answer_has,
+    digits,
+    new_name,
     register,
+    tap,
 )
 
 if TYPE_CHECKING:
     from screenpilot.environments.sim.phone import SimPhone
-
-
-def _digits(text: str) -> str:
-    return "".join(c for c in text if c.isdigit())
-
-
-def _new_name(rng: random.Random, data: PhoneData) -> str:
-    while True:
-        name = f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}"
-        if data.contact(name) is None:
-            return name
-
-
-def _tap(
-    text: str | None = None,
-    *,
-    desc: str | None = None,
-    rid: str | None = None,
-    scroll: bool = False,
-) -> Tap:
-    return Tap(Target(text=text, desc=desc, rid=rid), scroll=scroll)
 
 
 # --- Settings ----------------------------------------------------------------------------------
@@ -70,7 +49,7 @@ def _toggle(name: str, attr: str, label: str, rid: str, on: bool) -> Template:
         sample=lambda rng, data: {},
         setup=setup,
         check=lambda phone, params, answer: getattr(phone.data, attr) is on,
-        solution=lambda params: [Open("Settings"), _tap(rid=rid), Done()],
+        solution=lambda params: [Open("Settings"), tap(rid=rid), Done()],
     )
 
 
@@ -81,11 +60,11 @@ def _brightness_sample(rng: random.Random, data: PhoneData) -> Params:
 def _device_name_solution(params: Params) -> list[Intent]:
     return [
         Open("Settings"),
-        _tap(rid="about"),
-        _tap("Device name"),
-        _tap(desc="Clear text"),
+        tap(rid="about"),
+        tap("Device name"),
+        tap(desc="Clear text"),
         Type(params["name"]),
-        _tap("OK"),
+        tap("OK"),
         Done(),
     ]
 
@@ -125,7 +104,7 @@ register(
         check=lambda phone, params, answer: answer_has(answer, params["version"]),
         solution=lambda params: [
             Open("Settings"),
-            _tap(rid="about"),
+            tap(rid="about"),
             Done(answer_from=Target(text="Android version", offset=1)),
         ],
     ),
@@ -149,13 +128,13 @@ def _has_contact(
     contact = phone.data.contact(name)
     if contact is None:
         return False
-    if number is not None and _digits(contact.phone) != _digits(number):
+    if number is not None and digits(contact.phone) != digits(number):
         return False
     return email is None or contact.email.casefold() == email.casefold()
 
 
 def _open_contact(name: str) -> list[Intent]:
-    return [Open("Contacts"), _tap(rid="search_field"), Type(name), _tap(name, rid="contact_name")]
+    return [Open("Contacts"), tap(rid="search_field"), Type(name), tap(name, rid="contact_name")]
 
 
 def _existing(rng: random.Random, data: PhoneData) -> Params:
@@ -166,16 +145,16 @@ register(
     Template(
         name="contacts.add",
         goal="Add a contact named {name} with phone number {phone}",
-        sample=lambda rng, data: {"name": _new_name(rng, data), "phone": phone_number(rng)},
+        sample=lambda rng, data: {"name": new_name(rng, data), "phone": phone_number(rng)},
         check=lambda phone, params, answer: _has_contact(phone, params["name"], params["phone"]),
         solution=lambda params: [
             Open("Contacts"),
-            _tap(rid="create_contact"),
-            _tap(rid="name_field"),
+            tap(rid="create_contact"),
+            tap(rid="name_field"),
             Type(params["name"]),
-            _tap(rid="phone_field"),
+            tap(rid="phone_field"),
             Type(params["phone"]),
-            _tap(rid="save"),
+            tap(rid="save"),
             Done(),
         ],
     ),
@@ -187,18 +166,18 @@ register(
                 "name": name,
                 "email": f"{name.split()[0].lower()}.{rng.randint(10, 99)}@example.com",
             }
-        )(_new_name(rng, data)),
+        )(new_name(rng, data)),
         check=lambda phone, params, answer: _has_contact(
             phone, params["name"], email=params["email"]
         ),
         solution=lambda params: [
             Open("Contacts"),
-            _tap(rid="create_contact"),
-            _tap(rid="name_field"),
+            tap(rid="create_contact"),
+            tap(rid="name_field"),
             Type(params["name"]),
-            _tap(rid="email_field"),
+            tap(rid="email_field"),
             Type(params["email"]),
-            _tap(rid="save"),
+            tap(rid="save"),
             Done(),
         ],
     ),
@@ -209,11 +188,11 @@ register(
         check=lambda phone, params, answer: _has_contact(phone, params["name"], params["phone"]),
         solution=lambda params: [
             *_open_contact(params["name"]),
-            _tap(rid="edit"),
-            _tap(rid="phone_field"),
-            _tap(desc="Clear text"),
+            tap(rid="edit"),
+            tap(rid="phone_field"),
+            tap(desc="Clear text"),
             Type(params["phone"]),
-            _tap(rid="save"),
+            tap(rid="save"),
             Done(),
         ],
     ),
@@ -228,8 +207,8 @@ register(
         setup=lambda data, params: params.update(count=len(data.contacts)),
         solution=lambda params: [
             *_open_contact(params["name"]),
-            _tap(desc="Delete"),
-            _tap("Delete"),
+            tap(desc="Delete"),
+            tap("Delete"),
             Done(),
         ],
     ),
@@ -239,7 +218,7 @@ register(
         sample=lambda rng, data: (lambda c: {"name": c.name, "phone": c.phone})(
             rng.choice(data.contacts)
         ),
-        check=lambda phone, params, answer: _digits(params["phone"]) in _digits(answer or ""),
+        check=lambda phone, params, answer: digits(params["phone"]) in digits(answer or ""),
         solution=lambda params: [
             *_open_contact(params["name"]),
             Done(answer_from=Target(rid="phone_number")),
@@ -254,18 +233,18 @@ register(
         ),
         solution=lambda params: [
             Open("Contacts"),
-            _tap(params["name"], rid="contact_name", scroll=True),
+            tap(params["name"], rid="contact_name", scroll=True),
             Done(),
         ],
     ),
     Template(
         name="contacts.infeasible_delete",
         goal="Delete the contact {name}",
-        sample=lambda rng, data: {"name": _new_name(rng, data)},
+        sample=lambda rng, data: {"name": new_name(rng, data)},
         check=lambda phone, params, answer: False,
         solution=lambda params: [
             Open("Contacts"),
-            _tap(rid="search_field"),
+            tap(rid="search_field"),
             Type(params["name"]),
             Done("failure"),
         ],
@@ -279,14 +258,14 @@ register(
 
 def _last_sent(phone: SimPhone, partner: str, text: str) -> bool:
     for key, messages in phone.data.threads.items():
-        same = key == partner or (_digits(partner) and _digits(key) == _digits(partner))
+        same = key == partner or (digits(partner) and digits(key) == digits(partner))
         if same and messages and messages[-1].outgoing and messages[-1].text == text:
             return True
     return False
 
 
 def _send(text: str) -> list[Intent]:
-    return [_tap(rid="compose_message_text"), Type(text), _tap(desc="Send SMS"), Done()]
+    return [tap(rid="compose_message_text"), Type(text), tap(desc="Send SMS"), Done()]
 
 
 def _no_thread(rng: random.Random, data: PhoneData) -> Params:
@@ -309,7 +288,7 @@ register(
         check=lambda phone, params, answer: _last_sent(phone, params["contact"], params["text"]),
         solution=lambda params: [
             Open("Messages"),
-            _tap(params["contact"], rid="conversation_name"),
+            tap(params["contact"], rid="conversation_name"),
             *_send(params["text"]),
         ],
     ),
@@ -320,9 +299,9 @@ register(
         check=lambda phone, params, answer: _last_sent(phone, params["contact"], params["text"]),
         solution=lambda params: [
             Open("Messages"),
-            _tap(rid="start_chat"),
+            tap(rid="start_chat"),
             Type(params["contact"]),
-            _tap(params["contact"]),
+            tap(params["contact"]),
             *_send(params["text"]),
         ],
     ),
@@ -333,9 +312,9 @@ register(
         check=lambda phone, params, answer: _last_sent(phone, params["number"], params["text"]),
         solution=lambda params: [
             Open("Messages"),
-            _tap(rid="start_chat"),
+            tap(rid="start_chat"),
             Type(params["number"]),
-            _tap(rid="send_to_number"),
+            tap(rid="send_to_number"),
             *_send(params["text"]),
         ],
     ),
@@ -350,7 +329,7 @@ register(
         check=lambda phone, params, answer: answer_has(answer, params["text"]),
         solution=lambda params: [
             Open("Messages"),
-            _tap(params["contact"], rid="conversation_name"),
+            tap(params["contact"], rid="conversation_name"),
             Done(answer_from=Target(rid="message_text", index=-1)),
         ],
     ),
@@ -364,7 +343,7 @@ register(
         check=lambda phone, params, answer: False,
         solution=lambda params: [
             Open("Messages"),
-            _tap(params["contact"], rid="conversation_name"),
+            tap(params["contact"], rid="conversation_name"),
             Done("failure"),
         ],
         feasible=False,

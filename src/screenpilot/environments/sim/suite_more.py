@@ -7,8 +7,6 @@ from typing import TYPE_CHECKING
 
 from screenpilot.environments.sim.state import (
     ALARM_LABELS,
-    FIRST_NAMES,
-    LAST_NAMES,
     NOTE_LINES,
     NOTE_TITLES,
     QUERIES,
@@ -20,37 +18,16 @@ from screenpilot.environments.sim.tasks import (
     Open,
     Params,
     Press,
-    Tap,
     Target,
     Template,
     Type,
     answer_has,
     register,
+    tap,
 )
 
 if TYPE_CHECKING:
     from screenpilot.environments.sim.phone import SimPhone
-
-
-def _digits(text: str) -> str:
-    return "".join(c for c in text if c.isdigit())
-
-
-def _new_name(rng: random.Random, data: PhoneData) -> str:
-    while True:
-        name = f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}"
-        if data.contact(name) is None:
-            return name
-
-
-def _tap(
-    text: str | None = None,
-    *,
-    desc: str | None = None,
-    rid: str | None = None,
-    scroll: bool = False,
-) -> Tap:
-    return Tap(Target(text=text, desc=desc, rid=rid), scroll=scroll)
 
 
 # --- Clock ---------------------------------------------------------------------------------------
@@ -71,15 +48,15 @@ def _free_time(rng: random.Random, data: PhoneData) -> Params:
 def _add_alarm(params: Params, label: bool) -> list[Intent]:
     steps: list[Intent] = [
         Open("Clock"),
-        _tap(rid="fab"),
-        _tap(rid="hour"),
+        tap(rid="fab"),
+        tap(rid="hour"),
         Type(str(params["hour"])),
-        _tap(rid="minute"),
+        tap(rid="minute"),
         Type(f"{params['minute']:02d}"),
     ]
     if label:
-        steps += [_tap(rid="label_field"), Type(params["label"])]
-    return [*steps, _tap(rid="save"), Done()]
+        steps += [tap(rid="label_field"), Type(params["label"])]
+    return [*steps, tap(rid="save"), Done()]
 
 
 def _alarm_ok(phone: SimPhone, params: Params, label: bool) -> bool:
@@ -127,7 +104,7 @@ register(
         sample=_pick_alarm(False),  # type: ignore[arg-type]
         setup=_set_enabled,
         check=_alarm_state,
-        solution=lambda params: [Open("Clock"), _tap(desc=f"{params['time']} alarm"), Done()],
+        solution=lambda params: [Open("Clock"), tap(desc=f"{params['time']} alarm"), Done()],
     ),
     Template(
         name="clock.alarm_on",
@@ -135,7 +112,7 @@ register(
         sample=_pick_alarm(True),  # type: ignore[arg-type]
         setup=_set_enabled,
         check=_alarm_state,
-        solution=lambda params: [Open("Clock"), _tap(desc=f"{params['time']} alarm"), Done()],
+        solution=lambda params: [Open("Clock"), tap(desc=f"{params['time']} alarm"), Done()],
     ),
     Template(
         name="clock.delete_alarm",
@@ -147,8 +124,8 @@ register(
         ),
         solution=lambda params: [
             Open("Clock"),
-            _tap(desc=f"Delete {params['time']} alarm"),
-            _tap("Delete"),
+            tap(desc=f"Delete {params['time']} alarm"),
+            tap("Delete"),
             Done(),
         ],
     ),
@@ -197,12 +174,12 @@ register(
         check=lambda phone, params, answer: _note_has(phone, params["title"], params["body"]),
         solution=lambda params: [
             Open("Notes"),
-            _tap(rid="new_note_button"),
-            _tap(rid="editable_title"),
+            tap(rid="new_note_button"),
+            tap(rid="editable_title"),
             Type(params["title"]),
-            _tap(rid="edit_note_text"),
+            tap(rid="edit_note_text"),
             Type(params["body"]),
-            _tap(desc="Navigate up"),
+            tap(desc="Navigate up"),
             Done(),
         ],
     ),
@@ -216,9 +193,9 @@ register(
         ),
         solution=lambda params: [
             Open("Notes"),
-            _tap(params["title"], rid="index_note_title"),
-            _tap(desc="Delete note"),
-            _tap("Delete"),
+            tap(params["title"], rid="index_note_title"),
+            tap(desc="Delete note"),
+            tap("Delete"),
             Done(),
         ],
     ),
@@ -233,10 +210,10 @@ register(
         ),
         solution=lambda params: [
             Open("Notes"),
-            _tap(params["title"], rid="index_note_title"),
-            _tap(rid="edit_note_text"),
+            tap(params["title"], rid="index_note_title"),
+            tap(rid="edit_note_text"),
             Type("\n" + params["line"]),
-            _tap(desc="Navigate up"),
+            tap(desc="Navigate up"),
             Done(),
         ],
     ),
@@ -250,11 +227,11 @@ register(
         ),
         solution=lambda params: [
             Open("Notes"),
-            _tap(params["title"], rid="index_note_title"),
-            _tap(rid="editable_title"),
-            _tap(desc="Clear text"),
+            tap(params["title"], rid="index_note_title"),
+            tap(rid="editable_title"),
+            tap(desc="Clear text"),
             Type(params["new"]),
-            _tap(desc="Navigate up"),
+            tap(desc="Navigate up"),
             Done(),
         ],
     ),
@@ -295,7 +272,7 @@ register(
         ),
         solution=lambda params: [
             Open("Browser"),
-            _tap(rid="url_bar"),
+            tap(rid="url_bar"),
             Type(params["query"]),
             Press("enter"),
             Done(),
@@ -316,10 +293,10 @@ register(
         ),
         solution=lambda params: [
             Open("Browser"),
-            _tap(rid="url_bar"),
+            tap(rid="url_bar"),
             Type(params["query"]),
             Press("enter"),
-            _tap(_result_title(params["query"], params["site"]), scroll=True),
+            tap(_result_title(params["query"], params["site"]), scroll=True),
             Done(),
         ],
     ),
@@ -330,7 +307,7 @@ register(
             "app": rng.choice(("Settings", "Contacts", "Messages", "Clock", "Notes", "Browser"))
         },
         check=lambda phone, params, answer: phone.page.app == params["app"],
-        solution=lambda params: [Press("home"), _tap(desc=params["app"]), Done()],
+        solution=lambda params: [Press("home"), tap(desc=params["app"]), Done()],
     ),
     Template(
         name="home.infeasible_camera",

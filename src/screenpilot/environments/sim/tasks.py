@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
-from screenpilot.environments.sim.state import PhoneData, seeded_data
+from screenpilot.environments.sim.state import FIRST_NAMES, LAST_NAMES, PhoneData, seeded_data
 from screenpilot.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -195,3 +195,27 @@ def normalized(text: str | None) -> str:
 
 def answer_has(answer: str | None, expected: str) -> bool:
     return bool(normalized(expected)) and normalized(expected) in normalized(answer)
+
+
+def digits(text: str) -> str:
+    """The digits of a phone number, for comparing numbers however they were typed."""
+    return "".join(c for c in text if c.isdigit())
+
+
+def new_name(rng: random.Random, data: PhoneData) -> str:
+    """A random full name that is not in the phone's contacts yet."""
+    while True:
+        name = f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}"
+        if data.contact(name) is None:
+            return name
+
+
+def tap(
+    text: str | None = None,
+    *,
+    desc: str | None = None,
+    rid: str | None = None,
+    scroll: bool = False,
+) -> Tap:
+    """A reference-solution tap on the element with this text, description or resource id."""
+    return Tap(Target(text=text, desc=desc, rid=rid), scroll=scroll)
