@@ -301,3 +301,17 @@ def test_offset_monitor_points_land_inside_that_monitor() -> None:
         1920 + px // 2,
         py // 2,
     )
+
+
+def test_layout_units_map_to_device_pixels_and_back() -> None:
+    # The simulated phone lays out 1080 units wide; on a 720-wide screen a unit is 2/3 pixel.
+    density = 720 / 1080
+    assert coords.layout_box_to_device((108, 240, 540, 480), density) == (72, 160, 360, 320)
+    assert coords.device_to_layout(360, 320, density) == pytest.approx((540, 480))
+    assert coords.layout_box_to_device((0, 0, 1080, 2400), 1.0) == (0, 0, 1080, 2400)
+
+
+@given(st.floats(0.25, 4), st.integers(0, 4000), st.integers(0, 4000))
+def test_layout_round_trip_is_within_half_a_device_pixel(density: float, x: int, y: int) -> None:
+    lx, ly = coords.device_to_layout(x, y, density)
+    assert coords.layout_box_to_device((lx, ly, lx, ly), density)[:2] == (x, y)

@@ -130,6 +130,24 @@ def box_center(box: Box) -> Point:
     return ((left + right) / 2, (top + bottom) / 2)
 
 
+def layout_box_to_device(box: Box, density: float) -> tuple[int, int, int, int]:
+    """A box in layout units -> device pixels, for a UI laid out in density-independent units
+    and drawn at ``density`` device pixels per unit (the simulated phone designs 1080 units
+    wide and draws at any screen width)."""
+    left, top, right, bottom = box
+    return (
+        round(left * density),
+        round(top * density),
+        round(right * density),
+        round(bottom * density),
+    )
+
+
+def device_to_layout(dx: float, dy: float, density: float) -> Point:
+    """A device pixel -> layout units (the inverse of ``layout_box_to_device`` for a point)."""
+    return (dx / density, dy / density)
+
+
 @dataclass(frozen=True, slots=True)
 class ModelFrame:
     """The coordinate space a model writes in: ``width`` x ``height`` units over the image."""

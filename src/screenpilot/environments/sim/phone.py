@@ -256,20 +256,15 @@ class SimPhone(AndroidShell):
 
     def ui_elements(self) -> tuple[UIElement, ...]:
         screen = coords.Screen.same_size(self.width, self.height)
-        s = self.renderer.scale
         elements = []
         for node in self.nodes():
             if not node.tree:
                 continue
-            left, top, right, bottom = node.box
+            left, top, right, bottom = coords.layout_box_to_device(node.box, self.renderer.scale)
             elements.append(
                 UIElement(
                     bounds=coords.box_from_device(
-                        left * s,
-                        top * s,
-                        min(right * s, self.width - 1),
-                        min(bottom * s, self.height - 1),
-                        screen,
+                        left, top, min(right, self.width - 1), min(bottom, self.height - 1), screen
                     ),
                     text=node.text,
                     description=node.desc,
@@ -291,10 +286,9 @@ class SimPhone(AndroidShell):
 
     def hierarchy(self) -> str:
         """The screen as AOSP ``uiautomator dump`` writes it (attributes in its order)."""
-        s = self.renderer.scale
         rows = []
         for index, node in enumerate(n for n in self.nodes() if n.tree):
-            left, top, right, bottom = (round(v * s) for v in node.box)
+            left, top, right, bottom = coords.layout_box_to_device(node.box, self.renderer.scale)
             checkable = node.kind == "switch"
             flag = {True: "true", False: "false"}
             rows.append(
@@ -322,7 +316,7 @@ class SimPhone(AndroidShell):
     # --- input (device pixels) ------------------------------------------------------------------
 
     def _logical(self, x: float, y: float) -> tuple[float, float]:
-        return x / self.renderer.scale, y / self.renderer.scale
+        return coords.device_to_layout(x, y, self.renderer.scale)
 
     def tap(self, x: float, y: float, *, long: bool = False) -> str | None:
         """Tap at device pixels; returns what was hit (its text or description), if anything."""

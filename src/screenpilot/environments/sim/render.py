@@ -25,6 +25,7 @@ from screenpilot.environments.sim.ui import (
     Node,
     Rect,
 )
+from screenpilot.tools import coords
 
 Font = ImageFont.FreeTypeFont | ImageFont.ImageFont
 _FREETYPE = threading.Lock()
@@ -111,8 +112,7 @@ class Renderer:
         return self._backdrop
 
     def _r(self, box: Rect) -> tuple[int, int, int, int]:
-        s = self.scale
-        return (round(box[0] * s), round(box[1] * s), round(box[2] * s), round(box[3] * s))
+        return coords.layout_box_to_device(box, self.scale)
 
     def render(
         self, nodes: list[Node], background: Colour = BG, *, wallpaper: bool = False
@@ -557,9 +557,4 @@ def _unit(degrees: int) -> tuple[float, float]:
     return math.cos(math.radians(degrees)), math.sin(math.radians(degrees))
 
 
-def scaled_point(renderer: Renderer, x: float, y: float) -> tuple[float, float]:
-    """A device pixel as a logical layout coordinate."""
-    return x / renderer.scale, y / renderer.scale
-
-
-__all__ = ["Renderer", "font", "scaled_point"]
+__all__ = ["Renderer", "font"]
