@@ -120,9 +120,6 @@ def read_scores(path: Path, *, repair: bool = False) -> dict[StepKey, StepScore]
     return scores
 
 
-RATES = ("type_match", "exact_match", "invalid_rate")
-
-
 def _rates(scores: Sequence[StepScore | None]) -> dict[str, Any]:
     count = len(scores)
 

@@ -14,7 +14,6 @@ from typing import Any
 
 from screenpilot.errors import ParseError
 
-CHAT_MARKERS = ("<|im_end|>", "<|endoftext|>", "<|im_start|>")
 _THINK = re.compile(r"<think>.*?(</think>|$)", re.DOTALL)
 _FENCE = re.compile(r"```[a-zA-Z0-9_-]*\s*\n?(.*?)(```|$)", re.DOTALL)
 _NUMBER = re.compile(r"-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?")

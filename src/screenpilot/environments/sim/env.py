@@ -8,7 +8,7 @@ from screenpilot.agent.core import Environment, Observation, StepResult
 from screenpilot.environments.sim.phone import APPS, SimPhone
 from screenpilot.environments.sim.state import PhoneData
 from screenpilot.environments.sim.tasks import Task, parse_task
-from screenpilot.errors import ConfigError, InvalidActionError, UnsupportedActionError
+from screenpilot.errors import InvalidActionError, UnsupportedActionError
 from screenpilot.tools import coords
 from screenpilot.tools.actions import (
     Action,
@@ -150,10 +150,3 @@ class SimEnv(Environment):
 
     def close(self) -> None:
         return None
-
-
-def require_task(env: Environment) -> Task:
-    if not isinstance(env, SimEnv) or env.task is None:
-        msg = "this needs the simulated phone running a task: --env sim --task TEMPLATE[:SEED]"
-        raise ConfigError(msg)
-    return env.task

@@ -37,7 +37,6 @@ QUERIES = (
     "train times Paris Lyon", "best hiking boots", "what is a black hole", "Tokyo population",
     "chocolate cake", "solar eclipse 2027",
 )  # fmt: skip
-SITES = ("wikipedia.org", "britannica.com", "reddit.com", "nytimes.com", "bbc.co.uk")
 
 
 @dataclass

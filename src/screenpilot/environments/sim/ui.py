@@ -30,7 +30,6 @@ ON_PRIMARY: Colour = (255, 255, 255)
 TEXT: Colour = (28, 27, 31)
 MUTED: Colour = (95, 99, 104)
 DIVIDER: Colour = (226, 224, 230)
-DANGER: Colour = (179, 38, 30)
 
 CLASSES = {
     "text": "android.widget.TextView",
