@@ -23,7 +23,7 @@ from typing import Any
 
 from PIL import Image
 
-from screenpilot.environments.aitz import load_aitz
+from screenpilot.evaluation.aitz_env import load_aitz
 from screenpilot.evaluation.runner import EvalOptions, score_predictions
 
 # (subset, episodes, steps) of the AITZ test split (IMNearth/CoAT README, "Statistics").

@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SERVER = """
 import sys
 from PIL import Image, ImageDraw, ImageFilter
-from screenpilot.environments.sim.adb_server import AdbServer
+from screenpilot.sim.adb_server import AdbServer
 from tests.android_device import VirtualDevice
 
 # A screen as busy as a real one: a photo-like top half, a page of text below (PNG ~1.4 MB).

@@ -14,10 +14,10 @@ import time
 
 from screenpilot.agent import Agent
 from screenpilot.environments.demo import DemoEnv
-from screenpilot.environments.sim.env import SimEnv
-from screenpilot.environments.sim.reference import ReferencePolicy
-from screenpilot.environments.sim.render import _mask
-from screenpilot.environments.sim.tasks import Task, templates
+from screenpilot.sim.env import SimEnv
+from screenpilot.sim.reference import ReferencePolicy
+from screenpilot.sim.render import _mask
+from screenpilot.sim.tasks import Task, templates
 from screenpilot.tools import Tap
 
 SCREENS = ("home", "settings", "contacts", "thread+keyboard", "alarms", "notes")

@@ -1,6 +1,6 @@
 """A virtual Android phone for tests: state and a screen rendered from it.
 
-Its shell is the simulated devices' shared one (``screenpilot.environments.sim.shell``): command
+Its shell is the simulated devices' shared one (``screenpilot.sim.shell``): command
 lines are split with POSIX quoting, anything a real shell would expand or run is recorded in
 ``injections``, and ``wm``, ``dumpsys``, ``input``, ``am``, ``monkey``, ``pm``, ``ime``,
 ``settings``, ``getprop``, ``screencap`` and ``uiautomator`` answer in AOSP's formats. This
@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from PIL import Image, ImageDraw
 
-from screenpilot.environments.sim.shell import (
+from screenpilot.sim.shell import (
     ADB_KEYBOARD,
     LATIN_IME,
     AndroidShell,

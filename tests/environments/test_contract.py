@@ -15,9 +15,9 @@ from screenpilot.environments import ENVIRONMENTS, make_env
 from screenpilot.environments.android import AndroidEnv
 from screenpilot.environments.check import ContractViolation, check_env
 from screenpilot.environments.demo import DemoEnv
-from screenpilot.environments.sim.adb_server import AdbServer
 from screenpilot.errors import ConfigError
 from screenpilot.policies import ScriptedPolicy
+from screenpilot.sim.adb_server import AdbServer
 from screenpilot.tools import Action, OpenApp
 from screenpilot.tools.coords import Screen
 from tests.android_device import VirtualDevice

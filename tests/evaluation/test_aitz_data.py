@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from screenpilot.environments.aitz import AITZEnvironment, DatasetError, gt_history, load_aitz
 from screenpilot.errors import ConfigError
+from screenpilot.evaluation.aitz_env import AITZEnvironment, DatasetError, gt_history, load_aitz
 from screenpilot.evaluation.matching import PROTOCOLS
 from screenpilot.evaluation.runner import EvalOptions, score_predictions
 from screenpilot.tools import coords

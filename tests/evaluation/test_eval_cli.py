@@ -6,7 +6,7 @@ import json
 import shutil
 from pathlib import Path
 
-from screenpilot.environments.aitz import load_aitz
+from screenpilot.evaluation.aitz_env import load_aitz
 from screenpilot.tools.actions import to_json
 from tests.evaluation.test_aitz_data import SAMPLE
 from tests.test_cli import screenpilot

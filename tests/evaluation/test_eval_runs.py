@@ -18,8 +18,8 @@ from typing import Any
 import pytest
 
 from screenpilot.agent.core import Decision, Observation, Policy, Step
-from screenpilot.environments.aitz import load_aitz
 from screenpilot.errors import ConfigError, ParseError
+from screenpilot.evaluation.aitz_env import load_aitz
 from screenpilot.evaluation.runner import EvalOptions, evaluate_policy, score_predictions
 from screenpilot.evaluation.scoring import read_scores
 from screenpilot.policies import FunctionPolicy
@@ -159,7 +159,7 @@ CHILD = textwrap.dedent(
     import sys, time
     sys.path.insert(0, sys.argv[3])
     from pathlib import Path
-    from screenpilot.environments.aitz import load_aitz
+    from screenpilot.evaluation.aitz_env import load_aitz
     from screenpilot.evaluation.runner import EvalOptions, evaluate_policy
     from screenpilot.policies import FunctionPolicy
     from tests.evaluation.aitz_fixtures import uniform_answer

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from screenpilot.environments.aitz import load_aitz
+from screenpilot.evaluation.aitz_env import load_aitz
 from screenpilot.evaluation.runner import EvalOptions, evaluate_policy, score_predictions
 from screenpilot.policies.cards import get_card
 from tests.evaluation.test_aitz_data import SAMPLE

@@ -16,10 +16,10 @@ from PIL import Image
 from screenpilot.agent import Agent
 from screenpilot.agent.safety import SafetyGate, allow_all
 from screenpilot.environments.android import AndroidEnv
-from screenpilot.environments.sim.adb_server import AdbServer
-from screenpilot.environments.sim.env import SimEnv
-from screenpilot.environments.sim.reference import ReferencePolicy
-from screenpilot.environments.sim.tasks import parse_task
+from screenpilot.sim.adb_server import AdbServer
+from screenpilot.sim.env import SimEnv
+from screenpilot.sim.reference import ReferencePolicy
+from screenpilot.sim.tasks import parse_task
 from screenpilot.tools import TypeText
 
 

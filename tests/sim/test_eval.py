@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from screenpilot.agent import Decision, Observation, Step, load_run
-from screenpilot.environments.sim.evaluate import EvalSettings, read_results, run_eval
 from screenpilot.errors import ConfigError, ParseError
+from screenpilot.evaluation.sim import EvalSettings, read_results, run_eval
 from screenpilot.policies import FunctionPolicy, make_policy
 
 

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from screenpilot.agent import load_run
-from screenpilot.environments.sim.evaluate import read_results
+from screenpilot.evaluation.sim import read_results
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageChops
 
-from screenpilot.environments.sim.env import SimEnv
-from screenpilot.environments.sim.phone import SimPhone
 from screenpilot.environments.uiautomator import parse_hierarchy
+from screenpilot.sim.env import SimEnv
+from screenpilot.sim.phone import SimPhone
 from screenpilot.tools import coords
 from screenpilot.tools.actions import Key, Scroll, Swipe, Tap, TypeText
 

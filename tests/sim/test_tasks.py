@@ -6,11 +6,11 @@ from __future__ import annotations
 import pytest
 
 from screenpilot.agent import Agent
-from screenpilot.environments.sim.env import SimEnv
-from screenpilot.environments.sim.reference import ReferencePolicy
-from screenpilot.environments.sim.tasks import Done, Task, parse_task, select, templates
 from screenpilot.errors import ConfigError
 from screenpilot.policies import ScriptedPolicy
+from screenpilot.sim.env import SimEnv
+from screenpilot.sim.reference import ReferencePolicy
+from screenpilot.sim.tasks import Done, Task, parse_task, select, templates
 from screenpilot.tools.actions import Finish
 
 TEMPLATES = sorted(templates())

@@ -53,7 +53,7 @@ def eval_aitz(
     report: Annotated[bool, typer.Option(help="Write OUT/report.html of the misses.")] = True,
 ) -> None:
     """Evaluate a policy (or score a predictions file) on AITZ; prints metrics.json."""
-    from screenpilot.environments.aitz import load_aitz
+    from screenpilot.evaluation.aitz_env import load_aitz
     from screenpilot.evaluation.progress import EvalProgress
     from screenpilot.evaluation.runner import EvalOptions, evaluate_policy, score_predictions
 

@@ -28,7 +28,7 @@ def tasks(
     pattern: Annotated[str, typer.Argument(help="Glob over template names, e.g. 'clock.*'.")] = "*",
 ) -> None:
     """List the task templates (name, feasible, the goal at seed 0)."""
-    from screenpilot.environments.sim.tasks import Task, select
+    from screenpilot.sim.tasks import Task, select
 
     for template in select(pattern):
         mark = "" if template.feasible else "  (infeasible: the right answer is finish(failure))"
@@ -53,8 +53,8 @@ def serve(
     adb, adbutils and ``--env android`` then drive it: ``adb -P PORT shell input tap 540 1200``,
     ``adb -P PORT exec-out screencap -p > screen.png``.
     """
-    from screenpilot.environments.sim.adb_server import AdbServer
-    from screenpilot.environments.sim.env import SimEnv
+    from screenpilot.sim.adb_server import AdbServer
+    from screenpilot.sim.env import SimEnv
 
     width, height = parse_size(size, "--size")
     env = SimEnv(task, seed=seed, width=width, height=height)
@@ -93,7 +93,7 @@ def eval_sim(
 ) -> None:
     """Run a policy on the simulated task suite; writes per-episode runs, results.jsonl,
     metrics.json, manifest.json and report.html into OUT."""
-    from screenpilot.environments.sim.evaluate import EvalSettings, run_eval
+    from screenpilot.evaluation.sim import EvalSettings, run_eval
 
     width, height = parse_size(size, "--size")
     settings = EvalSettings(
@@ -121,7 +121,7 @@ def eval_sim(
         progress.update(bar, total=total, completed=done)
 
     def finished(result: object) -> None:
-        from screenpilot.environments.sim.evaluate import EpisodeResult
+        from screenpilot.evaluation.sim import EpisodeResult
 
         assert isinstance(result, EpisodeResult)
         mark = "[green]✓[/]" if result.success else "[red]✗[/]"

@@ -13,20 +13,20 @@ from screenpilot.errors import ConfigError
 
 if TYPE_CHECKING:
     from screenpilot.agent.core import Environment
-    from screenpilot.environments.aitz import AITZEnvironment
     from screenpilot.environments.android import AndroidEnv
     from screenpilot.environments.demo import DemoEnv
     from screenpilot.environments.desktop import DesktopEnv
     from screenpilot.environments.replay import ReplayEnv
-    from screenpilot.environments.sim.env import SimEnv
+    from screenpilot.evaluation.aitz_env import AITZEnvironment
+    from screenpilot.sim.env import SimEnv
 
 ENVIRONMENTS: dict[str, str] = {
     "demo": "screenpilot.environments.demo:DemoEnv",
     "desktop": "screenpilot.environments.desktop:DesktopEnv",
     "replay": "screenpilot.environments.replay:ReplayEnv",
-    "aitz": "screenpilot.environments.aitz:AITZEnvironment",
+    "aitz": "screenpilot.evaluation.aitz_env:AITZEnvironment",
     "android": "screenpilot.environments.android:AndroidEnv",
-    "sim": "screenpilot.environments.sim.env:SimEnv",
+    "sim": "screenpilot.sim.env:SimEnv",
 }
 """Environment names for ``--env`` and ``make_env``, each a lazy "module:Class" path."""
 

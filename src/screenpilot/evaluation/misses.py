@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from screenpilot.agent.report import PAGE, action_label, action_overlay, image_thumbnail
-from screenpilot.environments.aitz import AITZStep
+from screenpilot.evaluation.aitz_env import AITZStep
 from screenpilot.evaluation.scoring import StepKey, StepScore
 from screenpilot.tools import coords
 from screenpilot.tools.actions import ActionBase, Scroll, Swipe, Tap, to_action

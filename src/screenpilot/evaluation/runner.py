@@ -21,8 +21,8 @@ from typing import Any
 
 from screenpilot import __version__
 from screenpilot.agent.core import Decision, Policy, Step
-from screenpilot.environments.aitz import AITZDataset, AITZEpisode, AITZStep, gt_history
 from screenpilot.errors import ConfigError, ModelError
+from screenpilot.evaluation.aitz_env import AITZDataset, AITZEpisode, AITZStep, gt_history
 from screenpilot.evaluation.matching import PROTOCOLS
 from screenpilot.evaluation.scoring import (
     ScoreLog,

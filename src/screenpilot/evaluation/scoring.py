@@ -14,8 +14,8 @@ from typing import IO, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from screenpilot.environments.aitz import AITZStep
 from screenpilot.errors import ConfigError
+from screenpilot.evaluation.aitz_env import AITZStep
 from screenpilot.evaluation.matching import PROTOCOLS
 from screenpilot.tools.actions import Action, to_json
 

@@ -82,7 +82,7 @@ def _openai(options: PolicyOptions) -> Policy:
 
 
 def _reference(options: PolicyOptions) -> Policy:
-    from screenpilot.environments.sim.reference import ReferencePolicy
+    from screenpilot.sim.reference import ReferencePolicy
 
     return ReferencePolicy()
 

@@ -5,15 +5,15 @@ from __future__ import annotations
 from functools import partial
 from typing import TYPE_CHECKING
 
-from screenpilot.environments.sim import ui
-from screenpilot.environments.sim.apps import LIST_TOP, scrolled
-from screenpilot.environments.sim.apps_people import recipient_number
-from screenpilot.environments.sim.state import Alarm, Message, Note
-from screenpilot.environments.sim.ui import WIDTH, Node
-from screenpilot.environments.sim.widgets import action, confirm, edit, icon_action
+from screenpilot.sim import ui
+from screenpilot.sim.apps import LIST_TOP, scrolled
+from screenpilot.sim.apps_people import recipient_number
+from screenpilot.sim.state import Alarm, Message, Note
+from screenpilot.sim.ui import WIDTH, Node
+from screenpilot.sim.widgets import action, confirm, edit, icon_action
 
 if TYPE_CHECKING:
-    from screenpilot.environments.sim.phone import Page, SimPhone
+    from screenpilot.sim.phone import Page, SimPhone
 
 SITE_NAMES = {
     "wikipedia.org": "Wikipedia",
@@ -101,7 +101,7 @@ def page_alarm_edit(phone: SimPhone, page: Page) -> tuple[list[Node], int]:
             phone.fields.get("alarm.minute", "").strip(),
         )
         if not (hour.isdigit() and minute.isdigit() and int(hour) < 24 and int(minute) < 60):
-            from screenpilot.environments.sim.phone import Dialog
+            from screenpilot.sim.phone import Dialog
 
             phone.show_dialog(
                 Dialog(

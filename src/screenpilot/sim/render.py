@@ -13,7 +13,7 @@ from functools import lru_cache
 
 from PIL import Image, ImageDraw, ImageFont
 
-from screenpilot.environments.sim.ui import (
+from screenpilot.sim.ui import (
     BG,
     DIVIDER,
     MUTED,

@@ -13,9 +13,9 @@ from PIL import Image
 
 from screenpilot.agent.core import UIElement
 from screenpilot.environments.android_input import KEYCODES
-from screenpilot.environments.sim import ui
-from screenpilot.environments.sim.render import Renderer
-from screenpilot.environments.sim.shell import (
+from screenpilot.sim import ui
+from screenpilot.sim.render import Renderer
+from screenpilot.sim.shell import (
     ADB_KEYBOARD,
     LATIN_IME,
     AndroidShell,
@@ -23,7 +23,7 @@ from screenpilot.environments.sim.shell import (
     Output,
     xml_escape,
 )
-from screenpilot.environments.sim.state import PhoneData
+from screenpilot.sim.state import PhoneData
 from screenpilot.tools import coords
 
 APPS: dict[str, tuple[str, ui.Colour, str]] = {
@@ -147,7 +147,7 @@ class SimPhone(AndroidShell):
 
     def launch(self, label: str) -> None:
         """Open an app fresh at its main page (as tapping its launcher icon does)."""
-        from screenpilot.environments.sim.apps import MAIN_PAGES
+        from screenpilot.sim.apps import MAIN_PAGES
 
         self._snapshot()
         self.stack = [Page("", "home"), Page(label, MAIN_PAGES[label])]
@@ -181,7 +181,7 @@ class SimPhone(AndroidShell):
 
     def _leave(self, page: Page) -> None:
         if page.name == "note_edit":
-            from screenpilot.environments.sim.apps_content import leave_note
+            from screenpilot.sim.apps_content import leave_note
 
             leave_note(self, page)
 
@@ -201,7 +201,7 @@ class SimPhone(AndroidShell):
         """The views on screen now, bottom to top."""
         if self._cache is not None and self._cache[0] == self.version:
             return self._cache[1]
-        from screenpilot.environments.sim.apps import build_page
+        from screenpilot.sim.apps import build_page
 
         page = self.page
         self.app = APPS[page.app][0] if page.app else LAUNCHER
@@ -214,7 +214,7 @@ class SimPhone(AndroidShell):
             dialog = self.dialog
             extra: list[ui.Node] = []
             if dialog.field_key is not None:
-                from screenpilot.environments.sim.widgets import edit
+                from screenpilot.sim.widgets import edit
 
                 extra = edit(
                     self, (136, 290, ui.WIDTH - 136, 420), dialog.field_key, "Name", "edit"
@@ -243,7 +243,7 @@ class SimPhone(AndroidShell):
         nodes = self.nodes()
         assert self._cache is not None
         if self._cache[2] is None:
-            from screenpilot.environments.sim.apps import background
+            from screenpilot.sim.apps import background
 
             page = self.page.name
             image = self.renderer.render(
@@ -396,7 +396,7 @@ class SimPhone(AndroidShell):
         elif value == "<del>":
             self.fields[key] = self.fields.get(key, "")[:-1]
         elif value == "<enter>":
-            from screenpilot.environments.sim.apps import submit
+            from screenpilot.sim.apps import submit
 
             submit(self, key)
         else:

@@ -6,13 +6,13 @@ from __future__ import annotations
 import random
 from typing import TYPE_CHECKING
 
-from screenpilot.environments.sim.state import (
+from screenpilot.sim.state import (
     PHRASES,
     Message,
     PhoneData,
     phone_number,
 )
-from screenpilot.environments.sim.tasks import (
+from screenpilot.sim.tasks import (
     Done,
     Intent,
     Open,
@@ -29,7 +29,7 @@ from screenpilot.environments.sim.tasks import (
 )
 
 if TYPE_CHECKING:
-    from screenpilot.environments.sim.phone import SimPhone
+    from screenpilot.sim.phone import SimPhone
 
 
 # --- Settings ----------------------------------------------------------------------------------
@@ -352,4 +352,4 @@ register(
 
 
 # Clock, Notes, Browser and the launcher.
-from screenpilot.environments.sim import suite_more  # noqa: E402, F401
+from screenpilot.sim import suite_more  # noqa: E402, F401

@@ -5,14 +5,14 @@ from __future__ import annotations
 import random
 from typing import TYPE_CHECKING
 
-from screenpilot.environments.sim.state import (
+from screenpilot.sim.state import (
     ALARM_LABELS,
     NOTE_LINES,
     NOTE_TITLES,
     QUERIES,
     PhoneData,
 )
-from screenpilot.environments.sim.tasks import (
+from screenpilot.sim.tasks import (
     Done,
     Intent,
     Open,
@@ -27,7 +27,7 @@ from screenpilot.environments.sim.tasks import (
 )
 
 if TYPE_CHECKING:
-    from screenpilot.environments.sim.phone import SimPhone
+    from screenpilot.sim.phone import SimPhone
 
 
 # --- Clock ---------------------------------------------------------------------------------------

@@ -19,7 +19,7 @@ import threading
 import time
 from types import TracebackType
 
-from screenpilot.environments.sim.shell import AndroidShell
+from screenpilot.sim.shell import AndroidShell
 
 VERSION = 41
 FEATURES = "shell_v2,cmd,stat_v2_unused,apex,abb,fixed_push_mkdir"

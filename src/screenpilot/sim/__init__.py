@@ -10,12 +10,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from screenpilot.environments.sim.env import SimEnv
-    from screenpilot.environments.sim.phone import SimPhone
+    from screenpilot.sim.env import SimEnv
+    from screenpilot.sim.phone import SimPhone
 
 _LAZY = {
-    "SimEnv": "screenpilot.environments.sim.env",
-    "SimPhone": "screenpilot.environments.sim.phone",
+    "SimEnv": "screenpilot.sim.env",
+    "SimPhone": "screenpilot.sim.phone",
 }
 
 

@@ -17,11 +17,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
-from screenpilot.environments.sim.state import FIRST_NAMES, LAST_NAMES, PhoneData, seeded_data
 from screenpilot.errors import ConfigError
+from screenpilot.sim.state import FIRST_NAMES, LAST_NAMES, PhoneData, seeded_data
 
 if TYPE_CHECKING:
-    from screenpilot.environments.sim.phone import SimPhone
+    from screenpilot.sim.phone import SimPhone
 
 Params = dict[str, Any]
 
@@ -152,7 +152,7 @@ def register(*templates: Template) -> None:
 
 def templates() -> dict[str, Template]:
     """Every task template by name (the suite is loaded on first use)."""
-    from screenpilot.environments.sim import suite  # noqa: F401  (registers the templates)
+    from screenpilot.sim import suite  # noqa: F401  (registers the templates)
 
     return TEMPLATES
 

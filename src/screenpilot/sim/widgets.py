@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from screenpilot.environments.sim import ui
-from screenpilot.environments.sim.ui import Node
+from screenpilot.sim import ui
+from screenpilot.sim.ui import Node
 
 if TYPE_CHECKING:
-    from screenpilot.environments.sim.phone import SimPhone
+    from screenpilot.sim.phone import SimPhone
 
 AVATARS: tuple[ui.Colour, ...] = (
     (0, 99, 155),
@@ -81,7 +81,7 @@ def icon_action(desc: str, hint: str, on_tap: ui.Handler, *, rid: str) -> Node:
 
 
 def confirm(phone: SimPhone, title: str, message: str, verb: str, then: ui.Handler) -> None:
-    from screenpilot.environments.sim.phone import Dialog
+    from screenpilot.sim.phone import Dialog
 
     def cancel() -> None:
         phone.dialog = None

@@ -26,9 +26,9 @@ from pydantic import BaseModel
 from screenpilot import __version__
 from screenpilot.agent.core import Policy
 from screenpilot.agent.loop import Agent
-from screenpilot.environments.sim.env import SimEnv
-from screenpilot.environments.sim.tasks import Task, select
 from screenpilot.errors import ConfigError
+from screenpilot.sim.env import SimEnv
+from screenpilot.sim.tasks import Task, select
 
 RESULTS, METRICS, MANIFEST, EPISODES = "results.jsonl", "metrics.json", "manifest.json", "episodes"
 

@@ -6,14 +6,14 @@ import re
 from functools import partial
 from typing import TYPE_CHECKING
 
-from screenpilot.environments.sim import ui
-from screenpilot.environments.sim.apps import LIST_TOP, scrolled
-from screenpilot.environments.sim.state import Contact, Message
-from screenpilot.environments.sim.ui import ROW_H, WIDTH, Node
-from screenpilot.environments.sim.widgets import action, avatar, confirm, edit, icon_action
+from screenpilot.sim import ui
+from screenpilot.sim.apps import LIST_TOP, scrolled
+from screenpilot.sim.state import Contact, Message
+from screenpilot.sim.ui import ROW_H, WIDTH, Node
+from screenpilot.sim.widgets import action, avatar, confirm, edit, icon_action
 
 if TYPE_CHECKING:
-    from screenpilot.environments.sim.phone import Page, SimPhone
+    from screenpilot.sim.phone import Page, SimPhone
 
 
 # --- Contacts -------------------------------------------------------------------------------------
@@ -78,7 +78,7 @@ def open_contact_editor(phone: SimPhone, contact: Contact | None) -> None:
 def page_contact(phone: SimPhone, page: Page) -> tuple[list[Node], int]:
     contact = phone.data.contact(page.arg)
     if contact is None:  # deleted or renamed underneath: show the list instead
-        from screenpilot.environments.sim.apps import build_page
+        from screenpilot.sim.apps import build_page
 
         phone.stack.pop()
         return build_page(phone, phone.page)

@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from screenpilot.agent.core import Environment, Observation, StepResult
-from screenpilot.environments.sim.phone import APPS, SimPhone
-from screenpilot.environments.sim.state import PhoneData
-from screenpilot.environments.sim.tasks import Task, parse_task
 from screenpilot.errors import InvalidActionError, UnsupportedActionError
+from screenpilot.sim.phone import APPS, SimPhone
+from screenpilot.sim.state import PhoneData
+from screenpilot.sim.tasks import Task, parse_task
 from screenpilot.tools import coords
 from screenpilot.tools.actions import (
     Action,
@@ -60,7 +60,7 @@ class SimEnv(Environment):
         else:
             import random
 
-            from screenpilot.environments.sim.state import seeded_data
+            from screenpilot.sim.state import seeded_data
 
             data = (
                 seeded_data(random.Random(f"free/{self.seed}")) if self.seed >= 0 else PhoneData()

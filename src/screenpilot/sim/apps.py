@@ -7,11 +7,11 @@ from collections.abc import Callable
 from functools import partial
 from typing import TYPE_CHECKING
 
-from screenpilot.environments.sim import ui
-from screenpilot.environments.sim.ui import NAV_H, ROW_H, STATUS_H, WIDTH, Node
+from screenpilot.sim import ui
+from screenpilot.sim.ui import NAV_H, ROW_H, STATUS_H, WIDTH, Node
 
 if TYPE_CHECKING:
-    from screenpilot.environments.sim.phone import Page, SimPhone
+    from screenpilot.sim.phone import Page, SimPhone
 
 MAIN_PAGES = {
     "Settings": "settings",
@@ -29,7 +29,7 @@ Builder = Callable[["SimPhone", "Page"], tuple[list[Node], int]]
 
 def build_page(phone: SimPhone, page: Page) -> tuple[list[Node], int]:
     """The page's nodes and how far its list can scroll."""
-    from screenpilot.environments.sim import apps_content, apps_people
+    from screenpilot.sim import apps_content, apps_people
 
     name = f"page_{page.name}"
     builder: Builder | None = (
@@ -53,7 +53,7 @@ def background(page: Page) -> ui.Colour:
 
 def submit(phone: SimPhone, key: str) -> None:
     """ENTER in the focused field: each field decides (search, send, next line, done)."""
-    from screenpilot.environments.sim import apps_content
+    from screenpilot.sim import apps_content
 
     if phone.dialog is not None and phone.dialog.field_key == key:
         phone.dialog.buttons[-1][1]()
@@ -77,7 +77,7 @@ def scrolled(
 
 def app_icon(phone: SimPhone, label: str, x: int, y: int, *, light_label: bool) -> list[Node]:
     """A launcher icon (a coloured disc with a glyph) and its label, both opening the app."""
-    from screenpilot.environments.sim.phone import APPS
+    from screenpilot.sim.phone import APPS
 
     _, colour, glyph = APPS[label]
     return [
@@ -158,7 +158,7 @@ def _search_from_home(phone: SimPhone) -> None:
 
 
 def page_drawer(phone: SimPhone, page: Page) -> tuple[list[Node], int]:
-    from screenpilot.environments.sim.phone import APPS
+    from screenpilot.sim.phone import APPS
 
     top = STATUS_H + 40
     nodes = [
@@ -336,7 +336,7 @@ def page_about(phone: SimPhone, page: Page) -> tuple[list[Node], int]:
         def cancel() -> None:
             phone.dialog, phone.focus = None, None
 
-        from screenpilot.environments.sim.phone import Dialog
+        from screenpilot.sim.phone import Dialog
 
         phone.fields["about.name"] = data.device_name
         phone.show_dialog(

@@ -10,7 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from screenpilot.agent.core import Decision, Environment, Observation, Step, StepResult
-from screenpilot.environments.aitz_data import (
+from screenpilot.errors import ConfigError
+from screenpilot.evaluation.aitz_data import (
     COAT_FIELDS,
     SPLITS,
     AITZDataset,
@@ -21,7 +22,6 @@ from screenpilot.environments.aitz_data import (
     load_aitz,
     parse_episode,
 )
-from screenpilot.errors import ConfigError
 from screenpilot.evaluation.matching import DEFAULT_PROTOCOL, PROTOCOLS
 from screenpilot.tools.actions import ACTION_CLASSES, Action, Finish, to_json
 

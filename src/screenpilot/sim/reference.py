@@ -9,7 +9,8 @@ import json
 from collections.abc import Sequence
 
 from screenpilot.agent.core import Decision, Observation, Policy, PolicyInfo, Step, UIElement
-from screenpilot.environments.sim.tasks import (
+from screenpilot.errors import ConfigError
+from screenpilot.sim.tasks import (
     Done,
     Intent,
     Open,
@@ -21,7 +22,6 @@ from screenpilot.environments.sim.tasks import (
     Type,
     parse_task,
 )
-from screenpilot.errors import ConfigError
 from screenpilot.tools import coords
 from screenpilot.tools.actions import Action, Finish, Key, OpenApp, Scroll, TypeText, to_json
 from screenpilot.tools.actions import Tap as TapAction
