@@ -20,10 +20,10 @@ from hypothesis import strategies as st
 from PIL import ImageChops
 
 from screenpilot.agent import Agent, load_run
-from screenpilot.environments import make_env
 from screenpilot.environments.android import SECURE_NOTE, AndroidEnv
 from screenpilot.errors import DeviceError, InvalidActionError, UnsupportedActionError
 from screenpilot.policies import ScriptedPolicy
+from screenpilot.registry import make_env
 from screenpilot.sim.adb_server import AdbServer
 from screenpilot.tools import DoubleTap, Key, LongPress, OpenApp, Scroll, Swipe, Tap, TypeText, Wait
 from tests.android_device import ADB_KEYBOARD, VirtualDevice

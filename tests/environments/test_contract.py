@@ -11,12 +11,12 @@ from PIL import Image
 
 import screenpilot.environments as environments
 from screenpilot.agent import Agent, Environment, Observation, StepResult
-from screenpilot.environments import ENVIRONMENTS, make_env
 from screenpilot.environments.android import AndroidEnv
 from screenpilot.environments.check import ContractViolation, check_env
 from screenpilot.environments.demo import DemoEnv
 from screenpilot.errors import ConfigError
 from screenpilot.policies import ScriptedPolicy
+from screenpilot.registry import ENVIRONMENTS, make_env
 from screenpilot.sim.adb_server import AdbServer
 from screenpilot.tools import Action, OpenApp
 from screenpilot.tools.coords import Screen

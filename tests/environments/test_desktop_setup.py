@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from screenpilot.environments import make_env
 from screenpilot.environments.desktop import DesktopEnv
 from screenpilot.environments.desktop_io import KEY_NAMES, pyautogui_key
 from screenpilot.errors import ConfigError
+from screenpilot.registry import make_env
 from screenpilot.tools.keys import NAMED_KEYS, PHONE_KEYS
 
 EXAMPLE_SCRIPT = Path(__file__).resolve().parents[2] / "examples" / "demo_actions.jsonl"

@@ -246,7 +246,7 @@ def test_perfect_predictions_score_1_under_every_protocol(tmp_path: Path, protoc
 
 
 def test_the_environment_spec_names_root_split_and_subset(tmp_path: Path) -> None:
-    from screenpilot.environments import make_env
+    from screenpilot.registry import make_env
 
     every_code_episode(tmp_path)
     env = make_env(f"aitz:{tmp_path}")

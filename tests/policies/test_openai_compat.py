@@ -17,8 +17,9 @@ pytest.importorskip("httpx", reason="needs the openai extra")
 from screenpilot.agent.loop import run_episode
 from screenpilot.environments.demo import DemoEnv
 from screenpilot.errors import ConfigError, DeviceError
-from screenpilot.policies import PolicyOptions, make_policy
+from screenpilot.policies import PolicyOptions
 from screenpilot.policies.openai_compat import OpenAIPolicy
+from screenpilot.registry import make_policy
 from tests.helpers import ADD_BUTTON, FIELD, HOME_ICON
 from tests.policies.chat_server import Server, completion
 

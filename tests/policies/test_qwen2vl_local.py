@@ -15,8 +15,9 @@ pytest.importorskip("transformers", reason="needs the local extra")
 from screenpilot.agent import load_run
 from screenpilot.agent.loop import run_episode
 from screenpilot.environments.demo import DemoEnv
-from screenpilot.policies import PolicyOptions, make_policy
+from screenpilot.policies import PolicyOptions
 from screenpilot.policies.qwen2vl import IMAGE_PAD, Qwen2VLPolicy
+from screenpilot.registry import make_policy
 from screenpilot.tools.actions import Action, Finish, Tap, TypeText
 from tests.helpers import ADD_BUTTON, FIELD, HOME_ICON
 from tests.policies.conftest import ForceAnswers

@@ -14,7 +14,8 @@ import pytest
 from screenpilot.agent import Decision, Observation, Step, load_run
 from screenpilot.errors import ConfigError, ParseError
 from screenpilot.evaluation.sim import EvalSettings, read_results, run_eval
-from screenpilot.policies import FunctionPolicy, make_policy
+from screenpilot.policies import FunctionPolicy
+from screenpilot.registry import make_policy
 
 
 def garbage(task: str, observation: Observation, history: Sequence[Step]) -> Decision:

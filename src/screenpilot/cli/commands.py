@@ -54,7 +54,7 @@ def run(
     """Run a task on an environment with a policy; writes a run directory and report.html."""
     from screenpilot.agent.loop import Agent
     from screenpilot.agent.safety import SafetyGate, allow_all, prompt_on_terminal
-    from screenpilot.environments import make_env
+    from screenpilot.registry import make_env
 
     task, env, check_task = _task_and_env(task, sim_task, env)
     secrets = []

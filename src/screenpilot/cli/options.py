@@ -126,7 +126,8 @@ class PolicyChoice:
     settings: dict[str, Any] = field(default_factory=dict)
 
     def build(self) -> Policy:
-        from screenpilot.policies import PolicyOptions, make_policy
+        from screenpilot.policies import PolicyOptions
+        from screenpilot.registry import make_policy
 
         settings = dict(self.settings)
         actions = settings.pop("actions")

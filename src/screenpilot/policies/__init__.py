@@ -1,8 +1,7 @@
-"""Policies: what decides the next action. ``make_policy(name, options)`` builds one by name."""
+"""Policies: what decides the next action. ``screenpilot.registry.make_policy`` builds one by name."""
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -81,29 +80,12 @@ def _openai(options: PolicyOptions) -> Policy:
     )
 
 
-def _reference(options: PolicyOptions) -> Policy:
-    from screenpilot.sim.reference import ReferencePolicy
-
-    return ReferencePolicy()
-
-
 POLICIES: dict[str, Callable[[PolicyOptions], Policy]] = {
     "scripted": _scripted,
     "qwen2vl": _qwen2vl,
     "openai": _openai,
-    "reference": _reference,  # plays a simulated task's reference solution (--env sim --task)
 }
-"""Policy names for ``--policy`` and ``make_policy``; later policies register here."""
+"""The policies defined here, by name; ``screenpilot.registry`` adds the rest."""
 
 
-def make_policy(name: str, options: PolicyOptions | None = None) -> Policy:
-    factory = POLICIES.get(name)
-    if factory is None:
-        close = difflib.get_close_matches(name, POLICIES, n=1)
-        hint = f"; did you mean {close[0]!r}?" if close else ""
-        msg = f"unknown policy {name!r} (known: {', '.join(POLICIES)}){hint}"
-        raise ConfigError(msg)
-    return factory(options or PolicyOptions())
-
-
-__all__ = ["POLICIES", "FunctionPolicy", "PolicyOptions", "ScriptedPolicy", "make_policy"]
+__all__ = ["POLICIES", "FunctionPolicy", "PolicyOptions", "ScriptedPolicy"]
