@@ -31,7 +31,7 @@ from screenpilot.tools.actions import (
 from screenpilot.tools.coords import ModelFrame
 
 PHONE = (1080, 2400)
-RESIZED = (1092, 2408)  # smart_resize of 1080x2400 with the hub pixel budget
+RESIZED = (1092, 2408)  # smart_resize of 1080x2400 with the hub's 12.8M-pixel budget
 
 
 def observation(size: tuple[int, int] = PHONE, notes: tuple[str, ...] = ()) -> Observation:
@@ -44,7 +44,7 @@ CORPUS: list[tuple[str, str, tuple[int, int] | None, Action]] = [
     (
         "qwen25vl",
         '<tool_call>\n{"name": "mobile_use", "arguments": {"action": "click", "coordinate": [935, 406]}}\n</tool_call>',
-        None,
+        RESIZED,
         Tap(x=935 / 1092, y=406 / 2408),
     ),
     (  # prose before, markdown fence, no closing tag, Chinese text
@@ -107,7 +107,7 @@ CORPUS: list[tuple[str, str, tuple[int, int] | None, Action]] = [
     (
         "uitars15",
         "Thought: 点击搜索框\nAction: click(point='<point>546 1204</point>')",
-        None,
+        RESIZED,
         Tap(x=0.5, y=0.5),
     ),
     (
@@ -119,7 +119,7 @@ CORPUS: list[tuple[str, str, tuple[int, int] | None, Action]] = [
     (
         "uitars15",
         "Thought: more\nAction: scroll(point='<point>546 1204</point>', direction='down')",
-        None,
+        RESIZED,
         Scroll(direction="down", x=0.5, y=0.5),
     ),
     (
@@ -172,7 +172,7 @@ def test_extra_calls_and_reasoning_are_kept() -> None:
             "qwen25vl",
             '<tool_call>{"name": "mobile_use", "arguments": {"action": "click", "coordinate": [5000, 10]}}</tool_call>',
             InvalidActionError,
-            "outside the pixels-1092x2408 frame",
+            "outside the pixels-672x1484 frame",
         ),
         ("uitars15", "Thought: hmm", ParseError, "no function call"),
         ("uitars15", "Action: dance()", ParseError, "unknown action dance"),

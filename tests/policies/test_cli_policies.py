@@ -21,7 +21,11 @@ from tests.test_cli import screenpilot
         ),
         (("--format", "qwen2vl"), {"type": "tap", "x": 0.5, "y": 0.25}),
         (("--format", "uitars"), {"type": "tap", "x": 0.5, "y": 0.25}),
-        (("--format", "uitars15"), {"type": "tap", "x": 0.5, "y": 0.25}),
+        (
+            ("--format", "uitars15", "--resized-size", "1092x2408"),
+            {"type": "tap", "x": 0.5, "y": 0.25},
+        ),
+        (("--format", "qwen25vl"), {"type": "tap", "x": 546 / 672, "y": 602 / 1484}),
     ],
 )
 def test_parse_reads_every_card(args: tuple[str, ...], expected: dict[str, object]) -> None:

@@ -177,22 +177,34 @@ def parse(
         str, typer.Option(help="Screenshot size WxH the model saw.")
     ] = "1080x2400",
     resized_size: Annotated[
-        str | None, typer.Option(help="Size WxH after resizing, for pixel formats.")
+        str | None,
+        typer.Option(
+            help="Size WxH the screenshot was shown at (default: the card's default pixel budget)."
+        ),
     ] = None,
 ) -> None:
-    """Print the canonical action JSON of a model output (exit 0), or why it failed (exit 1)."""
+    """Print the canonical action JSON of a model output (exit 0), or why it failed (exit 1).
+
+    For a card format the frame the coordinates were read in goes to standard error."""
+    from screenpilot.policies.cards import CARDS
     from screenpilot.policies.formats import parse_output
 
     try:
         raw = sys.stdin.read() if text == "-" else text
         size = parse_size(image_size, "--image-size")
-        action = parse_output(
-            format, raw, size, parse_size(resized_size, "--resized-size") if resized_size else None
-        )
+        resized = parse_size(resized_size, "--resized-size") if resized_size else None
+        action = parse_output(format, raw, size, resized)
     except (ScreenpilotError, ValueError) as exc:
         message = " ".join(str(exc).split())
         typer.echo(f"{type(exc).__name__}: {message}", err=True)
         raise typer.Exit(1) from None
+    card = CARDS.get(format)
+    if card is not None:
+        if resized is None:
+            typer.echo(f"frame: {card.describe_frame(size)}", err=True)
+        else:
+            frame = card.frame(size, resized)
+            typer.echo(f"frame: {frame.name} (from --resized-size)", err=True)
     typer.echo(json.dumps(to_json(action), ensure_ascii=False))
 
 

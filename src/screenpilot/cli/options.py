@@ -86,7 +86,7 @@ _POLICY_OPTIONS: list[tuple[str, Any, Any]] = [
         Annotated[
             int | None,
             typer.Option(
-                help="Smallest pixel budget of the resized screenshot (default per card)."
+                help="Smallest pixel budget of the resized screenshot (default: the card's)."
             ),
         ],
         None,
@@ -95,7 +95,10 @@ _POLICY_OPTIONS: list[tuple[str, Any, Any]] = [
         "max_pixels",
         Annotated[
             int | None,
-            typer.Option(help="Largest pixel budget of the resized screenshot (default per card)."),
+            typer.Option(
+                help="Largest pixel budget of the resized screenshot (default: the card's, "
+                "1280*28*28 for every card; parse and raw scoring assume the same)."
+            ),
         ],
         None,
     ),

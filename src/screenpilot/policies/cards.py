@@ -35,6 +35,8 @@ from screenpilot.tools.qwen import (
 Size = tuple[int, int]
 Platform = Literal["mobile", "desktop"]
 Message = dict[str, Any]
+PHONE_MAX_PIXELS = 1280 * 28 * 28
+"""Default largest pixel budget: about 1,280 visual tokens, enough for phone screens and fast."""
 """``{"role": ..., "content": str | [{"type": "text", "text": ...} | {"type": "image", "image": PIL}]}``"""
 
 
@@ -80,10 +82,33 @@ class ModelCard(abc.ABC):
 
     name: str
     min_pixels: int = coords.MIN_PIXELS
-    max_pixels: int = coords.MAX_PIXELS
-    """The model's own pixel budget; the frame of pixel-coordinate cards depends on it."""
+    max_pixels: int = PHONE_MAX_PIXELS
+    """The default pixel budget a run resizes screenshots to; pixel-coordinate frames follow it."""
     history_images: int = 0
     notes_heading: ClassVar[str] = "Note"
+
+    def pixel_budget(self, platform: Platform = "mobile") -> tuple[int, int]:
+        """(min_pixels, max_pixels) used when no budget is given, on ``platform``."""
+        return (self.min_pixels, self.max_pixels)
+
+    def default_resized_size(self, image_size: Size, platform: Platform = "mobile") -> Size:
+        """The size a run shows a screenshot at under the default pixel budget."""
+        return self.resized_size(image_size, *self.pixel_budget(platform))
+
+    def default_frame(self, image_size: Size, platform: Platform = "mobile") -> ModelFrame:
+        """The frame of a screenshot shown at the default pixel budget."""
+        return self.frame(image_size, self.default_resized_size(image_size, platform))
+
+    def describe_frame(self, image_size: Size, platform: Platform = "mobile") -> str:
+        """The default frame in words, e.g. ``pixels 672x1484 (qwen25vl default max_pixels=...)``."""
+        low, high = self.pixel_budget(platform)
+        frame = self.default_frame(image_size, platform)
+        kind = (
+            f"relative {int(frame.width)}"
+            if frame.name.startswith("relative")
+            else f"pixels {int(frame.width)}x{int(frame.height)}"
+        )
+        return f"{kind} ({self.name} default min_pixels={low} max_pixels={high}, {platform})"
 
     def resized_size(self, image_size: Size, min_pixels: int, max_pixels: int) -> Size:
         """(width, height) of the image the model sees under a pixel budget (one smart_resize)."""
@@ -124,9 +149,12 @@ class ModelCard(abc.ABC):
         history: Sequence[Step] = (),
         platform: Platform = "mobile",
     ) -> Parsed:
-        """Read a completion; every failure is a ModelError carrying the reason and ``text``."""
+        """Read a completion; every failure is a ModelError carrying the reason and ``text``.
+
+        Without ``resized_size`` the screenshot is taken to be shown at the default budget."""
+        resized = resized_size or self.default_resized_size(image_size, platform)
         try:
-            return self._parse(text, self.frame(image_size, resized_size), history, platform)
+            return self._parse(text, self.frame(image_size, resized), history, platform)
         except ModelError as exc:
             exc.raw_output = text
             raise
@@ -163,11 +191,7 @@ class QwenFunctionCard(ModelCard):
     def frame(self, image_size: Size, resized_size: Size | None) -> ModelFrame:
         if self.relative:
             return ModelFrame.relative(1000)
-        if resized_size is not None:
-            return ModelFrame.pixels(*resized_size)
-        return ModelFrame.qwen25(
-            *image_size, min_pixels=self.min_pixels, max_pixels=self.max_pixels
-        )
+        return ModelFrame.pixels(*(resized_size or self.default_resized_size(image_size)))
 
     @staticmethod
     def function_name(platform: Platform) -> str:

@@ -89,11 +89,7 @@ class UITarsCard(ModelCard):
     def frame(self, image_size: Size, resized_size: Size | None) -> ModelFrame:
         if not self.v15:
             return ModelFrame.relative(1000)
-        if resized_size is not None:
-            return ModelFrame.pixels(*resized_size)
-        return ModelFrame.qwen25(
-            *image_size, min_pixels=self.min_pixels, max_pixels=self.max_pixels
-        )
+        return ModelFrame.pixels(*(resized_size or self.default_resized_size(image_size)))
 
     def messages(
         self, task: str, observation: Observation, history: Sequence[Step], context: PromptContext

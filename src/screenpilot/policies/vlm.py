@@ -19,6 +19,7 @@ from PIL import Image
 from screenpilot.agent.core import Decision, Observation, Policy, PolicyInfo, Step, Usage
 from screenpilot.errors import ConfigError, ModelError
 from screenpilot.policies.cards import (
+    PHONE_MAX_PIXELS,
     Message,
     ModelCard,
     Platform,
@@ -28,8 +29,7 @@ from screenpilot.policies.cards import (
 )
 from screenpilot.tools import coords
 
-PHONE_MAX_PIXELS = 1280 * 28 * 28
-"""Default pixel budget: about 1,280 visual tokens, enough for phone screens and fast."""
+__all__ = ["PHONE_MAX_PIXELS", "CardPolicy", "Prepared", "resize_for_model"]
 
 Request = tuple[str, Observation, Sequence[Step]]
 """One ``act`` call's arguments, as ``act_batch`` takes them."""
@@ -72,8 +72,9 @@ class CardPolicy(Policy):
         self.model = model
         self.card: ModelCard = get_card(card or card_for_model(model))
         self.platform: Platform = platform
-        self.min_pixels = self.card.min_pixels if min_pixels is None else min_pixels
-        self.max_pixels = PHONE_MAX_PIXELS if max_pixels is None else max_pixels
+        default_min, default_max = self.card.pixel_budget(platform)
+        self.min_pixels = default_min if min_pixels is None else min_pixels
+        self.max_pixels = default_max if max_pixels is None else max_pixels
         if not 0 < self.min_pixels <= self.max_pixels:
             msg = f"need 0 < min_pixels <= max_pixels, got {self.min_pixels} and {self.max_pixels}"
             raise ConfigError(msg)
