@@ -10,7 +10,7 @@ from PIL import Image
 
 from screenpilot.evaluation.aitz_env import load_aitz
 from screenpilot.evaluation.runner import EvalOptions, evaluate_policy, score_predictions
-from screenpilot.policies.cards import get_card
+from screenpilot.policies.catalog import get_card
 from tests.evaluation.test_aitz_data import SAMPLE
 
 

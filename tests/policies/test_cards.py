@@ -11,7 +11,8 @@ from PIL import Image
 
 from screenpilot.agent.core import Decision, Observation, Step, StepError
 from screenpilot.errors import InvalidActionError, ModelError, ParseError
-from screenpilot.policies.cards import CARDS, PromptContext, card_for_model
+from screenpilot.policies.cards import PromptContext
+from screenpilot.policies.catalog import CARDS, card_for_model
 from screenpilot.policies.formats import FORMATS
 from screenpilot.tools import coords
 from screenpilot.tools.actions import (

@@ -8,7 +8,7 @@ import pytest
 from PIL import Image
 
 from screenpilot.agent.core import Observation
-from screenpilot.policies.cards import CARDS
+from screenpilot.policies.catalog import CARDS
 from screenpilot.policies.formats import FORMATS
 from screenpilot.policies.vlm import CardPolicy
 from screenpilot.tools import coords

@@ -186,7 +186,7 @@ def parse(
     """Print the canonical action JSON of a model output (exit 0), or why it failed (exit 1).
 
     For a card format the frame the coordinates were read in goes to standard error."""
-    from screenpilot.policies.cards import CARDS
+    from screenpilot.policies.catalog import CARDS
     from screenpilot.policies.formats import parse_output
 
     try:

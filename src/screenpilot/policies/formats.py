@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable
 
 from screenpilot.errors import ConfigError, ParseError
+from screenpilot.policies.catalog import CARDS
 from screenpilot.tools.actions import ACTION_CLASSES, Action, to_action
 from screenpilot.tools.toolset import from_tool_call
 
@@ -45,17 +46,17 @@ FORMATS: dict[str, OutputParser] = {"canonical": parse_canonical}
 
 
 def _card_parser(name: str) -> OutputParser:
-    def parse(text: str, image_size: Size, resized_size: Size | None = None) -> Action:
-        from screenpilot.policies.cards import get_card
+    card = CARDS[name]
 
-        return get_card(name).parse(text, image_size, resized_size).action
+    def parse(text: str, image_size: Size, resized_size: Size | None = None) -> Action:
+        return card.parse(text, image_size, resized_size).action
 
     parse.__doc__ = f"The {name} model card's answer grammar (see ``policies.cards``)."
     return parse
 
 
-# The model cards' answer grammars, under the names of ``policies.cards.CARDS``.
-FORMATS.update({name: _card_parser(name) for name in ("qwen2vl", "qwen25vl", "uitars", "uitars15")})
+# The model cards' answer grammars, under the names of ``policies.catalog.CARDS``.
+FORMATS.update({name: _card_parser(name) for name in CARDS})
 
 
 def parse_output(

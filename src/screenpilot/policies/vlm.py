@@ -24,9 +24,8 @@ from screenpilot.policies.cards import (
     ModelCard,
     Platform,
     PromptContext,
-    card_for_model,
-    get_card,
 )
+from screenpilot.policies.catalog import card_for_model, get_card
 from screenpilot.tools import coords
 
 __all__ = ["PHONE_MAX_PIXELS", "CardPolicy", "Prepared", "resize_for_model"]
