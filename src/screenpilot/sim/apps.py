@@ -1,5 +1,4 @@
-"""The simulated phone's system pages (launcher, app drawer, recent apps) and Settings, plus the
-dispatch from a page to the function that lays it out. The other apps live in ``apps_content``."""
+"""The simulated phone's system pages (launcher, app drawer, recent apps) and Settings."""
 
 from __future__ import annotations
 
@@ -8,39 +7,15 @@ from functools import partial
 from typing import TYPE_CHECKING
 
 from screenpilot.sim import ui
+from screenpilot.sim.navigation import APPS, Dialog
 from screenpilot.sim.ui import NAV_H, ROW_H, STATUS_H, WIDTH, Node
+from screenpilot.sim.widgets import LIST_TOP, scrolled
 
 if TYPE_CHECKING:
-    from screenpilot.sim.phone import Page, SimPhone
+    from screenpilot.sim.navigation import Page
+    from screenpilot.sim.phone import SimPhone
 
-MAIN_PAGES = {
-    "Settings": "settings",
-    "Contacts": "contacts",
-    "Messages": "messages",
-    "Clock": "alarms",
-    "Notes": "notes",
-    "Browser": "browser",
-}
 WALLPAPER: ui.Colour = (24, 48, 84)
-LIST_TOP = STATUS_H + ui.APPBAR_H
-
-Builder = Callable[["SimPhone", "Page"], tuple[list[Node], int]]
-
-
-def build_page(phone: SimPhone, page: Page) -> tuple[list[Node], int]:
-    """The page's nodes and how far its list can scroll."""
-    from screenpilot.sim import apps_content, apps_people
-
-    name = f"page_{page.name}"
-    builder: Builder | None = (
-        PAGES.get(page.name)
-        or getattr(apps_people, name, None)
-        or getattr(apps_content, name, None)
-    )
-    if builder is None:
-        msg = f"no page {page.name!r}"
-        raise KeyError(msg)
-    return builder(phone, page)
 
 
 def background(page: Page) -> ui.Colour:
@@ -51,34 +26,8 @@ def background(page: Page) -> ui.Colour:
     return ui.BG
 
 
-def submit(phone: SimPhone, key: str) -> None:
-    """ENTER in the focused field: each field decides (search, send, next line, done)."""
-    from screenpilot.sim import apps_content
-
-    if phone.dialog is not None and phone.dialog.field_key == key:
-        phone.dialog.buttons[-1][1]()
-        return
-    apps_content.submit(phone, key)
-
-
-def scrolled(
-    phone: SimPhone, page: Page, rows: list[Node], content: int, top: int
-) -> tuple[list[Node], int]:
-    """Place a list under the app bar, shifted by the page's scroll; returns (nodes, limit)."""
-    bottom = phone.content_bottom()
-    limit = max(0, content - (bottom - top))
-    for node in rows:
-        left, node_top, right, node_bottom = node.box
-        node.box = (left, node_top - page.scroll, right, node_bottom - page.scroll)
-    shown = ui.clip(rows, top, bottom)
-    viewport = Node("list", (0, top, WIDTH, bottom), scrollable=limit > 0, rid="recycler_view")
-    return [viewport, *shown], limit
-
-
 def app_icon(phone: SimPhone, label: str, x: int, y: int, *, light_label: bool) -> list[Node]:
     """A launcher icon (a coloured disc with a glyph) and its label, both opening the app."""
-    from screenpilot.sim.phone import APPS
-
     _, colour, glyph = APPS[label]
     return [
         Node(
@@ -158,8 +107,6 @@ def _search_from_home(phone: SimPhone) -> None:
 
 
 def page_drawer(phone: SimPhone, page: Page) -> tuple[list[Node], int]:
-    from screenpilot.sim.phone import APPS
-
     top = STATUS_H + 40
     nodes = [
         Node(
@@ -336,8 +283,6 @@ def page_about(phone: SimPhone, page: Page) -> tuple[list[Node], int]:
         def cancel() -> None:
             phone.dialog, phone.focus = None, None
 
-        from screenpilot.sim.phone import Dialog
-
         phone.fields["about.name"] = data.device_name
         phone.show_dialog(
             Dialog(
@@ -366,13 +311,3 @@ def page_about(phone: SimPhone, page: Page) -> tuple[list[Node], int]:
         y += ROW_H
     nodes, limit = scrolled(phone, page, rows, y - LIST_TOP, LIST_TOP)
     return nodes + ui.app_bar("About phone", phone.up), limit
-
-
-PAGES: dict[str, Builder] = {
-    "home": page_home,
-    "drawer": page_drawer,
-    "recents": page_recents,
-    "settings": page_settings,
-    "info": page_info,
-    "about": page_about,
-}

@@ -6,14 +6,15 @@ from functools import partial
 from typing import TYPE_CHECKING
 
 from screenpilot.sim import ui
-from screenpilot.sim.apps import LIST_TOP, scrolled
 from screenpilot.sim.apps_people import recipient_number
+from screenpilot.sim.navigation import Dialog
 from screenpilot.sim.state import Alarm, Message, Note
 from screenpilot.sim.ui import WIDTH, Node
-from screenpilot.sim.widgets import action, confirm, edit, icon_action
+from screenpilot.sim.widgets import LIST_TOP, action, confirm, edit, icon_action, scrolled
 
 if TYPE_CHECKING:
-    from screenpilot.sim.phone import Page, SimPhone
+    from screenpilot.sim.navigation import Page
+    from screenpilot.sim.phone import SimPhone
 
 SITE_NAMES = {
     "wikipedia.org": "Wikipedia",
@@ -101,8 +102,6 @@ def page_alarm_edit(phone: SimPhone, page: Page) -> tuple[list[Node], int]:
             phone.fields.get("alarm.minute", "").strip(),
         )
         if not (hour.isdigit() and minute.isdigit() and int(hour) < 24 and int(minute) < 60):
-            from screenpilot.sim.phone import Dialog
-
             phone.show_dialog(
                 Dialog(
                     "Invalid time",

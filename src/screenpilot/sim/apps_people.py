@@ -7,13 +7,13 @@ from functools import partial
 from typing import TYPE_CHECKING
 
 from screenpilot.sim import ui
-from screenpilot.sim.apps import LIST_TOP, scrolled
 from screenpilot.sim.state import Contact, Message
 from screenpilot.sim.ui import ROW_H, WIDTH, Node
-from screenpilot.sim.widgets import action, avatar, confirm, edit, icon_action
+from screenpilot.sim.widgets import LIST_TOP, action, avatar, confirm, edit, icon_action, scrolled
 
 if TYPE_CHECKING:
-    from screenpilot.sim.phone import Page, SimPhone
+    from screenpilot.sim.navigation import Page
+    from screenpilot.sim.phone import SimPhone
 
 
 # --- Contacts -------------------------------------------------------------------------------------
@@ -78,10 +78,8 @@ def open_contact_editor(phone: SimPhone, contact: Contact | None) -> None:
 def page_contact(phone: SimPhone, page: Page) -> tuple[list[Node], int]:
     contact = phone.data.contact(page.arg)
     if contact is None:  # deleted or renamed underneath: show the list instead
-        from screenpilot.sim.apps import build_page
-
         phone.stack.pop()
-        return build_page(phone, phone.page)
+        return phone.layout(phone.page)
     found = contact
 
     def delete() -> None:

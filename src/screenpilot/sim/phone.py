@@ -6,7 +6,6 @@ from __future__ import annotations
 import io
 import struct
 import threading
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from PIL import Image
@@ -14,6 +13,10 @@ from PIL import Image
 from screenpilot.agent.core import UIElement
 from screenpilot.environments.android_input import KEYCODES
 from screenpilot.sim import ui
+from screenpilot.sim.apps import background
+from screenpilot.sim.apps_content import leave_note
+from screenpilot.sim.navigation import APPS, LAUNCHER, MAIN_PAGES, Dialog, Page
+from screenpilot.sim.pages import build_page, submit
 from screenpilot.sim.render import Renderer
 from screenpilot.sim.shell import (
     ADB_KEYBOARD,
@@ -24,38 +27,11 @@ from screenpilot.sim.shell import (
     xml_escape,
 )
 from screenpilot.sim.state import PhoneData
+from screenpilot.sim.widgets import edit
 from screenpilot.tools import coords
 
-APPS: dict[str, tuple[str, ui.Colour, str]] = {
-    "Settings": ("com.android.settings", (95, 99, 104), "gear"),
-    "Contacts": ("com.google.android.contacts", (26, 115, 232), "person"),
-    "Messages": ("com.google.android.apps.messaging", (11, 87, 208), "bubble"),
-    "Clock": ("com.google.android.deskclock", (60, 64, 67), "clock"),
-    "Notes": ("com.google.android.keep", (251, 188, 4), "note"),
-    "Browser": ("com.android.chrome", (234, 67, 53), "globe"),
-}
-"""App label -> (package, icon colour, icon glyph drawn by the renderer)."""
-LAUNCHER = "com.google.android.apps.nexuslauncher"
 SDK = {"13": 33, "14": 34, "15": 35}
 KEY_NAMES = {code: name for name, code in KEYCODES.items()}
-
-
-@dataclass
-class Page:
-    """One screen on the back stack: which page of which app, with its argument and scroll."""
-
-    app: str
-    name: str
-    arg: str = ""
-    scroll: int = 0
-
-
-@dataclass
-class Dialog:
-    title: str
-    message: str
-    buttons: list[tuple[str, Callable[[], None]]]
-    field_key: str | None = None
 
 
 @dataclass
@@ -147,8 +123,6 @@ class SimPhone(AndroidShell):
 
     def launch(self, label: str) -> None:
         """Open an app fresh at its main page (as tapping its launcher icon does)."""
-        from screenpilot.sim.apps import MAIN_PAGES
-
         self._snapshot()
         self.stack = [Page("", "home"), Page(label, MAIN_PAGES[label])]
         self.focus, self.dialog = None, None
@@ -181,8 +155,6 @@ class SimPhone(AndroidShell):
 
     def _leave(self, page: Page) -> None:
         if page.name == "note_edit":
-            from screenpilot.sim.apps_content import leave_note
-
             leave_note(self, page)
 
     def focus_field(self, key: str, initial: str = "") -> None:
@@ -197,12 +169,14 @@ class SimPhone(AndroidShell):
 
     # --- the screen ---------------------------------------------------------------------------
 
+    def layout(self, page: Page) -> tuple[list[ui.Node], int]:
+        """The nodes of ``page`` and how far its list can scroll."""
+        return build_page(self, page)
+
     def nodes(self) -> list[ui.Node]:
         """The views on screen now, bottom to top."""
         if self._cache is not None and self._cache[0] == self.version:
             return self._cache[1]
-        from screenpilot.sim.apps import build_page
-
         page = self.page
         self.app = APPS[page.app][0] if page.app else LAUNCHER
         nodes, self._scroll_limit = build_page(self, page)
@@ -214,8 +188,6 @@ class SimPhone(AndroidShell):
             dialog = self.dialog
             extra: list[ui.Node] = []
             if dialog.field_key is not None:
-                from screenpilot.sim.widgets import edit
-
                 extra = edit(
                     self, (136, 290, ui.WIDTH - 136, 420), dialog.field_key, "Name", "edit"
                 )
@@ -243,8 +215,6 @@ class SimPhone(AndroidShell):
         nodes = self.nodes()
         assert self._cache is not None
         if self._cache[2] is None:
-            from screenpilot.sim.apps import background
-
             page = self.page.name
             image = self.renderer.render(
                 nodes, background(self.page), wallpaper=page in {"home", "drawer"}
@@ -396,8 +366,6 @@ class SimPhone(AndroidShell):
         elif value == "<del>":
             self.fields[key] = self.fields.get(key, "")[:-1]
         elif value == "<enter>":
-            from screenpilot.sim.apps import submit
-
             submit(self, key)
         else:
             self._insert(value)
