@@ -13,8 +13,8 @@ from PIL import Image
 from screenpilot.agent.core import UIElement
 from screenpilot.environments.android_input import KEYCODES
 from screenpilot.sim import ui
-from screenpilot.sim.apps import background
-from screenpilot.sim.apps_content import leave_note
+from screenpilot.sim.app_launcher import background
+from screenpilot.sim.app_notes import leave_note
 from screenpilot.sim.navigation import APPS, LAUNCHER, MAIN_PAGES, Dialog, Page
 from screenpilot.sim.pages import build_page, submit
 from screenpilot.sim.render import Renderer
