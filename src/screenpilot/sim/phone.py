@@ -12,7 +12,7 @@ from PIL import Image
 
 from screenpilot.agent.core import UIElement
 from screenpilot.environments.android_input import KEYCODES
-from screenpilot.sim import ui
+from screenpilot.sim import screen_export, ui
 from screenpilot.sim.app_launcher import background
 from screenpilot.sim.app_notes import leave_note
 from screenpilot.sim.navigation import APPS, LAUNCHER, MAIN_PAGES, Dialog, Page
@@ -24,7 +24,6 @@ from screenpilot.sim.shell import (
     AndroidShell,
     Faults,
     Output,
-    xml_escape,
 )
 from screenpilot.sim.state import PhoneData
 from screenpilot.sim.widgets import edit
@@ -225,63 +224,11 @@ class SimPhone(AndroidShell):
         return rendered
 
     def ui_elements(self) -> tuple[UIElement, ...]:
-        screen = coords.Screen.same_size(self.width, self.height)
-        elements = []
-        for node in self.nodes():
-            if not node.tree:
-                continue
-            left, top, right, bottom = coords.layout_box_to_device(node.box, self.renderer.scale)
-            elements.append(
-                UIElement(
-                    bounds=coords.box_from_device(
-                        left, top, min(right, self.width - 1), min(bottom, self.height - 1), screen
-                    ),
-                    text=node.text,
-                    description=node.desc,
-                    kind=ui.CLASSES.get(node.kind, "android.view.View").rsplit(".", 1)[-1],
-                    resource_id=self._rid(node),
-                    clickable=node.clickable,
-                    focused=node.focused,
-                    checked=node.checked if node.kind == "switch" else None,
-                    scrollable=node.scrollable,
-                )
-            )
-        return tuple(elements)
-
-    def _rid(self, node: ui.Node) -> str:
-        if not node.rid:
-            return ""
-        package = "com.android.systemui" if node.kind == "nav" else self.app
-        return f"{package}:id/{node.rid}"
+        return screen_export.ui_elements(self)
 
     def hierarchy(self) -> str:
         """The screen as AOSP ``uiautomator dump`` writes it (attributes in its order)."""
-        rows = []
-        for index, node in enumerate(n for n in self.nodes() if n.tree):
-            left, top, right, bottom = coords.layout_box_to_device(node.box, self.renderer.scale)
-            checkable = node.kind == "switch"
-            flag = {True: "true", False: "false"}
-            rows.append(
-                f'<node index="{index}" text="{xml_escape(node.text)}" '
-                f'resource-id="{self._rid(node)}" '
-                f'class="{ui.CLASSES.get(node.kind, "android.view.View")}" package="{self.app}" '
-                f'content-desc="{xml_escape(node.desc)}" checkable="{flag[checkable]}" '
-                f'checked="{flag[bool(node.checked) and checkable]}" clickable="{flag[node.clickable]}" '
-                f'enabled="true" focusable="{flag[node.kind == "field" or node.clickable]}" '
-                f'focused="{flag[node.focused]}" scrollable="{flag[node.scrollable]}" '
-                f'long-clickable="false" password="false" selected="false" '
-                f'bounds="[{left},{top}][{min(right, self.width)},{min(bottom, self.height)}]" />'
-            )
-        return (
-            "<?xml version='1.0' encoding='UTF-8' standalone='yes' ?>"
-            f'<hierarchy rotation="{self.rotation}"><node index="0" text="" resource-id="" '
-            f'class="android.widget.FrameLayout" package="{self.app}" content-desc="" '
-            'checkable="false" checked="false" clickable="false" enabled="true" '
-            'focusable="false" focused="false" scrollable="false" long-clickable="false" '
-            f'password="false" selected="false" bounds="[0,0][{self.width},{self.height}]">'
-            + "".join(rows)
-            + "</node></hierarchy>"
-        )
+        return screen_export.hierarchy(self)
 
     # --- input (device pixels) ------------------------------------------------------------------
 
