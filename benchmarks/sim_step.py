@@ -14,10 +14,11 @@ import time
 
 from screenpilot.agent import Agent
 from screenpilot.environments.demo import DemoEnv
+from screenpilot.sim.catalog import templates
 from screenpilot.sim.env import SimEnv
 from screenpilot.sim.reference import ReferencePolicy
 from screenpilot.sim.render import _mask
-from screenpilot.sim.tasks import Task, templates
+from screenpilot.sim.tasks import Task
 from screenpilot.tools import Tap
 
 SCREENS = ("home", "settings", "contacts", "thread+keyboard", "alarms", "notes")

@@ -17,9 +17,9 @@ from screenpilot.agent import Agent
 from screenpilot.agent.safety import SafetyGate, allow_all
 from screenpilot.environments.android import AndroidEnv
 from screenpilot.sim.adb_server import AdbServer
+from screenpilot.sim.catalog import parse_task
 from screenpilot.sim.env import SimEnv
 from screenpilot.sim.reference import ReferencePolicy
-from screenpilot.sim.tasks import parse_task
 from screenpilot.tools import TypeText
 
 

@@ -8,9 +8,10 @@ import pytest
 from screenpilot.agent import Agent
 from screenpilot.errors import ConfigError
 from screenpilot.policies import ScriptedPolicy
+from screenpilot.sim.catalog import parse_task, select, templates
 from screenpilot.sim.env import SimEnv
 from screenpilot.sim.reference import ReferencePolicy
-from screenpilot.sim.tasks import Done, Task, parse_task, select, templates
+from screenpilot.sim.tasks import Done, Task
 from screenpilot.tools.actions import Finish
 
 TEMPLATES = sorted(templates())

@@ -117,7 +117,7 @@ def _task_and_env(task: str | None, sim_task: str | None, env: str) -> tuple[str
         raise ConfigError("give either a TASK in words or --task TEMPLATE[:SEED], not both")
     if env.partition(":")[0] != "sim" or ":" in env:
         raise ConfigError(f"--task runs on the simulated phone (--env sim), not --env {env}")
-    from screenpilot.sim.tasks import parse_task
+    from screenpilot.sim.catalog import parse_task
 
     return parse_task(sim_task).goal, f"sim:{sim_task}", True
 

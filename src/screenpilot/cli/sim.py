@@ -28,7 +28,8 @@ def tasks(
     pattern: Annotated[str, typer.Argument(help="Glob over template names, e.g. 'clock.*'.")] = "*",
 ) -> None:
     """List the task templates (name, feasible, the goal at seed 0)."""
-    from screenpilot.sim.tasks import Task, select
+    from screenpilot.sim.catalog import select
+    from screenpilot.sim.tasks import Task
 
     for template in select(pattern):
         mark = "" if template.feasible else "  (infeasible: the right answer is finish(failure))"

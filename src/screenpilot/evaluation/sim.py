@@ -27,8 +27,9 @@ from screenpilot import __version__
 from screenpilot.agent.core import Policy
 from screenpilot.agent.loop import Agent
 from screenpilot.errors import ConfigError
+from screenpilot.sim.catalog import select
 from screenpilot.sim.env import SimEnv
-from screenpilot.sim.tasks import Task, select
+from screenpilot.sim.tasks import Task
 
 RESULTS, METRICS, MANIFEST, EPISODES = "results.jsonl", "metrics.json", "manifest.json", "episodes"
 

@@ -6,9 +6,11 @@ from typing import Any
 
 from screenpilot.agent.core import Environment, Observation, StepResult
 from screenpilot.errors import InvalidActionError, UnsupportedActionError
-from screenpilot.sim.phone import APPS, SimPhone
+from screenpilot.sim.catalog import parse_task
+from screenpilot.sim.navigation import APPS
+from screenpilot.sim.phone import SimPhone
 from screenpilot.sim.state import PhoneData
-from screenpilot.sim.tasks import Task, parse_task
+from screenpilot.sim.tasks import Task
 from screenpilot.tools import coords
 from screenpilot.tools.actions import (
     Action,

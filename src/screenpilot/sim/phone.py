@@ -6,14 +6,17 @@ from __future__ import annotations
 import io
 import struct
 import threading
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from PIL import Image
 
 from screenpilot.agent.core import UIElement
 from screenpilot.environments.android_input import KEYCODES
-from screenpilot.sim import ui
+from screenpilot.sim import screen_export, ui
+from screenpilot.sim.app_launcher import background
+from screenpilot.sim.app_notes import leave_note
+from screenpilot.sim.navigation import APPS, LAUNCHER, MAIN_PAGES, Dialog, Page
+from screenpilot.sim.pages import build_page, submit
 from screenpilot.sim.render import Renderer
 from screenpilot.sim.shell import (
     ADB_KEYBOARD,
@@ -21,41 +24,13 @@ from screenpilot.sim.shell import (
     AndroidShell,
     Faults,
     Output,
-    xml_escape,
 )
 from screenpilot.sim.state import PhoneData
+from screenpilot.sim.widgets import edit
 from screenpilot.tools import coords
 
-APPS: dict[str, tuple[str, ui.Colour, str]] = {
-    "Settings": ("com.android.settings", (95, 99, 104), "gear"),
-    "Contacts": ("com.google.android.contacts", (26, 115, 232), "person"),
-    "Messages": ("com.google.android.apps.messaging", (11, 87, 208), "bubble"),
-    "Clock": ("com.google.android.deskclock", (60, 64, 67), "clock"),
-    "Notes": ("com.google.android.keep", (251, 188, 4), "note"),
-    "Browser": ("com.android.chrome", (234, 67, 53), "globe"),
-}
-"""App label -> (package, icon colour, icon glyph drawn by the renderer)."""
-LAUNCHER = "com.google.android.apps.nexuslauncher"
 SDK = {"13": 33, "14": 34, "15": 35}
 KEY_NAMES = {code: name for name, code in KEYCODES.items()}
-
-
-@dataclass
-class Page:
-    """One screen on the back stack: which page of which app, with its argument and scroll."""
-
-    app: str
-    name: str
-    arg: str = ""
-    scroll: int = 0
-
-
-@dataclass
-class Dialog:
-    title: str
-    message: str
-    buttons: list[tuple[str, Callable[[], None]]]
-    field_key: str | None = None
 
 
 @dataclass
@@ -147,8 +122,6 @@ class SimPhone(AndroidShell):
 
     def launch(self, label: str) -> None:
         """Open an app fresh at its main page (as tapping its launcher icon does)."""
-        from screenpilot.sim.apps import MAIN_PAGES
-
         self._snapshot()
         self.stack = [Page("", "home"), Page(label, MAIN_PAGES[label])]
         self.focus, self.dialog = None, None
@@ -181,8 +154,6 @@ class SimPhone(AndroidShell):
 
     def _leave(self, page: Page) -> None:
         if page.name == "note_edit":
-            from screenpilot.sim.apps_content import leave_note
-
             leave_note(self, page)
 
     def focus_field(self, key: str, initial: str = "") -> None:
@@ -197,12 +168,14 @@ class SimPhone(AndroidShell):
 
     # --- the screen ---------------------------------------------------------------------------
 
+    def layout(self, page: Page) -> tuple[list[ui.Node], int]:
+        """The nodes of ``page`` and how far its list can scroll."""
+        return build_page(self, page)
+
     def nodes(self) -> list[ui.Node]:
         """The views on screen now, bottom to top."""
         if self._cache is not None and self._cache[0] == self.version:
             return self._cache[1]
-        from screenpilot.sim.apps import build_page
-
         page = self.page
         self.app = APPS[page.app][0] if page.app else LAUNCHER
         nodes, self._scroll_limit = build_page(self, page)
@@ -214,8 +187,6 @@ class SimPhone(AndroidShell):
             dialog = self.dialog
             extra: list[ui.Node] = []
             if dialog.field_key is not None:
-                from screenpilot.sim.widgets import edit
-
                 extra = edit(
                     self, (136, 290, ui.WIDTH - 136, 420), dialog.field_key, "Name", "edit"
                 )
@@ -243,8 +214,6 @@ class SimPhone(AndroidShell):
         nodes = self.nodes()
         assert self._cache is not None
         if self._cache[2] is None:
-            from screenpilot.sim.apps import background
-
             page = self.page.name
             image = self.renderer.render(
                 nodes, background(self.page), wallpaper=page in {"home", "drawer"}
@@ -255,63 +224,11 @@ class SimPhone(AndroidShell):
         return rendered
 
     def ui_elements(self) -> tuple[UIElement, ...]:
-        screen = coords.Screen.same_size(self.width, self.height)
-        elements = []
-        for node in self.nodes():
-            if not node.tree:
-                continue
-            left, top, right, bottom = coords.layout_box_to_device(node.box, self.renderer.scale)
-            elements.append(
-                UIElement(
-                    bounds=coords.box_from_device(
-                        left, top, min(right, self.width - 1), min(bottom, self.height - 1), screen
-                    ),
-                    text=node.text,
-                    description=node.desc,
-                    kind=ui.CLASSES.get(node.kind, "android.view.View").rsplit(".", 1)[-1],
-                    resource_id=self._rid(node),
-                    clickable=node.clickable,
-                    focused=node.focused,
-                    checked=node.checked if node.kind == "switch" else None,
-                    scrollable=node.scrollable,
-                )
-            )
-        return tuple(elements)
-
-    def _rid(self, node: ui.Node) -> str:
-        if not node.rid:
-            return ""
-        package = "com.android.systemui" if node.kind == "nav" else self.app
-        return f"{package}:id/{node.rid}"
+        return screen_export.ui_elements(self)
 
     def hierarchy(self) -> str:
         """The screen as AOSP ``uiautomator dump`` writes it (attributes in its order)."""
-        rows = []
-        for index, node in enumerate(n for n in self.nodes() if n.tree):
-            left, top, right, bottom = coords.layout_box_to_device(node.box, self.renderer.scale)
-            checkable = node.kind == "switch"
-            flag = {True: "true", False: "false"}
-            rows.append(
-                f'<node index="{index}" text="{xml_escape(node.text)}" '
-                f'resource-id="{self._rid(node)}" '
-                f'class="{ui.CLASSES.get(node.kind, "android.view.View")}" package="{self.app}" '
-                f'content-desc="{xml_escape(node.desc)}" checkable="{flag[checkable]}" '
-                f'checked="{flag[bool(node.checked) and checkable]}" clickable="{flag[node.clickable]}" '
-                f'enabled="true" focusable="{flag[node.kind == "field" or node.clickable]}" '
-                f'focused="{flag[node.focused]}" scrollable="{flag[node.scrollable]}" '
-                f'long-clickable="false" password="false" selected="false" '
-                f'bounds="[{left},{top}][{min(right, self.width)},{min(bottom, self.height)}]" />'
-            )
-        return (
-            "<?xml version='1.0' encoding='UTF-8' standalone='yes' ?>"
-            f'<hierarchy rotation="{self.rotation}"><node index="0" text="" resource-id="" '
-            f'class="android.widget.FrameLayout" package="{self.app}" content-desc="" '
-            'checkable="false" checked="false" clickable="false" enabled="true" '
-            'focusable="false" focused="false" scrollable="false" long-clickable="false" '
-            f'password="false" selected="false" bounds="[0,0][{self.width},{self.height}]">'
-            + "".join(rows)
-            + "</node></hierarchy>"
-        )
+        return screen_export.hierarchy(self)
 
     # --- input (device pixels) ------------------------------------------------------------------
 
@@ -396,8 +313,6 @@ class SimPhone(AndroidShell):
         elif value == "<del>":
             self.fields[key] = self.fields.get(key, "")[:-1]
         elif value == "<enter>":
-            from screenpilot.sim.apps import submit
-
             submit(self, key)
         else:
             self._insert(value)

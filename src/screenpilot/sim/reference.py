@@ -10,6 +10,7 @@ from collections.abc import Sequence
 
 from screenpilot.agent.core import Decision, Observation, Policy, PolicyInfo, Step, UIElement
 from screenpilot.errors import ConfigError
+from screenpilot.sim.catalog import parse_task
 from screenpilot.sim.tasks import (
     Done,
     Intent,
@@ -20,7 +21,6 @@ from screenpilot.sim.tasks import (
     Target,
     Task,
     Type,
-    parse_task,
 )
 from screenpilot.tools import coords
 from screenpilot.tools.actions import Action, Finish, Key, OpenApp, Scroll, TypeText, to_json

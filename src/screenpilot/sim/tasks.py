@@ -10,14 +10,12 @@ only if the agent finished with failure.
 from __future__ import annotations
 
 import copy
-import fnmatch
 import random
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
-from screenpilot.errors import ConfigError
 from screenpilot.sim.state import FIRST_NAMES, LAST_NAMES, PhoneData, seeded_data
 
 if TYPE_CHECKING:
@@ -137,55 +135,6 @@ class Task:
         if not self.template.feasible:
             return outcome == "failure"
         return outcome == "success" and bool(self.template.check(phone, self.params, answer))
-
-
-TEMPLATES: dict[str, Template] = {}
-
-
-def register(*templates: Template) -> None:
-    for template in templates:
-        if template.name in TEMPLATES:
-            msg = f"duplicate task template {template.name}"
-            raise ValueError(msg)
-        TEMPLATES[template.name] = template
-
-
-def templates() -> dict[str, Template]:
-    """Every task template by name (the suite is loaded on first use)."""
-    from screenpilot.sim import suite  # noqa: F401  (registers the templates)
-
-    return TEMPLATES
-
-
-def select(pattern: str) -> list[Template]:
-    """Templates whose names match any of the comma-separated glob patterns."""
-    found = templates()
-    chosen = [
-        template
-        for name, template in found.items()
-        if any(fnmatch.fnmatchcase(name, part.strip()) for part in pattern.split(","))
-    ]
-    if not chosen:
-        msg = f"no task template matches {pattern!r}; templates: {', '.join(sorted(found))}"
-        raise ConfigError(msg)
-    return chosen
-
-
-def parse_task(spec: str) -> Task:
-    """``TEMPLATE`` (seed 0) or ``TEMPLATE:SEED`` -> a Task; unknown names are a ConfigError."""
-    name, _, seed_text = spec.partition(":")
-    found = templates()
-    if name not in found:
-        import difflib
-
-        close = difflib.get_close_matches(name, found, n=1)
-        hint = f"; did you mean {close[0]!r}?" if close else ""
-        msg = f"unknown task template {name!r}{hint} (list them with `screenpilot sim tasks`)"
-        raise ConfigError(msg)
-    if seed_text and not re.fullmatch(r"\d+", seed_text):
-        msg = f"the seed in {spec!r} must be a non-negative integer"
-        raise ConfigError(msg)
-    return Task.create(found[name], int(seed_text or 0))
 
 
 def normalized(text: str | None) -> str:

@@ -6,9 +6,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from screenpilot.sim import ui
-from screenpilot.sim.ui import Node
+from screenpilot.sim.navigation import Dialog
+from screenpilot.sim.ui import STATUS_H, WIDTH, Node
 
 if TYPE_CHECKING:
+    from screenpilot.sim.navigation import Page
     from screenpilot.sim.phone import SimPhone
 
 AVATARS: tuple[ui.Colour, ...] = (
@@ -81,8 +83,6 @@ def icon_action(desc: str, hint: str, on_tap: ui.Handler, *, rid: str) -> Node:
 
 
 def confirm(phone: SimPhone, title: str, message: str, verb: str, then: ui.Handler) -> None:
-    from screenpilot.sim.phone import Dialog
-
     def cancel() -> None:
         phone.dialog = None
 
@@ -91,3 +91,21 @@ def confirm(phone: SimPhone, title: str, message: str, verb: str, then: ui.Handl
         then()
 
     phone.show_dialog(Dialog(title, message, [("Cancel", cancel), (verb, yes)]))
+
+
+LIST_TOP = STATUS_H + ui.APPBAR_H
+"""Where a page's list starts: under the status bar and the app bar."""
+
+
+def scrolled(
+    phone: SimPhone, page: Page, rows: list[Node], content: int, top: int
+) -> tuple[list[Node], int]:
+    """Place a list under the app bar, shifted by the page's scroll; returns (nodes, limit)."""
+    bottom = phone.content_bottom()
+    limit = max(0, content - (bottom - top))
+    for node in rows:
+        left, node_top, right, node_bottom = node.box
+        node.box = (left, node_top - page.scroll, right, node_bottom - page.scroll)
+    shown = ui.clip(rows, top, bottom)
+    viewport = Node("list", (0, top, WIDTH, bottom), scrollable=limit > 0, rid="recycler_view")
+    return [viewport, *shown], limit
