@@ -16,8 +16,8 @@ from screenpilot.agent import Agent
 from screenpilot.environments.demo import DemoEnv
 from screenpilot.sim.catalog import templates
 from screenpilot.sim.env import SimEnv
+from screenpilot.sim.fonts import text_mask
 from screenpilot.sim.reference import ReferencePolicy
-from screenpilot.sim.render import _mask
 from screenpilot.sim.tasks import Task
 from screenpilot.tools import Tap
 
@@ -59,7 +59,7 @@ def render_ms(frames: int) -> dict[str, float]:
     times = []
     for _ in range(max(frames // 4, 5)):  # every label rasterized again, as on a new screen
         env.phone.changed()
-        _mask.cache_clear()
+        text_mask.cache_clear()
         started = time.perf_counter()
         env.phone.render()
         times.append(time.perf_counter() - started)

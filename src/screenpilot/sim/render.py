@@ -6,13 +6,10 @@ with Pillow, so rendering needs no system fonts and is the same on every machine
 
 from __future__ import annotations
 
-import math
-import threading
-import unicodedata
-from functools import lru_cache
+from PIL import Image, ImageDraw
 
-from PIL import Image, ImageDraw, ImageFont
-
+from screenpilot.sim.fonts import Font, displayable, font, text_mask, text_width
+from screenpilot.sim.glyphs import GlyphPainter
 from screenpilot.sim.ui import (
     BG,
     DIVIDER,
@@ -27,70 +24,8 @@ from screenpilot.sim.ui import (
 )
 from screenpilot.tools import coords
 
-Font = ImageFont.FreeTypeFont | ImageFont.ImageFont
-_FREETYPE = threading.Lock()
-_KEY_GLYPHS = frozenset({"shift", "del", "enter", "send", "clear"})
 
-
-@lru_cache(maxsize=64)
-def font(size: int) -> Font:
-    return ImageFont.load_default(size=max(size, 8))
-
-
-@lru_cache(maxsize=1024)
-def _glyph_image(char: str) -> bytes:
-    image = Image.new("L", (48, 48))
-    with _FREETYPE:
-        ImageDraw.Draw(image).text((4, 4), char, font=font(32), fill=255)
-    return image.tobytes()
-
-
-def _has_glyph(char: str) -> bool:
-    return char.isascii() or _glyph_image(char) != _glyph_image("\uffff")
-
-
-def displayable(value: str) -> str:
-    """The text as the bundled font can draw it: it covers ASCII and a little punctuation, so
-    accented letters are drawn without their accents (é -> e); the UI tree keeps the real text."""
-    if value.isascii():
-        return value
-    shown = []
-    for char in value:
-        if not _has_glyph(char):
-            folded = "".join(
-                c for c in unicodedata.normalize("NFKD", char) if not unicodedata.combining(c)
-            )
-            if folded and all(_has_glyph(c) for c in folded):
-                char = folded
-        shown.append(char)
-    return "".join(shown)
-
-
-@lru_cache(maxsize=4096)
-def _mask(value: str, size: int, limit: int) -> Image.Image:
-    """A text label's coverage mask, cut with an ellipsis to ``limit`` pixels; cached because
-    rasterizing text is most of a frame's cost and screens repeat their labels."""
-    face = font(size)
-    value = displayable(value)
-    with _FREETYPE:  # one FreeType face is shared by every phone, also across eval workers
-        if face.getlength(value) > limit:
-            while value and face.getlength(value + "…") > limit:
-                value = value[:-1]
-            value += "…"
-        ascent, descent = (
-            face.getmetrics() if isinstance(face, ImageFont.FreeTypeFont) else (size, 0)
-        )
-        mask = Image.new("L", (max(1, round(face.getlength(value))) + 2, ascent + descent))
-        ImageDraw.Draw(mask).text((0, 0), value, font=face, fill=255)
-    return mask
-
-
-def text_width(value: str, size: int) -> float:
-    """Width in pixels of ``value`` drawn at ``size`` (where a text cursor goes)."""
-    return _mask(value, size, 1 << 30).width - 2 if value else 0.0
-
-
-class Renderer:
+class Renderer(GlyphPainter):
     """Renders nodes at ``width x height`` device pixels (layout is 1080 logical pixels wide)."""
 
     def __init__(self, width: int, height: int) -> None:
@@ -143,7 +78,7 @@ class Renderer:
         if not value:
             return
         left, top, right, bottom = box
-        mask = _mask(value, round(size * self.scale), right - left)
+        mask = text_mask(value, round(size * self.scale), right - left)
         x = left if align != "center" else (left + right - mask.width) // 2
         y = (top + bottom - mask.height) // 2
         draw.bitmap((x, y), mask, fill=colour)
@@ -402,159 +337,6 @@ class Renderer:
             x -= round(80 * s)
         if node.focused:  # bluetooth
             self._bluetooth(draw, (x - round(50 * s), top, x, bottom), colour)
-
-    # --- glyphs ---------------------------------------------------------------------------
-
-    def _glyph(
-        self, draw: ImageDraw.ImageDraw, box: tuple[int, int, int, int], name: str, c: Colour
-    ) -> None:
-        """Symbols the bundled font lacks, drawn as shapes centred in ``box``."""
-        left, top, right, bottom = box
-        x, y = (left + right) // 2, (top + bottom) // 2
-        u = round(
-            min(right - left, bottom - top) * (0.15 if name in _KEY_GLYPHS else 0.1)
-        )  # glyph grid unit
-        w = max(2, u // 3)
-        if name == "shift":
-            draw.polygon(
-                [
-                    (x, y - 2 * u),
-                    (x + 2 * u, y),
-                    (x + u, y),
-                    (x + u, y + 2 * u),
-                    (x - u, y + 2 * u),
-                    (x - u, y),
-                    (x - 2 * u, y),
-                ],
-                outline=c,
-                width=w,
-            )
-        elif name == "del":
-            draw.polygon(
-                [
-                    (x - 3 * u, y),
-                    (x - u, y - 2 * u),
-                    (x + 3 * u, y - 2 * u),
-                    (x + 3 * u, y + 2 * u),
-                    (x - u, y + 2 * u),
-                ],
-                outline=c,
-                width=w,
-            )
-            draw.line((x, y - u, x + 2 * u, y + u), fill=c, width=w)
-            draw.line((x, y + u, x + 2 * u, y - u), fill=c, width=w)
-        elif name == "enter":
-            draw.line((x + 2 * u, y - 2 * u, x + 2 * u, y + u, x - 2 * u, y + u), fill=c, width=w)
-            draw.polygon([(x - 3 * u, y + u), (x - u, y), (x - u, y + 2 * u)], fill=c)
-        elif name == "send":
-            draw.polygon(
-                [(x - 2 * u, y - 2 * u), (x + 3 * u, y), (x - 2 * u, y + 2 * u), (x - u, y)], fill=c
-            )
-        elif name == "clear":
-            draw.line((x - u, y - u, x + u, y + u), fill=c, width=w)
-            draw.line((x - u, y + u, x + u, y - u), fill=c, width=w)
-        elif name == "clock":
-            draw.ellipse((x - 3 * u, y - 3 * u, x + 3 * u, y + 3 * u), outline=c, width=w)
-            draw.line((x, y - 2 * u, x, y, x + 3 * u // 2, y + u), fill=c, width=w)
-        elif name == "person":
-            draw.ellipse((x - u, y - 3 * u, x + u, y - u), fill=c)
-            draw.pieslice((x - 2 * u, y, x + 2 * u, y + 4 * u), 180, 360, fill=c)
-        elif name == "bubble":
-            draw.rounded_rectangle((x - 3 * u, y - 2 * u, x + 3 * u, y + 2 * u), radius=u, fill=c)
-            draw.polygon([(x - 2 * u, y + u), (x - 2 * u, y + 3 * u), (x, y + u)], fill=c)
-        elif name == "gear":
-            for angle in range(0, 180, 45):
-                dx, dy = (round(3 * u * v) for v in _unit(angle))
-                draw.line((x - dx, y - dy, x + dx, y + dy), fill=c, width=u)
-            draw.ellipse((x - 2 * u, y - 2 * u, x + 2 * u, y + 2 * u), fill=c)
-            draw.ellipse(
-                (x - u, y - u, x + u, y + u), outline=(95, 99, 104), width=w, fill=(95, 99, 104)
-            )
-        elif name == "note":
-            draw.rectangle((x - 2 * u, y - 3 * u, x + 2 * u, y + 3 * u), outline=c, width=w)
-            for row in (-u, 0, u):
-                draw.line((x - u, y + row, x + u, y + row), fill=c, width=w)
-        elif name == "globe":
-            draw.ellipse((x - 3 * u, y - 3 * u, x + 3 * u, y + 3 * u), outline=c, width=w)
-            draw.ellipse((x - u, y - 3 * u, x + u, y + 3 * u), outline=c, width=w)
-            draw.line((x - 3 * u, y, x + 3 * u, y), fill=c, width=w)
-
-    def _plane(self, draw: ImageDraw.ImageDraw, box: tuple[int, int, int, int], c: Colour) -> None:
-        x, y = (box[0] + box[2]) // 2, (box[1] + box[3]) // 2
-        u = max(2, round(6 * self.scale))
-        draw.polygon(
-            [
-                (x, y - 4 * u),
-                (x + u, y - u),
-                (x + 4 * u, y + u),
-                (x + u, y),
-                (x + u, y + 3 * u),
-                (x - u, y + 3 * u),
-                (x - u, y),
-                (x - 4 * u, y + u),
-                (x - u, y - u),
-            ],
-            fill=c,
-        )
-
-    def _bluetooth(
-        self, draw: ImageDraw.ImageDraw, box: tuple[int, int, int, int], c: Colour
-    ) -> None:
-        x, y = (box[0] + box[2]) // 2, (box[1] + box[3]) // 2
-        u, w = max(2, round(6 * self.scale)), max(2, round(3 * self.scale))
-        draw.line(
-            (
-                x - 2 * u,
-                y - 2 * u,
-                x + 2 * u,
-                y + 2 * u,
-                x,
-                y + 4 * u,
-                x,
-                y - 4 * u,
-                x + 2 * u,
-                y - 2 * u,
-                x - 2 * u,
-                y + 2 * u,
-            ),
-            fill=c,
-            width=w,
-        )
-
-    def _arrow(
-        self, draw: ImageDraw.ImageDraw, box: tuple[int, int, int, int], colour: Colour
-    ) -> None:
-        left, top, right, bottom = box
-        cx, cy = (left + right) // 2, (top + bottom) // 2
-        r, w = round(28 * self.scale), max(2, round(6 * self.scale))
-        draw.line((cx - r, cy, cx + r, cy), fill=colour, width=w)
-        draw.line((cx - r, cy, cx - r // 3, cy - 2 * r // 3), fill=colour, width=w)
-        draw.line((cx - r, cy, cx - r // 3, cy + 2 * r // 3), fill=colour, width=w)
-
-    def _magnifier(
-        self, draw: ImageDraw.ImageDraw, box: tuple[int, int, int, int], colour: Colour
-    ) -> None:
-        left, top, right, bottom = box
-        cx, cy = (
-            (left + right) // 2 - round(6 * self.scale),
-            (top + bottom) // 2 - round(6 * self.scale),
-        )
-        r, w = round(20 * self.scale), max(2, round(5 * self.scale))
-        draw.ellipse((cx - r, cy - r, cx + r, cy + r), outline=colour, width=w)
-        draw.line((cx + r - 4, cy + r - 4, cx + 2 * r, cy + 2 * r), fill=colour, width=w)
-
-    def _bin(
-        self, draw: ImageDraw.ImageDraw, box: tuple[int, int, int, int], colour: Colour
-    ) -> None:
-        left, top, right, bottom = box
-        cx, cy = (left + right) // 2, (top + bottom) // 2
-        r, w = round(22 * self.scale), max(2, round(5 * self.scale))
-        draw.line((cx - r - 6, cy - r, cx + r + 6, cy - r), fill=colour, width=w)
-        draw.rectangle((cx - r + 4, cy - r, cx + r - 4, cy + r + 6), outline=colour, width=w)
-
-
-def _unit(degrees: int) -> tuple[float, float]:
-    return math.cos(math.radians(degrees)), math.sin(math.radians(degrees))
 
 
 __all__ = ["Renderer", "font"]
