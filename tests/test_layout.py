@@ -152,3 +152,17 @@ def test_layers_import_one_way(module: str) -> None:
 def test_modules_stay_readable(module: str) -> None:
     lines = MODULES[module].read_text(encoding="utf-8").count("\n")
     assert lines <= MAX_LINES, f"{module} has {lines} lines"
+
+
+def test_function_local_imports_count_and_type_checking_ones_do_not() -> None:
+    fake = SRC / "sim" / "__layout_probe__.py"
+    source = (
+        "from typing import TYPE_CHECKING\n"
+        "if TYPE_CHECKING:\n    from screenpilot.sim.phone import SimPhone\n"
+        "def f():\n    from screenpilot.sim import env\n"
+    )
+    fake.write_text(source, encoding="utf-8")
+    try:
+        assert imports_of(fake) == {"screenpilot.sim", "screenpilot.sim.env"}
+    finally:
+        fake.unlink()
