@@ -33,7 +33,7 @@ class LampEnv(Environment):
     def screen_size(self) -> tuple[int, int]:
         return self.screen.size
 
-    def reset(self, task: str | None = None) -> Observation:
+    def reset(self, task: str | None = None, *, seed: int | None = None) -> Observation:
         self.lamp_on = False
         return self._observe()
 

@@ -117,10 +117,14 @@ class BrokenEnv(Environment):
         finish_ends: bool = True,
         raises_unsupported: bool = True,
         bad_bounds: bool = False,
+        unseeded: bool = False,
     ) -> None:
         self.reuse_image, self.wrong_size, self.finish_ends = reuse_image, wrong_size, finish_ends
         self.raises_unsupported, self.bad_bounds = raises_unsupported, bad_bounds
         self.image = Image.new("RGB", (50, 100))
+        self.unseeded, self.resets = unseeded, 0
+
+    simulated = True
 
     @property
     def screen_size(self) -> tuple[int, int]:
@@ -134,8 +138,12 @@ class BrokenEnv(Environment):
         elements = (UIElement((0.5, 0.5, 1.2, 0.6), text="x"),) if self.bad_bounds else ()
         return Observation(image, Screen.same_size(*size), ui_elements=elements)
 
-    def reset(self, task: str | None = None) -> Observation:
-        return self._observe()
+    def reset(self, task: str | None = None, *, seed: int | None = None) -> Observation:
+        self.resets += 1
+        observation = self._observe()
+        if self.unseeded:  # a dot wherever the reset count says, whatever the seed
+            observation.screenshot.putpixel((self.resets % 50, 0), (255, 255, 255))
+        return observation
 
     def step(self, action: Action) -> StepResult:
         if self.raises_unsupported:
@@ -152,6 +160,7 @@ class BrokenEnv(Environment):
         ({"finish_ends": False}, "finish must end the episode"),
         ({"raises_unsupported": False}, "right_click is not supported but step"),
         ({"bad_bounds": True}, "outside"),
+        ({"unseeded": True}, r"reset\(seed=0\) twice showed two different screens"),
     ],
 )
 def test_check_env_catches_broken_environments(

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from screenpilot.agent import Agent
+from screenpilot.agent.loop import Episode
 from screenpilot.errors import ConfigError
 from screenpilot.policies import ScriptedPolicy
 from screenpilot.sim.catalog import parse_task, select, templates
@@ -25,10 +26,8 @@ QUESTIONS = [
 ]
 
 
-def solve(task: Task) -> tuple[SimEnv, str]:
-    env = SimEnv(task)
-    episode = Agent(env, ReferencePolicy(), max_steps=30, stall_limit=None).run(task.goal)
-    return env, episode.outcome
+def solve(task: Task) -> Episode:
+    return Agent(SimEnv(task), ReferencePolicy(), max_steps=30, stall_limit=None).run(task.goal)
 
 
 def test_the_suite_covers_every_app_with_30_templates_and_infeasible_ones() -> None:
@@ -43,10 +42,10 @@ def test_the_suite_covers_every_app_with_30_templates_and_infeasible_ones() -> N
 def test_the_reference_solution_succeeds_on_five_seeds(name: str) -> None:
     for seed in range(5):
         task = Task.create(templates()[name], seed)
-        env, outcome = solve(task)
+        episode = solve(task)
         expected = "success" if task.template.feasible else "failure"
-        assert outcome == expected, (task.name, task.params)
-        assert env.success is True, (task.name, task.params)
+        assert episode.outcome == expected, (task.name, task.params)
+        assert episode.task_success is True, (task.name, task.params)
 
 
 @pytest.mark.parametrize("name", FEASIBLE)
@@ -54,8 +53,8 @@ def test_finishing_at_once_fails(name: str) -> None:
     """The predicate does not hold on the initial phone: claiming success without acting fails."""
     task = Task.create(templates()[name], 7)
     env = SimEnv(task)
-    Agent(env, ScriptedPolicy([Finish(status="success", answer="")]), max_steps=2).run(task.goal)
-    assert env.success is False
+    policy = ScriptedPolicy([Finish(status="success", answer="")])
+    assert Agent(env, policy, max_steps=2).run(task.goal).task_success is False
 
 
 @pytest.mark.parametrize("name", ["contacts.add", "clock.add_alarm_label", "notes.rename"])
@@ -67,8 +66,8 @@ def test_finishing_before_the_last_step_fails(name: str) -> None:
     actions = [step.action for step in full.steps[:-3]]
     assert all(action is not None for action in actions)
     cut = [*actions, Finish(status="success")]
-    Agent(env, ScriptedPolicy(cut), max_steps=30, stall_limit=None).run(task.goal)  # type: ignore[arg-type]
-    assert env.success is False
+    episode = Agent(env, ScriptedPolicy(cut), max_steps=30, stall_limit=None).run(task.goal)  # type: ignore[arg-type]
+    assert episode.task_success is False
 
 
 @pytest.mark.parametrize("name", ["settings.wifi_on", "messages.reply", "browser.search"])
@@ -77,17 +76,16 @@ def test_the_right_state_but_finish_failure_fails(name: str) -> None:
     env = SimEnv(task)
     full = Agent(env, ReferencePolicy(), max_steps=30, stall_limit=None).run(task.goal)
     actions = [step.action for step in full.steps[:-1]]
-    Agent(env, ScriptedPolicy([*actions, Finish(status="failure")]), max_steps=30).run(task.goal)  # type: ignore[list-item]
-    assert env.success is False
+    policy = ScriptedPolicy([*actions, Finish(status="failure")])  # type: ignore[list-item]
+    assert Agent(env, policy, max_steps=30).run(task.goal).task_success is False
 
 
 @pytest.mark.parametrize("name", [n for n in TEMPLATES if not templates()[n].feasible])
 def test_infeasible_tasks_succeed_only_with_finish_failure(name: str) -> None:
     task = Task.create(templates()[name], 1)
     for status, expected in (("success", False), ("failure", True)):
-        env = SimEnv(task)
-        Agent(env, ScriptedPolicy([Finish(status=status)]), max_steps=2).run(task.goal)  # type: ignore[arg-type]
-        assert env.success is expected
+        policy = ScriptedPolicy([Finish(status=status)])  # type: ignore[arg-type]
+        assert Agent(SimEnv(task), policy, max_steps=2).run(task.goal).task_success is expected
 
 
 @pytest.mark.parametrize("name", QUESTIONS)
@@ -97,8 +95,8 @@ def test_a_wrong_answer_fails(name: str) -> None:
     full = Agent(env, ReferencePolicy(), max_steps=30, stall_limit=None).run(task.goal)
     actions = [step.action for step in full.steps[:-1]]
     wrong = Finish(status="success", answer="I do not know")
-    Agent(env, ScriptedPolicy([*actions, wrong]), max_steps=30).run(task.goal)  # type: ignore[list-item]
-    assert env.success is False
+    policy = ScriptedPolicy([*actions, wrong])  # type: ignore[list-item]
+    assert Agent(env, policy, max_steps=30).run(task.goal).task_success is False
 
 
 def test_tasks_are_deterministic_from_their_seed() -> None:
@@ -111,7 +109,22 @@ def test_tasks_are_deterministic_from_their_seed() -> None:
     assert image.tobytes() == SimEnv(again).reset().screenshot.tobytes()
     env = SimEnv(first)
     env.reset()
-    assert env.step(Finish(status="failure")).info == {"task_success": False}
+    assert env.step(Finish(status="failure")).info == {}  # the runner judges, not the step
+    assert env.task_success(Finish(status="failure")) is False
+    assert env.task_success(None) is False
+    assert SimEnv().task_success(Finish(status="success")) is None  # no task to judge
+
+
+def test_the_seed_is_given_at_reset() -> None:
+    """``reset(seed=N)`` is the task at seed N, whatever seed the environment was made with."""
+    env = SimEnv("contacts.add")
+    at_three = env.reset(seed=3).screenshot.tobytes()
+    assert env.task is not None and env.task.name == "contacts.add:3"
+    assert at_three == SimEnv("contacts.add:3").reset().screenshot.tobytes()
+    assert env.reset(seed=4).screenshot.tobytes() != at_three
+    assert env.reset(seed=3).screenshot.tobytes() == at_three
+    free = SimEnv()
+    assert free.reset(seed=5).screenshot.tobytes() == SimEnv(seed=5).reset().screenshot.tobytes()
 
 
 def test_task_names_are_checked() -> None:

@@ -17,7 +17,7 @@ from PIL import Image
 from pydantic import BaseModel, ConfigDict, Field
 
 from screenpilot.errors import ConfigError, ModelError, UnsupportedActionError
-from screenpilot.tools.actions import MOBILE_ACTIONS, Action, ActionBase
+from screenpilot.tools.actions import MOBILE_ACTIONS, Action, ActionBase, Finish
 from screenpilot.tools.coords import Box, Screen
 
 
@@ -196,12 +196,22 @@ class Environment(abc.ABC):
         """(width, height) of the screenshots this environment produces."""
 
     @abc.abstractmethod
-    def reset(self, task: str | None = None) -> Observation:
-        """Start an episode (optionally for ``task``) and return the first observation."""
+    def reset(self, task: str | None = None, *, seed: int | None = None) -> Observation:
+        """Start an episode (optionally for ``task``) and return the first observation.
+
+        ``seed`` fixes whatever the environment draws at random (a simulated phone's contents);
+        a simulated environment reset twice with one seed shows the same screen. ``None`` keeps
+        the environment's own seed. Real devices ignore it."""
 
     @abc.abstractmethod
     def step(self, action: Action) -> StepResult:
         """Perform ``action``; raise ``UnsupportedActionError`` before doing anything it can't."""
+
+    def task_success(self, finish: Finish | None) -> bool | None:
+        """Judge the episode that just ended: did the task's own success predicate hold on the
+        final state, given the agent's last ``finish`` (None if it never finished)? ``None``
+        means the environment has no task to judge; the runner asks after every episode."""
+        return None
 
     def close(self) -> None:  # noqa: B027  (an optional hook)
         """Release the device or files; safe to call twice."""
@@ -232,12 +242,28 @@ class Environment(abc.ABC):
         self.close()
 
 
+Request = tuple[str, Observation, Sequence[Step]]
+"""One ``act`` call's arguments (task, observation, history), as ``act_batch`` takes them."""
+
+
 class Policy(abc.ABC):
     """Decides the next action from the task, the current observation and the history."""
 
     @abc.abstractmethod
     def act(self, task: str, observation: Observation, history: Sequence[Step]) -> Decision:
         """Return a Decision; a model fault is a Decision with ``error`` (or a raised ModelError)."""
+
+    def act_batch(self, requests: Sequence[Request]) -> list[Decision | ModelError]:
+        """One decision per request, in order; a model fault comes back in its place rather
+        than failing the batch. The default calls ``act`` once per request; a policy that can
+        decide several at once (one padded forward pass, concurrent server calls) overrides it."""
+        decisions: list[Decision | ModelError] = []
+        for task, observation, history in requests:
+            try:
+                decisions.append(self.act(task, observation, history))
+            except ModelError as exc:
+                decisions.append(exc)
+        return decisions
 
     def describe(self) -> PolicyInfo:
         """Identity and settings for run manifests."""

@@ -47,6 +47,9 @@ class Episode:
     steps: list[Step]
     answer: str | None = None
     run_dir: Path | None = None
+    task_success: bool | None = None
+    """The environment's verdict on its own task (``Environment.task_success``), asked after
+    the episode; None when the environment has no task to judge."""
 
     @property
     def success(self) -> bool:
@@ -99,6 +102,8 @@ class Agent:
     report: bool = True
     """Write report.html into run_dir at the end."""
     on_step: Callable[[Step], None] | None = None
+    seed: int | None = None
+    """Passed to ``Environment.reset``: a simulated environment shows the same start for it."""
 
     def __post_init__(self) -> None:
         if self.max_steps < 1:
@@ -122,6 +127,7 @@ class Agent:
                 "stall_limit": self.stall_limit,
                 "dry_run": self.dry_run,
                 "image_format": self.image_format,
+                "seed": self.seed,
             },
             started_at=_now(),
         )
@@ -138,20 +144,28 @@ class Agent:
             run_dir=None if recorder is None else recorder.run_dir,
         )
         try:
-            final = self._loop(task, episode, recorder)
+            final = self._loop(task, episode, recorder, manifest)
         except BaseException as exc:
             episode.outcome = "interrupted" if isinstance(exc, KeyboardInterrupt) else "error"
             self._close_run(recorder, manifest, episode, None, error=f"{type(exc).__name__}: {exc}")
             if recorder is not None and hasattr(exc, "add_note"):
                 exc.add_note(f"screenpilot: the run so far is saved in {recorder.run_dir}")
             raise
+        last = episode.steps[-1].action if episode.steps else None
+        episode.task_success = self.env.task_success(last if isinstance(last, Finish) else None)
+        manifest.task_success = episode.task_success
         self._close_run(recorder, manifest, episode, final, error=None)
         return episode
 
-    def _loop(self, task: str, episode: Episode, recorder: RunRecorder | None) -> Observation:
+    def _loop(
+        self, task: str, episode: Episode, recorder: RunRecorder | None, manifest: Manifest
+    ) -> Observation:
         """Run steps until the episode ends; returns the last observation."""
         stall = StallDetector(self.stall_limit)
-        observation = self.env.reset(task)
+        observation = self.env.reset(task, seed=self.seed)
+        manifest.environment = self.env.describe()  # as reset set it up (a seeded task)
+        if recorder is not None:
+            recorder.write_manifest(manifest)
         for index in range(self.max_steps):
             started = time.perf_counter()
             screenshot = None

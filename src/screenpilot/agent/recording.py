@@ -106,6 +106,7 @@ class Manifest(BaseModel):
     ended_at: str | None = None
     outcome: str = "running"
     answer: str | None = None
+    task_success: bool | None = None
     steps: int = 0
     error: str | None = None
     final_screenshot: str | None = None

@@ -99,7 +99,7 @@ def run(
     )
     accomplished = episode.success
     if check_task:
-        accomplished = bool(getattr(environment, "success", False))
+        accomplished = bool(episode.task_success)
         verdict = "[green]accomplished[/]" if accomplished else "[red]not accomplished[/]"
         console.print(f"task {sim_task}: {verdict}", highlight=False)
     console.print(f"report: {run_dir / 'report.html'}", highlight=False)

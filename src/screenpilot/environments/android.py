@@ -121,7 +121,7 @@ class AndroidEnv(Environment):
 
     # --- episode -----------------------------------------------------------------------------
 
-    def reset(self, task: str | None = None) -> Observation:
+    def reset(self, task: str | None = None, *, seed: int | None = None) -> Observation:
         self._geometry = self._read_geometry()
         self._packages = None
         self._notes.clear()

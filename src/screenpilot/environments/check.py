@@ -63,6 +63,18 @@ def check_observation(env: Environment, observation: object, where: str) -> Obse
     return observation
 
 
+def check_reset_seed(env: Environment, task: str | None = None, seed: int = 0) -> None:
+    """A simulated environment reset twice with one seed shows the same screen (the model is
+    Gymnasium's ``check_reset_seed_determinism``)."""
+    first = check_observation(env, env.reset(task, seed=seed), f"reset(seed={seed})")
+    again = check_observation(env, env.reset(task, seed=seed), f"reset(seed={seed}) again")
+    _require(
+        first.screenshot.tobytes() == again.screenshot.tobytes(),
+        f"reset(seed={seed}) twice showed two different screens; a simulated environment must "
+        "draw everything random from the seed it is reset with",
+    )
+
+
 def check_env(
     env: Environment,
     *,
@@ -77,6 +89,8 @@ def check_env(
     width, height = env.screen_size
     _require(width > 0 and height > 0, f"screen_size must be positive, got {env.screen_size}")
     previous = check_observation(env, env.reset(task), "reset()")
+    if env.simulated:
+        check_reset_seed(env, task)
     chosen = {**SAMPLE_ACTIONS, **(samples or {})}
     for name in ACTION_CLASSES:
         if name == "finish":

@@ -63,7 +63,7 @@ class DemoEnv(Environment):
     def screen_size(self) -> tuple[int, int]:
         return (WIDTH, HEIGHT)
 
-    def reset(self, task: str | None = None) -> Observation:
+    def reset(self, task: str | None = None, *, seed: int | None = None) -> Observation:
         self.state = ShoppingState(
             screen="list" if self._start_in_app else "home",
             items=[(name, False) for name in self._initial_items],

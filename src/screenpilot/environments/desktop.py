@@ -155,7 +155,7 @@ class DesktopEnv(Environment):
 
     # --- the episode -------------------------------------------------------------------------
 
-    def reset(self, task: str | None = None) -> Observation:
+    def reset(self, task: str | None = None, *, seed: int | None = None) -> Observation:
         self._measure()
         return self._observation(self._capture())
 

@@ -44,7 +44,7 @@ class ReplayEnv(Environment):
     def screen_size(self) -> tuple[int, int]:
         return self._steps[min(self._index, len(self._steps) - 1)].screen.size
 
-    def reset(self, task: str | None = None) -> Observation:
+    def reset(self, task: str | None = None, *, seed: int | None = None) -> Observation:
         self._index = 0
         return self._observe(self._steps[0])
 

@@ -60,7 +60,7 @@ def gt_history(episode: AITZEpisode, upto: int, *, coat: bool = False) -> list[S
 class AITZEnvironment(Environment):
     """Recorded AITZ episodes, teacher-forced: each step shows the recorded screen, scores the
     action against the recorded one (``StepResult.info``) and moves along the recorded path
-    whatever the action was. ``reset`` starts the next episode. A ``finish`` ends the episode
+    whatever the action was. ``reset`` starts the next episode (``seed``: episode number). A ``finish`` ends the episode
     (the Environment contract); ``screenpilot eval aitz`` scores every step regardless, with
     the ground-truth history of ``history()`` (under the ``Agent`` loop a policy sees its own)."""
 
@@ -119,8 +119,11 @@ class AITZEnvironment(Environment):
         """Ground-truth history for the current step."""
         return gt_history(self.episode, self._step, coat=self.coat_history)
 
-    def reset(self, task: str | None = None) -> Observation:
-        self._episode = (self._episode + 1) % len(self.dataset.episodes)
+    def reset(self, task: str | None = None, *, seed: int | None = None) -> Observation:
+        """Start the next episode, or with ``seed`` the episode of that index (modulo their
+        number), so that one seed always shows the same recorded screen."""
+        following = self._episode + 1 if seed is None else seed
+        self._episode = following % len(self.dataset.episodes)
         self._step = 0
         return self.current.observation()
 

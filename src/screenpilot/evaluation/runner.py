@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from screenpilot import __version__
-from screenpilot.agent.core import Decision, Policy, Step
+from screenpilot.agent.core import Decision, Policy, Request
 from screenpilot.errors import ConfigError, ModelError
 from screenpilot.evaluation.aitz_env import AITZDataset, AITZEpisode, AITZStep, gt_history
 from screenpilot.evaluation.matching import PROTOCOLS
@@ -133,8 +133,6 @@ def _finish(
 
 # --- a policy, teacher-forced ----------------------------------------------------------------
 
-Request = tuple[str, Any, Sequence[Step]]
-
 
 def _request(step: AITZStep, episode: AITZEpisode, coat: bool) -> Request:
     index = next(i for i, s in enumerate(episode.steps) if s is step)
@@ -178,14 +176,13 @@ def _decisions(
 ) -> Iterator[tuple[AITZStep, Decision | ModelError, float]]:
     """Decisions for the pending steps, in completion order: batches through ``act_batch`` when
     the policy has it and ``batch_size`` > 1, else ``workers`` concurrent ``act`` calls."""
-    act_batch = getattr(policy, "act_batch", None)
-    if options.batch_size > 1 and callable(act_batch):
+    if options.batch_size > 1:
         for first in range(0, len(pending), options.batch_size):
             chunk = pending[first : first + options.batch_size]
             requests = [_request(s, e, options.coat_history) for s, e in chunk]
             start = time.perf_counter()
             try:
-                results: list[Decision | ModelError] = list(act_batch(requests))
+                results: list[Decision | ModelError] = list(policy.act_batch(requests))
             except ModelError as exc:
                 results = [exc] * len(chunk)
             if len(results) != len(chunk):
@@ -234,7 +231,7 @@ def evaluate_policy(
     pending = [
         (s, e) for e in dataset.episodes for s in e.steps if (s.episode_id, s.step_id) not in scores
     ]
-    batched = options.batch_size > 1 and callable(getattr(policy, "act_batch", None))
+    batched = options.batch_size > 1
     report = progress(len(dataset), list(scores.values())) if progress else None
     log = ScoreLog(out / STEPS)
     start = time.perf_counter()

@@ -179,16 +179,22 @@ def run_episode(out: Path, task: Task, settings: EvalSettings, policy: Policy) -
     run_dir = out / EPISODES / task.name.replace(":", "-")
     if run_dir.exists():  # left over from an interrupted run: start it again
         shutil.rmtree(run_dir)
-    env = SimEnv(task, width=settings.width, height=settings.height)
+    env = SimEnv(task.template, width=settings.width, height=settings.height)
     agent = Agent(
-        env, policy, max_steps=settings.max_steps, stall_limit=settings.stall_limit, run_dir=run_dir
+        env,
+        policy,
+        max_steps=settings.max_steps,
+        stall_limit=settings.stall_limit,
+        run_dir=run_dir,
+        seed=task.seed,
     )
     started = time.perf_counter()
     error = None
-    steps, invalid, outcome, answer = 0, 0, "error", None
+    steps, invalid, outcome, answer, success = 0, 0, "error", None, False
     try:
         episode = agent.run(task.goal)
         steps, outcome, answer = len(episode.steps), episode.outcome, episode.answer
+        success = bool(episode.task_success)
         invalid = sum(1 for step in episode.steps if step.status == "model_error")
     except ConfigError:
         raise
@@ -205,7 +211,7 @@ def run_episode(out: Path, task: Task, settings: EvalSettings, policy: Policy) -
         goal=task.goal,
         feasible=task.template.feasible,
         outcome=outcome,
-        success=error is None and bool(env.success),
+        success=error is None and success,
         answer=answer,
         steps=steps,
         invalid_outputs=invalid,

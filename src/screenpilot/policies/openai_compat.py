@@ -23,7 +23,7 @@ from typing import Any
 from PIL import Image
 
 from screenpilot.agent.core import Decision, Usage
-from screenpilot.errors import ConfigError, DeviceError, require
+from screenpilot.errors import ConfigError, DeviceError, ModelError, require
 from screenpilot.policies.cards import Message, Platform
 from screenpilot.policies.vlm import CardPolicy, Request
 
@@ -196,12 +196,15 @@ class OpenAIPolicy(CardPolicy):
             int(usage.get("prompt_tokens") or 0), int(usage.get("completion_tokens") or 0)
         )
 
-    def act_batch(self, requests: Sequence[Request]) -> list[Decision]:
+    def act_batch(self, requests: Sequence[Request]) -> list[Decision | ModelError]:
         """Concurrent requests, at most ``concurrency`` at a time; results in request order."""
+        decisions: list[Decision | ModelError] = []
         if len(requests) <= 1:
-            return [self._act_one(request) for request in requests]
+            decisions.extend(self._act_one(request) for request in requests)
+            return decisions
         with ThreadPoolExecutor(max_workers=min(self.concurrency, len(requests))) as pool:
-            return list(pool.map(self._act_one, requests))
+            decisions.extend(pool.map(self._act_one, requests))
+        return decisions
 
     def _act_one(self, request: Request) -> Decision:
         task, observation, history = request

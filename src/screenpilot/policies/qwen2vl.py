@@ -18,7 +18,7 @@ from typing import Any
 from PIL import Image
 
 from screenpilot.agent.core import Decision, Usage
-from screenpilot.errors import ConfigError, require
+from screenpilot.errors import ConfigError, ModelError, require
 from screenpilot.policies.cards import Message, Platform
 from screenpilot.policies.vlm import CardPolicy, Prepared, Request
 
@@ -165,7 +165,7 @@ class Qwen2VLPolicy(CardPolicy):
         with self._torch.inference_mode():
             return self.hf_model.generate(**inputs, **options)
 
-    def act_batch(self, requests: Sequence[Request]) -> list[Decision]:
+    def act_batch(self, requests: Sequence[Request]) -> list[Decision | ModelError]:
         """One batched ``generate`` for several (task, observation, history) requests."""
         if not requests:
             return []
@@ -177,7 +177,7 @@ class Qwen2VLPolicy(CardPolicy):
         generated = time.perf_counter()
         prompt_length = inputs["input_ids"].shape[1]
         eos = self.tokenizer.convert_tokens_to_ids("<|im_end|>")
-        decisions = []
+        decisions: list[Decision | ModelError] = []
         for row, (request, item) in enumerate(zip(requests, prepared, strict=True)):
             new_tokens = output[row, prompt_length:].tolist()
             used = new_tokens.index(eos) + 1 if eos in new_tokens else len(new_tokens)

@@ -7,6 +7,7 @@ say how text is generated (``Qwen2VLPolicy`` in-process, ``OpenAIPolicy`` over H
 
 from __future__ import annotations
 
+import abc
 import hashlib
 import json
 import time
@@ -16,7 +17,7 @@ from typing import Any
 
 from PIL import Image
 
-from screenpilot.agent.core import Decision, Observation, Policy, PolicyInfo, Step, Usage
+from screenpilot.agent.core import Decision, Observation, Policy, PolicyInfo, Request, Step, Usage
 from screenpilot.errors import ConfigError, ModelError
 from screenpilot.policies.cards import (
     PHONE_MAX_PIXELS,
@@ -28,10 +29,7 @@ from screenpilot.policies.cards import (
 from screenpilot.policies.catalog import card_for_model, get_card
 from screenpilot.tools import coords
 
-__all__ = ["PHONE_MAX_PIXELS", "CardPolicy", "Prepared", "resize_for_model"]
-
-Request = tuple[str, Observation, Sequence[Step]]
-"""One ``act`` call's arguments, as ``act_batch`` takes them."""
+__all__ = ["PHONE_MAX_PIXELS", "CardPolicy", "Prepared", "Request", "resize_for_model"]
 
 
 @dataclass(frozen=True)
@@ -129,10 +127,14 @@ class CardPolicy(Policy):
         )
 
     def act(self, task: str, observation: Observation, history: Sequence[Step]) -> Decision:
-        return self.act_batch([(task, observation, history)])[0]
+        decision = self.act_batch([(task, observation, history)])[0]
+        if isinstance(decision, ModelError):
+            raise decision
+        return decision
 
-    def act_batch(self, requests: Sequence[Request]) -> list[Decision]:
-        raise NotImplementedError
+    @abc.abstractmethod
+    def act_batch(self, requests: Sequence[Request]) -> list[Decision | ModelError]:
+        """Generate for every request (one padded batch, or concurrent server calls)."""
 
     def prompt_hash(self) -> str:
         """A fingerprint of the prompt texts (a blank phone screen, no history)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from typing import Any
 
 from screenpilot.agent.core import Environment, Observation, StepResult
@@ -9,8 +10,8 @@ from screenpilot.errors import InvalidActionError, UnsupportedActionError
 from screenpilot.sim.catalog import parse_task
 from screenpilot.sim.navigation import APPS
 from screenpilot.sim.phone import SimPhone
-from screenpilot.sim.state import PhoneData
-from screenpilot.sim.tasks import Task
+from screenpilot.sim.state import PhoneData, seeded_data
+from screenpilot.sim.tasks import Task, Template
 from screenpilot.tools import coords
 from screenpilot.tools.actions import (
     Action,
@@ -31,39 +32,45 @@ NOT_TYPED = "No text field had focus, so nothing was typed; tap a field first."
 
 
 class SimEnv(Environment):
-    """A 1080x2400 (configurable) simulated Android phone with six apps. With a ``task``
-    (a ``Task`` or ``"TEMPLATE[:SEED]"``) each reset sets the phone up for it and the last
-    finish is scored (``info["task_success"]``); without one it is a seeded phone to explore."""
+    """A 1080x2400 (configurable) simulated Android phone with six apps.
+
+    With a ``task`` (a ``Task``, a ``Template`` or ``"TEMPLATE[:SEED]"``) each reset sets the
+    phone up for it and ``task_success`` judges the episode; without one it is a seeded phone to
+    explore. ``reset(seed=N)`` draws the task's parameters and the phone's contents from seed
+    N; without a seed, the seed given here (or in the spec string) is used."""
 
     simulated = True
 
     def __init__(
         self,
-        task: Task | str | None = None,
+        task: Task | Template | str | None = None,
         *,
         seed: int = 0,
         width: int = 1080,
         height: int = 2400,
     ) -> None:
-        self.task = parse_task(task) if isinstance(task, str) else task
+        chosen = parse_task(task) if isinstance(task, str) else task
+        if isinstance(chosen, Task):
+            seed = chosen.seed
+            chosen = chosen.template
+        self.template: Template | None = chosen
         self.seed, self.width, self.height = seed, width, height
+        self.task = self._task(seed)
         self.phone = self._new_phone()
         self._screen = coords.Screen.same_size(width, height)
-        self.success: bool | None = None
 
     @classmethod
     def from_spec(cls, argument: str | None) -> SimEnv:
         """``--env sim`` (a free phone) or ``--env sim:TEMPLATE[:SEED]`` (a task)."""
         return cls(task=argument or None)
 
+    def _task(self, seed: int) -> Task | None:
+        return None if self.template is None else Task.create(self.template, seed)
+
     def _new_phone(self) -> SimPhone:
         if self.task is not None:
             data = self.task.initial_data()
         else:
-            import random
-
-            from screenpilot.sim.state import seeded_data
-
             data = (
                 seeded_data(random.Random(f"free/{self.seed}")) if self.seed >= 0 else PhoneData()
             )
@@ -84,18 +91,23 @@ class SimEnv(Environment):
             )
         return info
 
-    def reset(self, task: str | None = None) -> Observation:
+    def reset(self, task: str | None = None, *, seed: int | None = None) -> Observation:
+        if seed is not None and seed != self.seed:
+            self.seed, self.task = seed, self._task(seed)
         self.phone = self._new_phone()
-        self.success = None
         return self._observe()
+
+    def task_success(self, finish: Finish | None) -> bool | None:
+        """The task's own predicate on the phone as the episode left it (None without a task)."""
+        if self.task is None:
+            return None
+        status = finish.status if finish is not None else "unfinished"
+        return self.task.evaluate(self.phone, status, finish.answer if finish else None)
 
     def step(self, action: Action) -> StepResult:
         self.check_supported(action)
         phone, info = self.phone, dict[str, Any]()
         if isinstance(action, Finish):
-            if self.task is not None:
-                self.success = self.task.evaluate(phone, action.status, action.answer)
-                info["task_success"] = self.success
             return StepResult(self._observe(), terminated=True, info=info)
         if isinstance(action, Tap | DoubleTap | LongPress):
             x, y = coords.to_device(action.x, action.y, self._screen)
