@@ -14,3 +14,18 @@ EMPTY = (0.5, 0.6)
 
 def tap(point: tuple[float, float]) -> dict[str, object]:
     return {"type": "tap", "x": point[0], "y": point[1]}
+
+
+class FakeClock:
+    """A clock whose sleeps advance its time at once, so waits are exact and instant."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.sleeps: list[float] = []
+
+    def monotonic(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds

@@ -12,13 +12,12 @@ from __future__ import annotations
 
 import re
 import shlex
-import time
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
 from PIL import Image
 
-from screenpilot.agent.core import Environment, Observation, StepResult, UIElement
+from screenpilot.agent.core import Observation, UIElement
 from screenpilot.environments import android_input as inputs
 from screenpilot.environments.adb import (
     AdbDevice,
@@ -27,23 +26,14 @@ from screenpilot.environments.adb import (
     device_errors,
     pick_serial,
 )
+from screenpilot.environments.device import DeviceEnv
+from screenpilot.environments.gestures import Button, DevicePoint, Done
+from screenpilot.environments.settle import Settle, settle
 from screenpilot.environments.uiautomator import DUMP_PATH, dump_command, parse_hierarchy
 from screenpilot.errors import DeviceError, InvalidActionError
-from screenpilot.imaging import fingerprint, same_screen
+from screenpilot.imaging import fingerprint
 from screenpilot.tools import coords
-from screenpilot.tools.actions import (
-    Action,
-    DoubleTap,
-    Finish,
-    Key,
-    LongPress,
-    OpenApp,
-    Scroll,
-    Swipe,
-    Tap,
-    TypeText,
-    Wait,
-)
+from screenpilot.tools.actions import Action, TypeText
 
 BLACK_LEVEL = 8
 """A frame whose brightest thumbnail pixel is at most this (0-255) counts as black."""
@@ -69,7 +59,7 @@ class Geometry:
         return coords.oriented_size(*self.natural, self.rotation)
 
 
-class AndroidEnv(Environment):
+class AndroidEnv(DeviceEnv):
     """A phone or emulator reached through an adb server (host/port default to
     ``ANDROID_ADB_SERVER_HOST`` / ``ANDROID_ADB_SERVER_PORT``, then 127.0.0.1:5037)."""
 
@@ -87,12 +77,8 @@ class AndroidEnv(Environment):
         poll_interval: float = 0.1,
         ui_tree: bool = False,
     ) -> None:
-        self.timeout, self.screenshot_mode = timeout, screenshot
-        self.settle_timeout, self.poll_interval, self.ui_tree = (
-            settle_timeout,
-            poll_interval,
-            ui_tree,
-        )
+        self.timeout, self.screenshot_mode, self.ui_tree = timeout, screenshot, ui_tree
+        self.settle = Settle(timeout=settle_timeout, poll=poll_interval)
         client = connect_client(host, port, timeout)
         self.adb = AdbDevice(client, pick_serial(client, serial), timeout)
         self.serial = self.adb.serial
@@ -117,6 +103,7 @@ class AndroidEnv(Environment):
             "natural_size": list(self._geometry.natural),
             "screenshot": self.screenshot_mode,
             "ui_tree": self.ui_tree,
+            "settle": asdict(self.settle),
         }
 
     # --- episode -----------------------------------------------------------------------------
@@ -128,80 +115,65 @@ class AndroidEnv(Environment):
         observation, _ = self._settle_and_observe()
         return observation
 
-    def step(self, action: Action) -> StepResult:
-        self.check_supported(action)
-        if isinstance(action, Finish):
-            return StepResult(self._observe(self._capture()), terminated=True)
-        info: dict[str, Any] = {}
-        commands = self._commands(action, info)
-        info["commands"] = [shown for _, shown in commands]
-        for line, shown in commands:
-            output = self.adb.shell(
-                line, check=not isinstance(action, OpenApp), shown=shown if shown != line else None
-            )
-            if isinstance(action, OpenApp) and "Events injected" not in output:
-                msg = f"{info['package']} has no launcher activity to open ({output.strip()[:200]})"
-                raise InvalidActionError(msg)
-        if isinstance(action, Wait):
-            time.sleep(action.seconds)
-        observation, settle = self._settle_and_observe()
-        info.update(settle)
+    def observe(self) -> Observation:
+        return self._observe(self._capture())
+
+    def observe_after(self, action: Action, info: dict[str, Any]) -> Observation:
+        observation, waited = self._settle_and_observe()
+        info.update(waited)
         if isinstance(action, TypeText):
             observation = self._check_typed(action.text, observation, info)
-        return StepResult(observation, info=info)
+        return observation
 
     def close(self) -> None:
         """Nothing to release: every adb request uses its own connection."""
 
-    # --- actions -----------------------------------------------------------------------------
+    # --- the gestures (device pixels) --------------------------------------------------------
 
-    def _point(self, x: float, y: float) -> tuple[int, int]:
-        return coords.to_device(x, y, self._screen)
+    @property
+    def input_screen(self) -> coords.Screen:
+        return self._screen
 
-    def _commands(self, action: Action, info: dict[str, Any]) -> list[tuple[str, str]]:
-        """(shell line, line as recorded) for an action; typed text is never recorded.
-        Model mistakes raise before anything is sent."""
-        if isinstance(action, TypeText):
-            ime = self._active_adb_keyboard() if not _plain(action.text) else None
-            groups = inputs.command_groups(inputs.text_commands(action.text, ime))
-            info["text_via"] = "ime" if ime else "input text"
-            return [
-                (
-                    " && ".join(map(shlex.join, group)),
-                    " && ".join(shlex.join(inputs.redacted(command)) for command in group),
-                )
-                for group in groups
-            ]
-        return [(line, line) for line in self._untyped_commands(action, info)]
+    def tap(self, point: DevicePoint, *, button: Button = "left", count: int = 1) -> Done:
+        command = ["input", "tap", *map(str, point)]
+        return self._run([command] * count)
 
-    def _untyped_commands(self, action: Action, info: dict[str, Any]) -> list[str]:
-        """Shell lines for every action but typing."""
-        if isinstance(action, Tap | DoubleTap | LongPress):
-            x, y = self._point(action.x, action.y)
-            info["device_point"] = [x, y]
-            if isinstance(action, LongPress):
-                hold = str(round(action.seconds * 1000))
-                return inputs.command_lines([["input", "swipe", *map(str, (x, y, x, y)), hold]])
-            tap = ["input", "tap", str(x), str(y)]
-            return inputs.command_lines([tap, tap] if isinstance(action, DoubleTap) else [tap])
-        if isinstance(action, Swipe | Scroll):
-            if isinstance(action, Scroll):
-                path = coords.scroll_to_swipe(action.direction, action.x, action.y, action.amount)
-                seconds = 0.3
-            else:
-                path = (action.x, action.y, action.x2, action.y2)
-                seconds = action.seconds
-            start, end = self._point(path[0], path[1]), self._point(path[2], path[3])
-            info["device_path"] = [*start, *end]
-            swipe = ["input", "swipe", *map(str, (*start, *end)), str(round(seconds * 1000))]
-            return inputs.command_lines([swipe])
-        if isinstance(action, Key):
-            return inputs.command_lines([inputs.key_command(action.key)])
-        if isinstance(action, OpenApp):
-            package = inputs.resolve_app(action.app, self._installed_packages())
-            info["package"] = package
-            return inputs.command_lines([inputs.launch_command(package)])
-        return []  # Wait
+    def long_press(self, point: DevicePoint, seconds: float) -> Done:
+        return self._run([["input", "swipe", *map(str, (*point, *point)), _ms(seconds)]])
+
+    def swipe(self, start: DevicePoint, end: DevicePoint, seconds: float) -> Done:
+        return self._run([["input", "swipe", *map(str, (*start, *end)), _ms(seconds)]])
+
+    def key(self, key: str) -> Done:
+        return self._run([inputs.key_command(key)])
+
+    def type_text(self, text: str) -> Done:
+        """Printable ASCII through ``input text``, anything else through an ADBKeyBoard IME;
+        the recorded commands never hold the text."""
+        ime = self._active_adb_keyboard() if not _plain(text) else None
+        commands = inputs.text_commands(text, ime)  # refuses before anything is sent
+        shown = []
+        for group in inputs.command_groups(commands):
+            line = " && ".join(map(shlex.join, group))
+            shown.append(" && ".join(shlex.join(inputs.redacted(c)) for c in group))
+            self.adb.shell(line, shown=shown[-1])
+        return {"text_via": "ime" if ime else "input text", "commands": shown}
+
+    def open_app(self, app: str) -> Done:
+        package = inputs.resolve_app(app, self._installed_packages())
+        line = shlex.join(inputs.launch_command(package))
+        output = self.adb.shell(line, check=False)
+        if "Events injected" not in output:
+            msg = f"{package} has no launcher activity to open ({output.strip()[:200]})"
+            raise InvalidActionError(msg)
+        return {"package": package, "commands": [line]}
+
+    def _run(self, commands: list[list[str]]) -> Done:
+        """Send commands in as few shell lines as fit; a failing one stops the rest."""
+        lines = inputs.command_lines(commands)
+        for line in lines:
+            self.adb.shell(line)
+        return {"commands": lines}
 
     def _active_adb_keyboard(self) -> str | None:
         """The selected ADBKeyBoard-style IME, if one is."""
@@ -225,23 +197,8 @@ class AndroidEnv(Environment):
 
     def _settle_and_observe(self) -> tuple[Observation, dict[str, Any]]:
         """Poll screenshots until two in a row show the same screen, or the timeout passes."""
-        started = time.monotonic()
-        previous = self._capture()
-        polls, stable = 1, False
-        while time.monotonic() - started < self.settle_timeout:
-            time.sleep(self.poll_interval)
-            current = self._capture()
-            polls += 1
-            stable = same_screen(_thumbnail(previous.image), _thumbnail(current.image))
-            previous = current
-            if stable:
-                break
-        settle = {
-            "settle_seconds": round(time.monotonic() - started, 4),
-            "settle_polls": polls,
-            "settled": stable,
-        }
-        return self._observe(previous), settle
+        frame, waited = settle(self._capture, _thumbnail, self.settle, self.clock)
+        return self._observe(frame), waited
 
     def _read_geometry(self, *, natural: tuple[int, int] | None = None) -> Geometry:
         """Rotation (``dumpsys display``), focused app, and, unless given, the natural size
@@ -331,9 +288,14 @@ def _plain(text: str) -> bool:
     return all(char in inputs.INPUT_TEXT_CHARS or char in inputs.KEY_FOR_CHAR for char in text)
 
 
-def _thumbnail(image: Image.Image) -> Image.Image:
+def _thumbnail(capture: Capture) -> Image.Image:
     """A cheap stand-in for comparing screens (same_screen fingerprints it further)."""
+    image = capture.image
     return image.reduce(4) if image.width >= 256 else image
+
+
+def _ms(seconds: float) -> str:
+    return str(round(seconds * 1000))
 
 
 @dataclass(frozen=True)

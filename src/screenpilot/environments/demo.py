@@ -11,22 +11,11 @@ from dataclasses import dataclass, field
 
 from PIL import Image, ImageDraw, ImageFont
 
-from screenpilot.agent.core import Environment, Observation, StepResult, UIElement
+from screenpilot.agent.core import Observation, UIElement
+from screenpilot.environments.device import DeviceEnv
+from screenpilot.environments.gestures import Button, DevicePoint, Done
 from screenpilot.errors import InvalidActionError, UnsupportedActionError
 from screenpilot.tools import coords
-from screenpilot.tools.actions import (
-    Action,
-    DoubleTap,
-    Finish,
-    Key,
-    LongPress,
-    OpenApp,
-    Scroll,
-    Swipe,
-    Tap,
-    TypeText,
-    Wait,
-)
 from screenpilot.tools.keys import PHONE_KEYS
 
 WIDTH, HEIGHT = 1080, 2400
@@ -47,8 +36,9 @@ class ShoppingState:
     first_row: int = 0
 
 
-class DemoEnv(Environment):
-    """A 1080x2400 simulated phone running a shopping-list app."""
+class DemoEnv(DeviceEnv):
+    """A 1080x2400 simulated phone running a shopping-list app: its own small screen and hit
+    test behind the shared gesture primitives (``DeviceEnv``)."""
 
     simulated = True
 
@@ -70,34 +60,42 @@ class DemoEnv(Environment):
         )
         return self._observe()
 
-    def step(self, action: Action) -> StepResult:
-        self.check_supported(action)
-        info: dict[str, object] = {}
-        if isinstance(action, Tap | DoubleTap | LongPress):
-            point = coords.to_device(action.x, action.y, self._screen)
-            info["device_point"] = list(point)
-            for _ in range(2 if isinstance(action, DoubleTap) else 1):
-                info["hit"] = self._tap(*point)
-        elif isinstance(action, Swipe):
-            self._scroll_rows(coords.swipe_to_scroll(action.x, action.y, action.x2, action.y2))
-        elif isinstance(action, Scroll):
-            self._scroll_rows(action.direction)
-        elif isinstance(action, TypeText):
-            if self.state.focused:
-                self.state.field_text += action.text
-            info["typed"] = self.state.focused
-        elif isinstance(action, Key):
-            self._key(action.key)
-        elif isinstance(action, OpenApp):
-            if action.app.casefold() not in {APP_NAME.casefold(), "shopping"}:
-                msg = f"no app named {action.app!r} is installed; installed apps: {APP_NAME}"
-                raise InvalidActionError(msg)
-            self.state.screen = "list"
-        elif isinstance(action, Wait):
-            pass
-        elif isinstance(action, Finish):
-            return StepResult(self._observe(), terminated=True, info=info)
-        return StepResult(self._observe(), info=info)
+    def observe(self) -> Observation:
+        return self._observe()
+
+    # --- the gestures (device pixels) --------------------------------------------------------
+
+    @property
+    def input_screen(self) -> coords.Screen:
+        return self._screen
+
+    def tap(self, point: DevicePoint, *, button: Button = "left", count: int = 1) -> Done:
+        hit = None
+        for _ in range(count):
+            hit = self._tap(*point)
+        return {"hit": hit}
+
+    def long_press(self, point: DevicePoint, seconds: float) -> Done:
+        return {"hit": self._tap(*point)}
+
+    def swipe(self, start: DevicePoint, end: DevicePoint, seconds: float) -> Done:
+        self._scroll_rows(coords.swipe_to_scroll(*start, *end))
+        return None
+
+    def type_text(self, text: str) -> Done:
+        if self.state.focused:
+            self.state.field_text += text
+        return {"typed": self.state.focused}
+
+    def open_app(self, app: str) -> Done:
+        if app.casefold() not in {APP_NAME.casefold(), "shopping"}:
+            msg = f"no app named {app!r} is installed; installed apps: {APP_NAME}"
+            raise InvalidActionError(msg)
+        self.state.screen = "list"
+        return None
+
+    def wait(self, seconds: float) -> Done:
+        return None  # nothing on the demo phone moves by itself
 
     # --- behaviour -------------------------------------------------------------------------
 
@@ -158,7 +156,7 @@ class DemoEnv(Environment):
         last_first = max(0, len(self.state.items) - _VISIBLE_ROWS)
         self.state.first_row = min(max(self.state.first_row + step, 0), last_first)
 
-    def _key(self, key: str) -> None:
+    def key(self, key: str) -> Done:
         if key not in PHONE_KEYS:
             msg = f"the demo phone has no {key!r} key; phone keys: {', '.join(sorted(PHONE_KEYS))}"
             raise UnsupportedActionError(msg)
@@ -174,6 +172,7 @@ class DemoEnv(Environment):
             self._add_item()
         elif key in {"backspace", "delete"} and state.focused:
             state.field_text = state.field_text[:-1]
+        return None
 
     # --- rendering -------------------------------------------------------------------------
 

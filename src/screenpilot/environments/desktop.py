@@ -9,45 +9,32 @@ HiDPI desktop lands where the model pointed.
 Waits: pyautogui's implicit 0.1 s pause after every call is off (``PAUSE = 0``); after each
 action the environment waits ``settle`` seconds, then until two screenshots ``poll`` seconds
 apart look the same (at most ``max_settle`` in all), and records what it waited in the step's
-info. pyautogui's fail-safe stays on: moving the pointer into a corner of the screen aborts the
+info (the shared settle loop, ``environments.settle``). pyautogui's fail-safe stays on: moving the pointer into a corner of the screen aborts the
 run with a DeviceError; points a model asks for are kept one pixel off the corners.
 """
 
 from __future__ import annotations
 
 import sys
-import time
+from dataclasses import asdict
 from typing import Any
 
 from PIL import Image, ImageChops
 
-from screenpilot.agent.core import Environment, Observation, StepResult
+from screenpilot.agent.core import Observation, StepResult
 from screenpilot.environments.desktop_io import TYPEABLE, Display, Monitor, pyautogui_key
+from screenpilot.environments.device import DeviceEnv
+from screenpilot.environments.gestures import Button, DevicePoint, Done
+from screenpilot.environments.settle import Settle, settle
 from screenpilot.errors import ConfigError, DeviceError, UnsupportedActionError
-from screenpilot.imaging import same_screen
 from screenpilot.tools import coords
-from screenpilot.tools.actions import (
-    DESKTOP_ACTIONS,
-    Action,
-    DoubleTap,
-    Finish,
-    Key,
-    LongPress,
-    MiddleClick,
-    MouseMove,
-    RightClick,
-    Scroll,
-    Swipe,
-    Tap,
-    TypeText,
-    Wait,
-)
+from screenpilot.tools.actions import DESKTOP_ACTIONS, Action
 
 PASTE_KEYS = ("command", "v") if sys.platform == "darwin" else ("ctrl", "v")
 PASTE_POLL = 0.03
 
 
-class DesktopEnv(Environment):
+class DesktopEnv(DeviceEnv):
     """One monitor of the local desktop (``monitor=0``: all monitors as one image)."""
 
     supported_actions = DESKTOP_ACTIONS
@@ -67,11 +54,11 @@ class DesktopEnv(Environment):
         if monitor < 0:
             msg = f"monitor must be 0 (all monitors) or a monitor number from 1, got {monitor}"
             raise ConfigError(msg)
-        if min(settle, max_settle, poll, paste_wait) < 0 or wheel_clicks_per_screen < 1:
+        if paste_wait < 0 or wheel_clicks_per_screen < 1:
             msg = "waits must be >= 0 seconds and wheel_clicks_per_screen >= 1"
             raise ConfigError(msg)
         self.monitor_index = monitor
-        self.settle, self.max_settle, self.poll = settle, max_settle, poll
+        self.settle = Settle(wait=settle, timeout=max_settle, poll=poll)
         self.paste_wait = paste_wait
         self.wheel_clicks_per_screen = wheel_clicks_per_screen
         self.display = display if display is not None else Display.connect()
@@ -137,106 +124,86 @@ class DesktopEnv(Environment):
             info={"monitor": self.monitor_index, "pointer_per_pixel": [scale_x, scale_y]},
         )
 
-    def _settled(self) -> tuple[Image.Image, dict[str, Any]]:
-        """Wait ``settle``, then until the screen stops changing (at most ``max_settle``)."""
-        start = time.monotonic()
-        if self.settle:
-            time.sleep(self.settle)
-        image = self._capture()
-        stable = False
-        while time.monotonic() - start + self.poll <= self.max_settle:
-            time.sleep(self.poll)
-            latest = self._capture()
-            stable = same_screen(image, latest)
-            image = latest
-            if stable:
-                break
-        return image, {"settle_s": round(time.monotonic() - start, 3), "stable": stable}
-
     # --- the episode -------------------------------------------------------------------------
 
     def reset(self, task: str | None = None, *, seed: int | None = None) -> Observation:
         self._measure()
+        return self.observe()
+
+    def observe(self) -> Observation:
         return self._observation(self._capture())
 
+    def observe_after(self, action: Action, info: dict[str, Any]) -> Observation:
+        image, waited = settle(self._capture, _as_image, self.settle, self.clock)
+        info.update(waited)
+        return self._observation(image)
+
     def step(self, action: Action) -> StepResult:
-        self.check_supported(action)
-        keys = self._key_names(action.key) if isinstance(action, Key) else ()
-        info: dict[str, Any] = {}
-        pyautogui = self.display.pyautogui
-        start = time.perf_counter()
         try:
-            self._perform(action, keys, info)
-        except pyautogui.FailSafeException as exc:
+            return super().step(action)
+        except self.display.pyautogui.FailSafeException as exc:
             msg = (
                 "pyautogui's fail-safe fired: the pointer was moved into a screen corner, "
                 "which stops the run"
             )
             raise DeviceError(msg, device="desktop") from exc
-        info["action_s"] = round(time.perf_counter() - start, 4)
-        if isinstance(action, Finish):
-            return StepResult(self._observation(self._capture()), terminated=True, info=info)
-        image, waited = self._settled()
-        info.update(waited)
-        return StepResult(self._observation(image), info=info)
 
-    def _point(self, x: float, y: float, info: dict[str, Any]) -> tuple[int, int]:
-        point = coords.away_from_corners(*coords.to_device(x, y, self.screen), *self.pointer_space)
-        info["device_point"] = list(point)
-        return point
+    # --- the gestures (pointer pixels) -------------------------------------------------------
 
-    def _perform(self, action: Action, keys: tuple[str, ...], info: dict[str, Any]) -> None:
+    @property
+    def input_screen(self) -> coords.Screen:
+        return self.screen
+
+    def device_point(self, x: float, y: float) -> DevicePoint:
+        return coords.away_from_corners(*coords.to_device(x, y, self.screen), *self.pointer_space)
+
+    def tap(self, point: DevicePoint, *, button: Button = "left", count: int = 1) -> Done:
+        self.display.pyautogui.click(*point, clicks=count, button=button)
+        return None
+
+    def move(self, point: DevicePoint) -> Done:
+        self.display.pyautogui.moveTo(*point)
+        return None
+
+    def long_press(self, point: DevicePoint, seconds: float) -> Done:
         gui = self.display.pyautogui
-        if isinstance(action, Tap | DoubleTap | RightClick | MiddleClick):
-            x, y = self._point(action.x, action.y, info)
-            button = {"right_click": "right", "middle_click": "middle"}.get(action.type, "left")
-            gui.click(x, y, clicks=2 if isinstance(action, DoubleTap) else 1, button=button)
-        elif isinstance(action, MouseMove):
-            gui.moveTo(*self._point(action.x, action.y, info))
-        elif isinstance(action, LongPress):
-            gui.moveTo(*self._point(action.x, action.y, info))
-            gui.mouseDown()
-            time.sleep(action.seconds)
-            gui.mouseUp()
-        elif isinstance(action, Swipe):
-            start = self._point(action.x, action.y, info)
-            end = self._point(action.x2, action.y2, info)
-            info["device_point"] = [*start, *end]
-            gui.moveTo(*start)
-            gui.mouseDown()
-            gui.moveTo(*end, duration=action.seconds)
-            gui.mouseUp()
-        elif isinstance(action, Scroll):
-            if action.x is None or action.y is None:  # the screen centre
-                gui.moveTo(*self._point(0.5, 0.5, info))
-            else:
-                gui.moveTo(*self._point(action.x, action.y, info))
-            horizontal, vertical = coords.scroll_to_wheel(
-                action.direction, action.amount, self.wheel_clicks_per_screen
-            )
-            info["wheel_clicks"] = [horizontal, vertical]
-            if vertical:
-                gui.scroll(vertical)
-            if horizontal:
-                gui.hscroll(horizontal)
-        elif isinstance(action, TypeText):
-            self._type(action.text, info)
-        elif isinstance(action, Key):
-            info["pressed"] = list(keys)
-            if len(keys) == 1:
-                gui.press(keys[0])
-            else:
-                gui.hotkey(*keys)
-        elif isinstance(action, Wait):
-            time.sleep(action.seconds)
+        gui.moveTo(*point)
+        gui.mouseDown()
+        self.clock.sleep(seconds)
+        gui.mouseUp()
+        return None
 
-    def _type(self, text: str, info: dict[str, Any]) -> None:
+    def swipe(self, start: DevicePoint, end: DevicePoint, seconds: float) -> Done:
+        gui = self.display.pyautogui
+        gui.moveTo(*start)
+        gui.mouseDown()
+        gui.moveTo(*end, duration=seconds)
+        gui.mouseUp()
+        return None
+
+    def wheel(self, point: DevicePoint, horizontal: int, vertical: int) -> Done:
+        gui = self.display.pyautogui
+        gui.moveTo(*point)
+        if vertical:
+            gui.scroll(vertical)
+        if horizontal:
+            gui.hscroll(horizontal)
+        return None
+
+    def key(self, key: str) -> Done:
+        keys = self._key_names(key)  # refuses before anything is pressed
+        if len(keys) == 1:
+            self.display.pyautogui.press(keys[0])
+        else:
+            self.display.pyautogui.hotkey(*keys)
+        return {"pressed": list(keys)}
+
+    def type_text(self, text: str) -> Done:
         """ASCII through the keyboard; anything else pasted, then the clipboard put back."""
         gui = self.display.pyautogui
         if all(character in TYPEABLE for character in text):
             gui.write(text)
-            info["typed_via"] = "keyboard"
-            return
+            return {"typed_via": "keyboard"}
         clipboard = self.display.clipboard
         previous = clipboard.read()
         clipboard.write(text)
@@ -244,18 +211,18 @@ class DesktopEnv(Environment):
         gui.hotkey(*PASTE_KEYS)
         # The application fetches the clipboard when it handles the keys: restore it only once
         # the screen shows the paste (or after paste_wait), else the old text gets pasted.
-        start = time.monotonic()
+        start = self.clock.monotonic()
         seen = False
-        while not seen and time.monotonic() - start < self.paste_wait:
-            time.sleep(PASTE_POLL)
+        while not seen and self.clock.monotonic() - start < self.paste_wait:
+            self.clock.sleep(PASTE_POLL)
             seen = ImageChops.difference(before, self._capture()).getbbox() is not None
         clipboard.write(previous or "")
-        info.update(
-            typed_via="clipboard",
-            clipboard=clipboard.tool,
-            paste_wait_s=round(time.monotonic() - start, 3),
-            paste_seen=seen,
-        )
+        return {
+            "typed_via": "clipboard",
+            "clipboard": clipboard.tool,
+            "paste_wait_s": round(self.clock.monotonic() - start, 3),
+            "paste_seen": seen,
+        }
 
     def _key_names(self, key: str) -> tuple[str, ...]:
         """pyautogui names for a canonical key or combo; UnsupportedActionError before acting."""
@@ -292,11 +259,7 @@ class DesktopEnv(Environment):
             ],
             "monitors": [[m.left, m.top, m.width, m.height] for m in self.display.monitors()],
             "pointer_per_pixel": [scale_x, scale_y],
-            "settle": {
-                "settle_s": self.settle,
-                "max_settle_s": self.max_settle,
-                "poll_s": self.poll,
-            },
+            "settle": asdict(self.settle),
             "wheel_clicks_per_screen": self.wheel_clicks_per_screen,
         }
 
@@ -304,3 +267,7 @@ class DesktopEnv(Environment):
         if not self._closed:
             self._closed = True
             self.display.close()
+
+
+def _as_image(image: Image.Image) -> Image.Image:
+    return image

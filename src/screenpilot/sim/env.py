@@ -5,7 +5,9 @@ from __future__ import annotations
 import random
 from typing import Any
 
-from screenpilot.agent.core import Environment, Observation, StepResult
+from screenpilot.agent.core import Observation
+from screenpilot.environments.device import DeviceEnv
+from screenpilot.environments.gestures import Button, DevicePoint, Done
 from screenpilot.errors import InvalidActionError, UnsupportedActionError
 from screenpilot.sim.catalog import parse_task
 from screenpilot.sim.navigation import APPS
@@ -13,25 +15,13 @@ from screenpilot.sim.phone import SimPhone
 from screenpilot.sim.state import PhoneData, seeded_data
 from screenpilot.sim.tasks import Task, Template
 from screenpilot.tools import coords
-from screenpilot.tools.actions import (
-    Action,
-    DoubleTap,
-    Finish,
-    Key,
-    LongPress,
-    OpenApp,
-    Scroll,
-    Swipe,
-    Tap,
-    TypeText,
-    Wait,
-)
+from screenpilot.tools.actions import Finish
 from screenpilot.tools.keys import PHONE_KEYS
 
 NOT_TYPED = "No text field had focus, so nothing was typed; tap a field first."
 
 
-class SimEnv(Environment):
+class SimEnv(DeviceEnv):
     """A 1080x2400 (configurable) simulated Android phone with six apps.
 
     With a ``task`` (a ``Task``, a ``Template`` or ``"TEMPLATE[:SEED]"``) each reset sets the
@@ -58,6 +48,7 @@ class SimEnv(Environment):
         self.task = self._task(seed)
         self.phone = self._new_phone()
         self._screen = coords.Screen.same_size(width, height)
+        self._note: str | None = None
 
     @classmethod
     def from_spec(cls, argument: str | None) -> SimEnv:
@@ -95,6 +86,7 @@ class SimEnv(Environment):
         if seed is not None and seed != self.seed:
             self.seed, self.task = seed, self._task(seed)
         self.phone = self._new_phone()
+        self._note = None
         return self._observe()
 
     def task_success(self, finish: Finish | None) -> bool | None:
@@ -104,40 +96,49 @@ class SimEnv(Environment):
         status = finish.status if finish is not None else "unfinished"
         return self.task.evaluate(self.phone, status, finish.answer if finish else None)
 
-    def step(self, action: Action) -> StepResult:
-        self.check_supported(action)
-        phone, info = self.phone, dict[str, Any]()
-        if isinstance(action, Finish):
-            return StepResult(self._observe(), terminated=True, info=info)
-        if isinstance(action, Tap | DoubleTap | LongPress):
-            x, y = coords.to_device(action.x, action.y, self._screen)
-            info["device_point"] = [x, y]
-            for _ in range(2 if isinstance(action, DoubleTap) else 1):
-                info["hit"] = phone.tap(x, y, long=isinstance(action, LongPress))
-        elif isinstance(action, Swipe | Scroll):
-            if isinstance(action, Scroll):
-                path = coords.scroll_to_swipe(action.direction, action.x, action.y, action.amount)
-            else:
-                path = (action.x, action.y, action.x2, action.y2)
-            start = coords.to_device(path[0], path[1], self._screen)
-            end = coords.to_device(path[2], path[3], self._screen)
-            info["device_path"] = [*start, *end]
-            phone.swipe(*start, *end)
-        elif isinstance(action, TypeText):
-            if phone.focus is None:
-                info["typed"] = False
-                return StepResult(self._observe(NOT_TYPED), info=info)
-            phone.type_text(action.text)
-        elif isinstance(action, Key):
-            if action.key not in PHONE_KEYS:
-                msg = f"the simulated phone has no key {action.key!r}; keys: {', '.join(sorted(PHONE_KEYS))}"
-                raise UnsupportedActionError(msg)
-            phone.key(action.key)
-        elif isinstance(action, OpenApp):
-            phone.launch(self._app(action.app))
-        elif not isinstance(action, Wait):  # pragma: no cover  (check_supported rejects it)
-            raise UnsupportedActionError(f"SimEnv cannot perform {action.type}")
-        return StepResult(self._observe(), info=info)
+    def observe(self) -> Observation:
+        note, self._note = self._note, None
+        return self._observe(note)
+
+    # --- the gestures (device pixels) --------------------------------------------------------
+
+    @property
+    def input_screen(self) -> coords.Screen:
+        return self._screen
+
+    def tap(self, point: DevicePoint, *, button: Button = "left", count: int = 1) -> Done:
+        hit = None
+        for _ in range(count):
+            hit = self.phone.tap(*point)
+        return {"hit": hit}
+
+    def long_press(self, point: DevicePoint, seconds: float) -> Done:
+        return {"hit": self.phone.tap(*point, long=True)}
+
+    def swipe(self, start: DevicePoint, end: DevicePoint, seconds: float) -> Done:
+        self.phone.swipe(*start, *end)
+        return None
+
+    def key(self, key: str) -> Done:
+        if key not in PHONE_KEYS:
+            msg = f"the simulated phone has no key {key!r}; keys: {', '.join(sorted(PHONE_KEYS))}"
+            raise UnsupportedActionError(msg)
+        self.phone.key(key)
+        return None
+
+    def type_text(self, text: str) -> Done:
+        if self.phone.focus is None:
+            self._note = NOT_TYPED
+            return {"typed": False}
+        self.phone.type_text(text)
+        return None
+
+    def open_app(self, app: str) -> Done:
+        self.phone.launch(self._app(app))
+        return None
+
+    def wait(self, seconds: float) -> Done:
+        return None  # nothing on the simulated phone moves by itself
 
     @staticmethod
     def _app(name: str) -> str:

@@ -1,0 +1,52 @@
+"""``DeviceEnv``: an environment whose screen is driven by primitive gestures.
+
+Its ``step`` is written once for every device: check the action is supported, hand it to the
+one dispatcher (``gestures.perform``), then observe the screen once the action has taken
+effect. A device class implements the primitives (``Gestures``), ``observe`` and, when the
+screen needs time to react, ``observe_after`` (real devices wait for it to settle with
+``settle.settle``).
+"""
+
+from __future__ import annotations
+
+import abc
+import time
+from typing import Any
+
+from screenpilot.agent.core import Environment, Observation, StepResult
+from screenpilot.environments.gestures import Done, Gestures, perform
+from screenpilot.environments.settle import SYSTEM_CLOCK, Clock
+from screenpilot.tools.actions import Action, Finish
+
+
+class DeviceEnv(Environment, Gestures):
+    """An Environment made of the gesture primitives, an observation and a clock."""
+
+    clock: Clock = SYSTEM_CLOCK
+    """Where waits get their time (a fake clock in tests)."""
+
+    def step(self, action: Action) -> StepResult:
+        self.check_supported(action)
+        if isinstance(action, Finish):
+            return StepResult(self.observe(), terminated=True)
+        started = time.perf_counter()
+        info = perform(action, self)
+        if not self.simulated:  # a simulated device's record stays free of timings
+            info["action_s"] = round(time.perf_counter() - started, 4)
+        return StepResult(self.observe_after(action, info), info=info)
+
+    @abc.abstractmethod
+    def observe(self) -> Observation:
+        """The screen as it is now."""
+
+    def observe_after(self, action: Action, info: dict[str, Any]) -> Observation:
+        """The screen once ``action`` has taken effect; devices that need time to react wait
+        here and add what the wait cost to ``info``."""
+        return self.observe()
+
+    def wait(self, seconds: float) -> Done:
+        self.clock.sleep(seconds)
+        return None
+
+
+__all__ = ["DeviceEnv"]
