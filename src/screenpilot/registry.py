@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from screenpilot.errors import ConfigError
 from screenpilot.policies import POLICIES as MODEL_POLICIES
-from screenpilot.policies import PolicyOptions
+from screenpilot.policies import PolicySettings
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -53,25 +53,25 @@ def make_env(spec: str) -> Environment:
     return cls.from_spec(argument or None)
 
 
-def _reference(options: PolicyOptions) -> Policy:
+def _reference(settings: PolicySettings) -> Policy:
     from screenpilot.sim.reference import ReferencePolicy
 
     return ReferencePolicy()
 
 
-POLICIES: dict[str, Callable[[PolicyOptions], Policy]] = {
+POLICIES: dict[str, Callable[[PolicySettings], Policy]] = {
     **MODEL_POLICIES,
     "reference": _reference,  # plays a simulated task's reference solution (--env sim --task)
 }
 """Policy names for ``--policy`` and ``make_policy``."""
 
 
-def make_policy(name: str, options: PolicyOptions | None = None) -> Policy:
-    """Build the policy called ``name`` from ``options``."""
+def make_policy(name: str, settings: PolicySettings | None = None) -> Policy:
+    """Build the policy called ``name`` from ``settings``."""
     factory = POLICIES.get(name)
     if factory is None:
         raise _unknown("policy", name, list(POLICIES))
-    return factory(options or PolicyOptions())
+    return factory(settings or PolicySettings())
 
 
 __all__ = ["ENVIRONMENTS", "POLICIES", "load_class", "make_env", "make_policy"]

@@ -58,6 +58,8 @@ def test_run_with_a_served_model(server: Server, tmp_path: Path) -> None:
     manifest = load_run(out).manifest
     assert manifest.policy.name == "openai" and manifest.policy.max_pixels == 256 * 28 * 28
     assert manifest.policy.prompt_format == "qwen25vl/mobile"
+    assert manifest.policy.extra["settings"]["max_pixels"] == 256 * 28 * 28
+    assert manifest.policy.extra["settings"]["base_url"] == server.url
 
 
 def test_run_with_a_local_model(tiny_qwen2vl: Path, tmp_path: Path) -> None:
@@ -78,3 +80,53 @@ def test_missing_options_are_configuration_errors() -> None:
     assert result.returncode == 2 and "needs --base-url" in result.stderr
     result = screenpilot("run", "t", "--policy", "qwen2vl", "--model", "/no/such/model")
     assert result.returncode == 2 and "cannot load model" in result.stderr
+
+
+def test_every_policy_setting_is_an_option_of_every_policy_command() -> None:
+    """The options come from ``PolicySettings``: one declaration, no drift between commands."""
+    import typer
+
+    from screenpilot.cli import app
+    from screenpilot.policies.settings import PolicySettings
+
+    commands = typer.main.get_command(app).commands  # type: ignore[attr-defined]
+    expected = {
+        "--policy",
+        *("--" + name.replace("_", "-") for name in PolicySettings.model_fields),
+    }
+    for path in (("run",), ("replay",), ("eval", "aitz"), ("eval", "sim")):
+        command = commands[path[0]]
+        for part in path[1:]:
+            command = command.commands[part]
+        options = {option for param in command.params for option in param.opts}
+        assert expected <= options, (path, expected - options)
+
+
+def test_a_bad_setting_is_refused_naming_its_option() -> None:
+    result = screenpilot(
+        "run", "t", "--policy", "openai", "--model", "m", "--base-url", "http://127.0.0.1:9/v1",
+        "--max-pixels", "0",
+    )  # fmt: skip
+    assert result.returncode == 2
+    assert "--max-pixels: Input should be greater than or equal to 1 (got 0)" in result.stderr
+    result = screenpilot("run", "t", "--policy", "qwen2vl", "--model", "m", "--platform", "tv")
+    assert (
+        result.returncode == 2
+        and "--platform: Input should be 'mobile' or 'desktop'" in result.stderr
+    )
+
+
+def test_policy_constructors_take_only_declared_settings() -> None:
+    from screenpilot.errors import ConfigError
+    from screenpilot.policies.openai_compat import OpenAIPolicy
+    from screenpilot.policies.settings import PolicySettings
+
+    with pytest.raises(ConfigError, match="unknown policy setting 'max_pixel'"):
+        OpenAIPolicy("m", base_url="http://127.0.0.1:9/v1", max_pixel=5)
+    base = PolicySettings(model="m", base_url="http://127.0.0.1:9/v1", card="qwen2vl")
+    policy = OpenAIPolicy(base, max_pixels=200_000)
+    assert policy.settings == PolicySettings.of(base, max_pixels=200_000)
+    assert policy.max_pixels == 200_000 and policy.card.name == "qwen2vl"
+    recorded = policy.describe().extra["settings"]
+    assert recorded["max_pixels"] == 200_000 and recorded["api_key_env"] == "OPENAI_API_KEY"
+    policy.close()

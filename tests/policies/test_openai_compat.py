@@ -17,7 +17,7 @@ pytest.importorskip("httpx", reason="needs the openai extra")
 from screenpilot.agent.loop import run_episode
 from screenpilot.environments.demo import DemoEnv
 from screenpilot.errors import ConfigError, DeviceError
-from screenpilot.policies import PolicyOptions
+from screenpilot.policies import PolicySettings
 from screenpilot.policies.openai_compat import OpenAIPolicy
 from screenpilot.registry import make_policy
 from tests.helpers import ADD_BUTTON, FIELD, HOME_ICON
@@ -154,13 +154,13 @@ def test_a_bad_answer_is_a_model_error_decision(server: Server) -> None:
 
 def test_options_and_their_errors(server: Server) -> None:
     with pytest.raises(ConfigError, match="needs --base-url"):
-        make_policy("openai", PolicyOptions(model="m"))
+        make_policy("openai", PolicySettings(model="m"))
     with pytest.raises(ConfigError, match="needs --model"):
-        make_policy("openai", PolicyOptions(base_url=server.url))
+        make_policy("openai", PolicySettings(base_url=server.url))
     with pytest.raises(ConfigError, match="too narrow"):
         policy(server, min_pixels=78400, max_pixels=78400).act("t", DemoEnv().reset(), ())
     built = make_policy(
-        "openai", PolicyOptions(model="ByteDance-Seed/UI-TARS-1.5-7B", base_url=server.url)
+        "openai", PolicySettings(model="ByteDance-Seed/UI-TARS-1.5-7B", base_url=server.url)
     )
     info = built.describe()
     assert info.name == "openai" and info.prompt_format == "uitars15/mobile"

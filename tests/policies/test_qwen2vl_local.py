@@ -15,7 +15,7 @@ pytest.importorskip("transformers", reason="needs the local extra")
 from screenpilot.agent import load_run
 from screenpilot.agent.loop import run_episode
 from screenpilot.environments.demo import DemoEnv
-from screenpilot.policies import PolicyOptions
+from screenpilot.policies import PolicySettings
 from screenpilot.policies.qwen2vl import IMAGE_PAD, Qwen2VLPolicy
 from screenpilot.registry import make_policy
 from screenpilot.tools.actions import Action, Finish, Tap, TypeText
@@ -131,7 +131,7 @@ def test_act_batch_generates_once_for_several_requests(tiny_qwen2vl: Path) -> No
 def test_the_registry_builds_it_from_options(tiny_qwen2vl: Path) -> None:
     policy = make_policy(
         "qwen2vl",
-        PolicyOptions(model=str(tiny_qwen2vl), card="uitars", max_pixels=BUDGET, max_new_tokens=5),
+        PolicySettings(model=str(tiny_qwen2vl), card="uitars", max_pixels=BUDGET, max_new_tokens=5),
     )
     assert isinstance(policy, Qwen2VLPolicy)
     info = policy.describe()

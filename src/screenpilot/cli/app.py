@@ -9,6 +9,7 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
+from rich.text import Text
 
 from screenpilot.agent.core import Step
 from screenpilot.errors import ConfigError, DeviceError, ModelError, ScreenpilotError
@@ -61,16 +62,21 @@ def print_step(step: Step) -> None:
     )
 
 
+def print_error(label: str, error: BaseException) -> None:
+    """One unwrapped line, the message printed literally (it may hold paths and model text)."""
+    console.print(Text(f"{label}: ", style="red") + Text(str(error)), soft_wrap=True)
+
+
 def main() -> None:
     """Entry point: run the app and turn known errors into one-line messages and exit codes."""
     try:
         app()
     except (ConfigError, ModelError) as exc:
-        console.print(f"[red]error:[/] {exc}", highlight=False)
+        print_error("error", exc)
         sys.exit(2)
     except DeviceError as exc:
-        console.print(f"[red]device error:[/] {exc}", highlight=False)
+        print_error("device error", exc)
         sys.exit(3)
     except ScreenpilotError as exc:
-        console.print(f"[red]error:[/] {exc}", highlight=False)
+        print_error("error", exc)
         sys.exit(1)

@@ -1,19 +1,20 @@
 """Options shared by commands: the environment, and the policy with its model settings.
 
-``@with_policy`` adds every policy option (``--policy``, ``--model``, ``--card``, ...) to a
-command and hands it one ``PolicyChoice``, so each command declares them once, not twelve times.
+``@with_policy`` adds ``--policy`` and one option per field of ``PolicySettings`` (``--model``,
+``--card``, ...) to a command and hands it one ``PolicyChoice``: the options are declared once,
+by the settings model, and validated by it.
 """
 
 import functools
 import inspect
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, Literal, TypeVar, get_origin
 
 import typer
 
 from screenpilot.agent.core import Policy
+from screenpilot.policies.settings import PolicySettings
 
 EnvOption = Annotated[
     str,
@@ -23,102 +24,32 @@ EnvOption = Annotated[
     ),
 ]
 
-_POLICY_OPTIONS: list[tuple[str, Any, Any]] = [
-    (
-        "policy",
-        Annotated[
-            str,
-            typer.Option(
-                "--policy",
-                help="Policy: scripted, reference (simulated tasks), qwen2vl (local), openai (server).",
-            ),
-        ],
-        "scripted",
-    ),
-    (
-        "actions",
-        Annotated[
-            Path | None,
-            typer.Option("--actions", help="Action script for --policy scripted (JSON or JSONL)."),
-        ],
-        None,
-    ),
-    (
-        "model",
-        Annotated[
-            str | None, typer.Option("--model", help="Model id or path, for model policies.")
-        ],
-        None,
-    ),
-    (
-        "card",
-        Annotated[
-            str | None,
-            typer.Option(
-                help="Model card: qwen2vl, qwen25vl, uitars, uitars15 (default: from --model)."
-            ),
-        ],
-        None,
-    ),
-    (
-        "platform",
-        Annotated[str, typer.Option(help="Prompt for a mobile or desktop screen.")],
-        "mobile",
-    ),
-    (
-        "base_url",
-        Annotated[
-            str | None,
-            typer.Option(help="OpenAI-compatible server, e.g. http://localhost:8000/v1."),
-        ],
-        None,
-    ),
-    (
-        "api_key_env",
-        Annotated[
-            str, typer.Option(help="Environment variable holding the API key (never recorded).")
-        ],
-        "OPENAI_API_KEY",
-    ),
-    ("max_new_tokens", Annotated[int, typer.Option(help="Cap on generated tokens per step.")], 256),
-    (
-        "min_pixels",
-        Annotated[
-            int | None,
-            typer.Option(
-                help="Smallest pixel budget of the resized screenshot (default: the card's)."
-            ),
-        ],
-        None,
-    ),
-    (
-        "max_pixels",
-        Annotated[
-            int | None,
-            typer.Option(
-                help="Largest pixel budget of the resized screenshot (default: the card's, "
-                "1280*28*28 for every card; parse and raw scoring assume the same)."
-            ),
-        ],
-        None,
-    ),
-    ("temperature", Annotated[float, typer.Option(help="0 decodes greedily.")], 0.0),
-    (
-        "history_images",
-        Annotated[
-            int | None, typer.Option(help="Previous screenshots shown besides the current one.")
-        ],
-        None,
-    ),
-    (
-        "device",
-        Annotated[
-            str | None,
-            typer.Option(help="torch device for --policy qwen2vl (default cuda if any)."),
-        ],
-        None,
+POLICY_OPTION = Annotated[
+    str,
+    typer.Option(
+        "--policy",
+        help="Policy: scripted, reference (simulated tasks), qwen2vl (local), openai (server).",
     ),
 ]
+
+
+def _option_type(annotation: Any) -> Any:
+    """The type Typer parses a setting as: a Literal is read as text (pydantic checks it)."""
+    if get_origin(annotation) is Literal:
+        return str
+    return annotation
+
+
+def _policy_options() -> list[tuple[str, Any, Any]]:
+    """One command-line option per field of ``PolicySettings``: its name, help and default."""
+    options = []
+    for name, setting in PolicySettings.model_fields.items():
+        option = typer.Option("--" + name.replace("_", "-"), help=setting.description)
+        options.append((name, Annotated[_option_type(setting.annotation), option], setting.default))
+    return options
+
+
+_POLICY_OPTIONS = _policy_options()
 
 
 @dataclass(frozen=True)
@@ -126,17 +57,12 @@ class PolicyChoice:
     """The policy a command was asked for; ``build()`` constructs it (loading models)."""
 
     name: str
-    settings: dict[str, Any] = field(default_factory=dict)
+    settings: PolicySettings = field(default_factory=PolicySettings)
 
     def build(self) -> Policy:
-        from screenpilot.policies import PolicyOptions
         from screenpilot.registry import make_policy
 
-        settings = dict(self.settings)
-        actions = settings.pop("actions")
-        return make_policy(
-            self.name, PolicyOptions(actions=str(actions) if actions else None, **settings)
-        )
+        return make_policy(self.name, self.settings)
 
 
 Command = TypeVar("Command", bound=Callable[..., Any])
@@ -158,13 +84,15 @@ def with_policy(command: Command) -> Command:
             default=defaults.get(name, default),
             annotation=hint,
         )
-        for name, hint, default in _POLICY_OPTIONS
+        for name, hint, default in [("policy", POLICY_OPTION, "scripted"), *_POLICY_OPTIONS]
     ]
 
     @functools.wraps(command)
     def wrapper(**arguments: Any) -> Any:
-        settings = {name: arguments.pop(name) for name, _, _ in _POLICY_OPTIONS}
-        return command(policy=PolicyChoice(settings.pop("policy"), settings), **arguments)
+        name = arguments.pop("policy")
+        given = {field: arguments.pop(field) for field, _, _ in _POLICY_OPTIONS}
+        settings = PolicySettings.of(**given)  # a ConfigError names a bad option at once
+        return command(policy=PolicyChoice(name, settings), **arguments)
 
     parameters = own + added
     wrapper.__signature__ = signature.replace(parameters=parameters)  # type: ignore[attr-defined]

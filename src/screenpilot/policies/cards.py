@@ -14,7 +14,7 @@ import abc
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar
 
 from PIL import Image
 
@@ -22,6 +22,7 @@ from screenpilot.agent.core import Observation, Step
 from screenpilot.errors import ModelError, ParseError
 from screenpilot.policies import prompts
 from screenpilot.policies.parsing import find_tool_calls, model_point
+from screenpilot.policies.settings import Platform
 from screenpilot.tools import coords
 from screenpilot.tools.actions import Action, ActionBase, PointAction
 from screenpilot.tools.coords import ModelFrame
@@ -33,7 +34,6 @@ from screenpilot.tools.qwen import (
 )
 
 Size = tuple[int, int]
-Platform = Literal["mobile", "desktop"]
 Message = dict[str, Any]
 PHONE_MAX_PIXELS = 1280 * 28 * 28
 """Default largest pixel budget: about 1,280 visual tokens, enough for phone screens and fast."""

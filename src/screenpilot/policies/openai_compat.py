@@ -24,7 +24,8 @@ from PIL import Image
 
 from screenpilot.agent.core import Decision, Usage
 from screenpilot.errors import ConfigError, DeviceError, ModelError, require
-from screenpilot.policies.cards import Message, Platform
+from screenpilot.policies.cards import Message
+from screenpilot.policies.settings import PolicySettings
 from screenpilot.policies.vlm import CardPolicy, Request
 
 RETRY_STATUSES = frozenset({408, 409, 425, 429, 500, 502, 503, 504})
@@ -59,17 +60,9 @@ class OpenAIPolicy(CardPolicy):
 
     def __init__(
         self,
-        model: str,
+        settings: PolicySettings | str,
+        /,
         *,
-        base_url: str,
-        api_key_env: str | None = "OPENAI_API_KEY",
-        card: str | None = None,
-        platform: Platform = "mobile",
-        min_pixels: int | None = None,
-        max_pixels: int | None = None,
-        max_new_tokens: int = 256,
-        temperature: float = 0.0,
-        history_images: int | None = None,
         timeout: float = 120.0,
         max_retries: int = 4,
         backoff: float = 1.0,
@@ -77,17 +70,14 @@ class OpenAIPolicy(CardPolicy):
         image_quality: int = 90,
         concurrency: int = 8,
         extra_body: dict[str, Any] | None = None,
+        **changes: Any,
     ) -> None:
-        super().__init__(
-            model,
-            card=card,
-            platform=platform,
-            min_pixels=min_pixels,
-            max_pixels=max_pixels,
-            max_new_tokens=max_new_tokens,
-            temperature=temperature,
-            history_images=history_images,
-        )
+        """``settings`` (or the served model's name) with ``changes`` (``base_url=``, ``card=``,
+        ... — ``PolicySettings`` fields); the rest are transport settings of this policy."""
+        super().__init__(settings, **changes)
+        base_url, api_key_env = self.settings.base_url, self.settings.api_key_env
+        if not base_url:
+            raise ConfigError("the openai policy needs --base-url (e.g. http://localhost:8000/v1)")
         if not base_url.startswith(("http://", "https://")):
             raise ConfigError(f"--base-url must be an http(s) URL, got {base_url!r}")
         if image_format not in IMAGE_FORMATS:

@@ -19,7 +19,8 @@ from PIL import Image
 
 from screenpilot.agent.core import Decision, Usage
 from screenpilot.errors import ConfigError, ModelError, require
-from screenpilot.policies.cards import Message, Platform
+from screenpilot.policies.cards import Message
+from screenpilot.policies.settings import PolicySettings
 from screenpilot.policies.vlm import CardPolicy, Prepared, Request
 
 IMAGE_PAD = "<|image_pad|>"
@@ -66,33 +67,21 @@ class Qwen2VLPolicy(CardPolicy):
 
     def __init__(
         self,
-        model: str,
+        settings: PolicySettings | str,
+        /,
         *,
-        card: str | None = None,
-        platform: Platform = "mobile",
-        min_pixels: int | None = None,
-        max_pixels: int | None = None,
-        max_new_tokens: int = 256,
-        temperature: float = 0.0,
-        history_images: int | None = None,
-        device: str | None = None,
         dtype: str | None = None,
         attn_implementation: str | None = None,
         generate_kwargs: dict[str, Any] | None = None,
         components: tuple[Any, Any, Any] | None = None,
+        **changes: Any,
     ) -> None:
-        """Load ``model`` (hub id or directory), or use ``components`` = (model, tokenizer,
-        image processor) already in memory, in which case ``model`` is only their name."""
-        super().__init__(
-            model,
-            card=card,
-            platform=platform,
-            min_pixels=min_pixels,
-            max_pixels=max_pixels,
-            max_new_tokens=max_new_tokens,
-            temperature=temperature,
-            history_images=history_images,
-        )
+        """Load the model named by the settings (hub id or directory), or use ``components`` =
+        (model, tokenizer, image processor) already in memory, in which case the model setting
+        is only their name. ``changes`` are ``PolicySettings`` fields."""
+        super().__init__(settings, **changes)
+        model = self.model
+        device = self.settings.device
         torch = require("torch", "local")
         transformers = require("transformers", "local")
         self._torch = torch

@@ -20,7 +20,6 @@ from screenpilot.policies.cards import (
     Message,
     ModelCard,
     Parsed,
-    Platform,
     PromptContext,
     Size,
     image_part,
@@ -34,6 +33,7 @@ from screenpilot.policies.parsing import (
     strip_chat_markers,
     strip_think,
 )
+from screenpilot.policies.settings import Platform
 from screenpilot.tools import coords
 from screenpilot.tools.actions import (
     Action,

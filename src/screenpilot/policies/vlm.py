@@ -19,14 +19,9 @@ from PIL import Image
 
 from screenpilot.agent.core import Decision, Observation, Policy, PolicyInfo, Request, Step, Usage
 from screenpilot.errors import ConfigError, ModelError
-from screenpilot.policies.cards import (
-    PHONE_MAX_PIXELS,
-    Message,
-    ModelCard,
-    Platform,
-    PromptContext,
-)
+from screenpilot.policies.cards import PHONE_MAX_PIXELS, Message, ModelCard, PromptContext
 from screenpilot.policies.catalog import card_for_model, get_card
+from screenpilot.policies.settings import Platform, PolicySettings
 from screenpilot.tools import coords
 
 __all__ = ["PHONE_MAX_PIXELS", "CardPolicy", "Prepared", "Request", "resize_for_model"]
@@ -52,36 +47,26 @@ class CardPolicy(Policy):
 
     policy_name = "card"
 
-    def __init__(
-        self,
-        model: str,
-        *,
-        card: str | None = None,
-        platform: Platform = "mobile",
-        min_pixels: int | None = None,
-        max_pixels: int | None = None,
-        max_new_tokens: int = 256,
-        temperature: float = 0.0,
-        history_images: int | None = None,
-    ) -> None:
-        if platform not in ("mobile", "desktop"):
-            raise ConfigError(f"platform must be mobile or desktop, got {platform!r}")
-        self.model = model
-        self.card: ModelCard = get_card(card or card_for_model(model))
-        self.platform: Platform = platform
-        default_min, default_max = self.card.pixel_budget(platform)
-        self.min_pixels = default_min if min_pixels is None else min_pixels
-        self.max_pixels = default_max if max_pixels is None else max_pixels
+    def __init__(self, settings: PolicySettings | str, /, **changes: Any) -> None:
+        """``settings`` (or just the model's name) with ``changes`` (``card=``, ``max_pixels=``,
+        ... — the fields of ``PolicySettings``); unset budgets and history come from the card."""
+        self.settings = PolicySettings.of(settings, **changes)
+        if not self.settings.model:
+            raise ConfigError("this policy needs --model (a hub id, a local path or a served name)")
+        self.model: str = self.settings.model
+        self.card: ModelCard = get_card(self.settings.card or card_for_model(self.model))
+        self.platform: Platform = self.settings.platform
+        default_min, default_max = self.card.pixel_budget(self.platform)
+        chosen_min, chosen_max = self.settings.min_pixels, self.settings.max_pixels
+        self.min_pixels = default_min if chosen_min is None else chosen_min
+        self.max_pixels = default_max if chosen_max is None else chosen_max
         if not 0 < self.min_pixels <= self.max_pixels:
             msg = f"need 0 < min_pixels <= max_pixels, got {self.min_pixels} and {self.max_pixels}"
             raise ConfigError(msg)
-        if max_new_tokens < 1 or temperature < 0:
-            raise ConfigError("max_new_tokens must be >= 1 and temperature >= 0")
-        self.max_new_tokens = max_new_tokens
-        self.temperature = temperature
-        self.history_images = (
-            self.card.history_images if history_images is None else max(history_images, 0)
-        )
+        self.max_new_tokens = self.settings.max_new_tokens
+        self.temperature = self.settings.temperature
+        history = self.settings.history_images
+        self.history_images = self.card.history_images if history is None else history
 
     def prepare(self, task: str, observation: Observation, history: Sequence[Step]) -> Prepared:
         started = time.perf_counter()
@@ -161,7 +146,11 @@ class CardPolicy(Policy):
             decoding=decoding,
             min_pixels=self.min_pixels,
             max_pixels=self.max_pixels,
-            extra={"history_images": self.history_images, **self.describe_extra()},
+            extra={
+                "history_images": self.history_images,
+                "settings": self.settings.recorded(),
+                **self.describe_extra(),
+            },
         )
 
     def describe_extra(self) -> dict[str, Any]:
