@@ -23,6 +23,30 @@ def completion(text: str) -> dict[str, Any]:
     }
 
 
+def tool_call_completion(
+    calls: list[tuple[str, dict[str, Any] | str]], content: str | None = None
+) -> dict[str, Any]:
+    """A completion that answers with OpenAI ``tool_calls`` (arguments sent as JSON text)."""
+    tool_calls = [
+        {
+            "id": f"call-{number}",
+            "type": "function",
+            "function": {
+                "name": name,
+                "arguments": arguments if isinstance(arguments, str) else json.dumps(arguments),
+            },
+        }
+        for number, (name, arguments) in enumerate(calls)
+    ]
+    message = {"role": "assistant", "content": content, "tool_calls": tool_calls}
+    return {
+        "id": "cmpl-2",
+        "object": "chat.completion",
+        "choices": [{"index": 0, "message": message, "finish_reason": "tool_calls"}],
+        "usage": {"prompt_tokens": 900, "completion_tokens": 20},
+    }
+
+
 @dataclass
 class Server:
     """Answers each POST with the next scripted reply, or ``answer(body)`` when the script is empty."""

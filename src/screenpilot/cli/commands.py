@@ -170,7 +170,7 @@ def parse(
     format: Annotated[
         str,
         typer.Option(
-            "--format", help="Output format: canonical, qwen2vl, qwen25vl, uitars, uitars15."
+            "--format", help="Output format: canonical, qwen2vl, qwen25vl, uitars, uitars15, tools."
         ),
     ] = "canonical",
     image_size: Annotated[

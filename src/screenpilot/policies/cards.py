@@ -127,6 +127,11 @@ class ModelCard(abc.ABC):
     ) -> list[Message]:
         """The chat messages for one step."""
 
+    def tools(self, platform: Platform) -> list[dict[str, Any]] | None:
+        """Function-calling tools sent beside the messages (``tools=[...]``); None for cards
+        that write their action space into the prompt themselves."""
+        return None
+
     @abc.abstractmethod
     def _parse(
         self, text: str, frame: ModelFrame, history: Sequence[Step], platform: Platform

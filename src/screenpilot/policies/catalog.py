@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from screenpilot.errors import ConfigError
 from screenpilot.policies.cards import ModelCard, QwenFunctionCard
+from screenpilot.policies.tool_card import ToolCallCard
 from screenpilot.policies.uitars import UITarsCard
 
 DEFAULT_CARD = "qwen25vl"
@@ -14,6 +15,7 @@ CARDS: dict[str, ModelCard] = {
     "qwen25vl": QwenFunctionCard("qwen25vl"),
     "uitars": UITarsCard("uitars", history_images=4),
     "uitars15": UITarsCard("uitars15", min_pixels=100 * 28 * 28, history_images=4, v15=True),
+    "tools": ToolCallCard("tools"),
 }
 """Model cards by name; also the output formats of the same names (``policies.formats``)."""
 

@@ -26,6 +26,7 @@ from screenpilot.agent.core import Decision, Usage
 from screenpilot.errors import ConfigError, DeviceError, ModelError, require
 from screenpilot.policies.cards import Message
 from screenpilot.policies.settings import PolicySettings
+from screenpilot.policies.tool_card import tool_calls_as_text
 from screenpilot.policies.vlm import CardPolicy, Request
 
 RETRY_STATUSES = frozenset({408, 409, 425, 429, 500, 502, 503, 504})
@@ -123,14 +124,18 @@ class OpenAIPolicy(CardPolicy):
             out.append({"role": message["role"], "content": content})
         return out
 
-    def body(self, messages: Sequence[Message]) -> dict[str, Any]:
-        return {
+    def body(
+        self, messages: Sequence[Message], tools: Sequence[dict[str, Any]] | None = None
+    ) -> dict[str, Any]:
+        body: dict[str, Any] = {
             "model": self.model,
             "messages": self.to_openai(messages),
             "max_tokens": self.max_new_tokens,
             "temperature": self.temperature,
-            **self.extra_body,
         }
+        if tools:
+            body["tools"] = list(tools)
+        return {**body, **self.extra_body}
 
     def complete(self, body: dict[str, Any]) -> tuple[str, Usage | None]:
         """POST one request, retrying transient failures; returns the text and usage."""
@@ -174,11 +179,15 @@ class OpenAIPolicy(CardPolicy):
             raise DeviceError(f"HTTP {status}: {detail}", device=self.base_url)
         try:
             data = response.json()
-            content = data["choices"][0]["message"]["content"]
-        except (ValueError, KeyError, IndexError, TypeError) as exc:
+            message = data["choices"][0]["message"]
+            content = message.get("content")
+            tool_calls = message.get("tool_calls") or []
+        except (ValueError, KeyError, IndexError, TypeError, AttributeError) as exc:
             raise _RetryableError(f"malformed response ({exc!r}): {detail}") from exc
         if isinstance(content, list):  # some servers return content parts
             content = "".join(p.get("text", "") for p in content if isinstance(p, dict))
+        if tool_calls and isinstance(tool_calls, list):  # OpenAI function calling
+            content = tool_calls_as_text(content if isinstance(content, str) else None, tool_calls)
         if not isinstance(content, str):
             raise _RetryableError(f"malformed response: content is {content!r}")
         usage = data.get("usage") or {}
@@ -208,9 +217,13 @@ class OpenAIPolicy(CardPolicy):
             )
             raise ConfigError(msg)
         started = time.perf_counter()
-        body = self.body(prepared.messages)
+        body = self.body(prepared.messages, prepared.tools)
         encoded = time.perf_counter()
-        text, usage = self.complete(body)
+        try:
+            text, usage = self.complete(body)
+        except ModelError as exc:  # e.g. tool calls that are not function calls
+            spent = {"prompt": prepared.seconds + encoded - started}
+            return Decision(error=exc, raw_output=exc.raw_output, timings=spent)
         timings = {
             "prompt": prepared.seconds + encoded - started,
             "generate": time.perf_counter() - encoded,

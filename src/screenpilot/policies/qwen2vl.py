@@ -21,19 +21,25 @@ from screenpilot.agent.core import Decision, Usage
 from screenpilot.errors import ConfigError, ModelError, require
 from screenpilot.policies.cards import Message
 from screenpilot.policies.settings import PolicySettings
+from screenpilot.policies.tool_card import hermes_tools_system
 from screenpilot.policies.vlm import CardPolicy, Prepared, Request
 
 IMAGE_PAD = "<|image_pad|>"
 VISION = "<|vision_start|>" + IMAGE_PAD + "<|vision_end|>"
 
 
-def render_chatml(messages: Sequence[Message]) -> tuple[str, list[Image.Image]]:
-    """ChatML text with one ``<|image_pad|>`` per image (the Qwen2-VL chat template's output)."""
+def render_chatml(
+    messages: Sequence[Message], tools: Sequence[dict[str, Any]] | None = None
+) -> tuple[str, list[Image.Image]]:
+    """ChatML text with one ``<|image_pad|>`` per image (the Qwen2-VL chat template's output);
+    ``tools`` go into the system message as the Qwen2.5 chat template writes them."""
     parts: list[str] = []
     images: list[Image.Image] = []
-    for message in messages:
+    for index, message in enumerate(messages):
         content = message["content"]
-        if isinstance(content, str):
+        if tools and index == 0 and message["role"] == "system" and isinstance(content, str):
+            body = hermes_tools_system(content, tools)
+        elif isinstance(content, str):
             body = content
         else:
             chunks = []
@@ -121,7 +127,7 @@ class Qwen2VLPolicy(CardPolicy):
         """Model inputs for a batch of prompts (left-padded) and each prompt's image size."""
         texts, images, sizes = [], [], []
         for item in prepared:
-            text, item_images = render_chatml(item.messages)
+            text, item_images = render_chatml(item.messages, item.tools)
             grids = []
             if item_images:
                 # Our images are already smart-resized; a second resize is not always

@@ -34,6 +34,8 @@ class Prepared:
     messages: list[Message]
     resized_size: tuple[int, int]
     seconds: float
+    tools: list[dict[str, Any]] | None = None
+    """The card's function-calling tools, if it sends its action space that way."""
 
 
 def resize_for_model(image: Image.Image, size: tuple[int, int]) -> Image.Image:
@@ -74,7 +76,8 @@ class CardPolicy(Policy):
         image = resize_for_model(observation.screenshot, size)
         context = PromptContext(image, self.platform, self.history_images)
         messages = self.card.messages(task, observation, history, context)
-        return Prepared(messages, size, time.perf_counter() - started)
+        tools = self.card.tools(self.platform)
+        return Prepared(messages, size, time.perf_counter() - started, tools)
 
     def decide(
         self,
