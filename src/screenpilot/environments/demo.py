@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from PIL import Image, ImageDraw, ImageFont
 
 from screenpilot.agent.core import Observation, UIElement
-from screenpilot.environments.device import DeviceEnv
-from screenpilot.environments.gestures import Button, DevicePoint, Done
+from screenpilot.environments.device import SimulatedTouchEnv
+from screenpilot.environments.gestures import DevicePoint, Done
 from screenpilot.errors import InvalidActionError, UnsupportedActionError
 from screenpilot.tools import coords
 from screenpilot.tools.keys import PHONE_KEYS
@@ -36,11 +36,9 @@ class ShoppingState:
     first_row: int = 0
 
 
-class DemoEnv(DeviceEnv):
+class DemoEnv(SimulatedTouchEnv):
     """A 1080x2400 simulated phone running a shopping-list app: its own small screen and hit
-    test behind the shared gesture primitives (``DeviceEnv``)."""
-
-    simulated = True
+    test behind the shared gesture primitives (``SimulatedTouchEnv``)."""
 
     def __init__(self, items: tuple[str, ...] = (), *, start_in_app: bool = False) -> None:
         self._initial_items = items
@@ -69,14 +67,8 @@ class DemoEnv(DeviceEnv):
     def input_screen(self) -> coords.Screen:
         return self._screen
 
-    def tap(self, point: DevicePoint, *, button: Button = "left", count: int = 1) -> Done:
-        hit = None
-        for _ in range(count):
-            hit = self._tap(*point)
-        return {"hit": hit}
-
-    def long_press(self, point: DevicePoint, seconds: float) -> Done:
-        return {"hit": self._tap(*point)}
+    def touch(self, point: DevicePoint, *, long: bool) -> str | None:
+        return self._tap(*point)
 
     def swipe(self, start: DevicePoint, end: DevicePoint, seconds: float) -> Done:
         self._scroll_rows(coords.swipe_to_scroll(*start, *end))
@@ -93,9 +85,6 @@ class DemoEnv(DeviceEnv):
             raise InvalidActionError(msg)
         self.state.screen = "list"
         return None
-
-    def wait(self, seconds: float) -> Done:
-        return None  # nothing on the demo phone moves by itself
 
     # --- behaviour -------------------------------------------------------------------------
 

@@ -14,7 +14,7 @@ import time
 from typing import Any
 
 from screenpilot.agent.core import Environment, Observation, StepResult
-from screenpilot.environments.gestures import Done, Gestures, perform
+from screenpilot.environments.gestures import Button, DevicePoint, Done, Gestures, perform
 from screenpilot.environments.settle import SYSTEM_CLOCK, Clock
 from screenpilot.tools.actions import Action, Finish
 
@@ -49,4 +49,27 @@ class DeviceEnv(Environment, Gestures):
         return None
 
 
-__all__ = ["DeviceEnv"]
+class SimulatedTouchEnv(DeviceEnv):
+    """A simulated touch screen: taps and long presses go to ``touch``, which says what was
+    hit; nothing moves while the agent waits."""
+
+    simulated = True
+
+    @abc.abstractmethod
+    def touch(self, point: DevicePoint, *, long: bool) -> str | None:
+        """Press at ``point`` (held, when ``long``); returns what was hit, if anything."""
+
+    def tap(self, point: DevicePoint, *, button: Button = "left", count: int = 1) -> Done:
+        hit = None
+        for _ in range(count):
+            hit = self.touch(point, long=False)
+        return {"hit": hit}
+
+    def long_press(self, point: DevicePoint, seconds: float) -> Done:
+        return {"hit": self.touch(point, long=True)}
+
+    def wait(self, seconds: float) -> Done:
+        return None
+
+
+__all__ = ["DeviceEnv", "SimulatedTouchEnv"]

@@ -6,8 +6,8 @@ import random
 from typing import Any
 
 from screenpilot.agent.core import Observation
-from screenpilot.environments.device import DeviceEnv
-from screenpilot.environments.gestures import Button, DevicePoint, Done
+from screenpilot.environments.device import SimulatedTouchEnv
+from screenpilot.environments.gestures import DevicePoint, Done
 from screenpilot.errors import InvalidActionError, UnsupportedActionError
 from screenpilot.sim.catalog import parse_task
 from screenpilot.sim.navigation import APPS
@@ -21,15 +21,13 @@ from screenpilot.tools.keys import PHONE_KEYS
 NOT_TYPED = "No text field had focus, so nothing was typed; tap a field first."
 
 
-class SimEnv(DeviceEnv):
+class SimEnv(SimulatedTouchEnv):
     """A 1080x2400 (configurable) simulated Android phone with six apps.
 
     With a ``task`` (a ``Task``, a ``Template`` or ``"TEMPLATE[:SEED]"``) each reset sets the
     phone up for it and ``task_success`` judges the episode; without one it is a seeded phone to
     explore. ``reset(seed=N)`` draws the task's parameters and the phone's contents from seed
     N; without a seed, the seed given here (or in the spec string) is used."""
-
-    simulated = True
 
     def __init__(
         self,
@@ -106,14 +104,8 @@ class SimEnv(DeviceEnv):
     def input_screen(self) -> coords.Screen:
         return self._screen
 
-    def tap(self, point: DevicePoint, *, button: Button = "left", count: int = 1) -> Done:
-        hit = None
-        for _ in range(count):
-            hit = self.phone.tap(*point)
-        return {"hit": hit}
-
-    def long_press(self, point: DevicePoint, seconds: float) -> Done:
-        return {"hit": self.phone.tap(*point, long=True)}
+    def touch(self, point: DevicePoint, *, long: bool) -> str | None:
+        return self.phone.tap(*point, long=long)
 
     def swipe(self, start: DevicePoint, end: DevicePoint, seconds: float) -> Done:
         self.phone.swipe(*start, *end)
@@ -136,9 +128,6 @@ class SimEnv(DeviceEnv):
     def open_app(self, app: str) -> Done:
         self.phone.launch(self._app(app))
         return None
-
-    def wait(self, seconds: float) -> Done:
-        return None  # nothing on the simulated phone moves by itself
 
     @staticmethod
     def _app(name: str) -> str:
