@@ -156,7 +156,19 @@ def test_run_a_task_with_the_reference_policy(tmp_path: Path) -> None:
     assert (
         run.manifest.task == "Turn off Bluetooth" and run.manifest.environment["name"] == "SimEnv"
     )
+    assert run.manifest.task_success is True
     assert (out / "report.html").exists()
+
+
+def test_the_seed_of_a_task_goes_to_reset(tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    result = screenpilot(
+        "run", "--task", "contacts.add:3", "--policy", "reference", "--out", str(out)
+    )
+    assert result.returncode == 0, result.stderr
+    manifest = load_run(out).manifest
+    assert manifest.settings["seed"] == 3 and manifest.environment["task"] == "contacts.add:3"
+    assert manifest.environment["seed"] == 3 and manifest.task_success is True
 
 
 @pytest.mark.parametrize(

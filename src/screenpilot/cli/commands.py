@@ -56,7 +56,7 @@ def run(
     from screenpilot.agent.safety import SafetyGate, allow_all, prompt_on_terminal
     from screenpilot.registry import make_env
 
-    task, env, check_task = _task_and_env(task, sim_task, env)
+    task, env, seed = _task_and_env(task, sim_task, env)
     secrets = []
     for name in secret_env or []:
         if name not in os.environ:
@@ -81,6 +81,7 @@ def run(
         image_format=image_format,
         secrets=tuple(secrets),
         on_step=print_step,
+        seed=seed,
     )
     console.print(
         f"[bold]{task}[/]  [dim]env={env} policy={policy.name} → {run_dir}[/]", highlight=False
@@ -98,7 +99,7 @@ def run(
         highlight=False,
     )
     accomplished = episode.success
-    if check_task:
+    if sim_task is not None:
         accomplished = bool(episode.task_success)
         verdict = "[green]accomplished[/]" if accomplished else "[red]not accomplished[/]"
         console.print(f"task {sim_task}: {verdict}", highlight=False)
@@ -106,20 +107,21 @@ def run(
     raise typer.Exit(0 if accomplished else 1)
 
 
-def _task_and_env(task: str | None, sim_task: str | None, env: str) -> tuple[str, str, bool]:
-    """The goal text and environment spec of ``run``; with ``--task`` the goal comes from the
-    simulated task template and the run is scored on the phone's state."""
+def _task_and_env(task: str | None, sim_task: str | None, env: str) -> tuple[str, str, int | None]:
+    """The goal text, environment spec and seed of ``run``; with ``--task`` the goal comes from
+    the simulated task template, its seed goes to ``reset``, and the task judges the run."""
     if sim_task is None:
         if not task:
             raise ConfigError("say what to do: screenpilot run TASK, or --task TEMPLATE[:SEED]")
-        return task, env, False
+        return task, env, None
     if task:
         raise ConfigError("give either a TASK in words or --task TEMPLATE[:SEED], not both")
     if env.partition(":")[0] != "sim" or ":" in env:
         raise ConfigError(f"--task runs on the simulated phone (--env sim), not --env {env}")
     from screenpilot.sim.catalog import parse_task
 
-    return parse_task(sim_task).goal, f"sim:{sim_task}", True
+    chosen = parse_task(sim_task)
+    return chosen.goal, f"sim:{chosen.template.name}", chosen.seed
 
 
 @app.command()
