@@ -9,6 +9,7 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
+from rich.text import Text
 
 from screenpilot.agent.core import Step
 from screenpilot.errors import ConfigError, DeviceError, ModelError, ScreenpilotError
@@ -66,11 +67,16 @@ def main() -> None:
     try:
         app()
     except (ConfigError, ModelError) as exc:
-        console.print(f"[red]error:[/] {exc}", highlight=False)
+        _print_error("error:", exc)
         sys.exit(2)
     except DeviceError as exc:
-        console.print(f"[red]device error:[/] {exc}", highlight=False)
+        _print_error("device error:", exc)
         sys.exit(3)
     except ScreenpilotError as exc:
-        console.print(f"[red]error:[/] {exc}", highlight=False)
+        _print_error("error:", exc)
         sys.exit(1)
+
+
+def _print_error(label: str, error: Exception) -> None:
+    """The message as it is: paths and ids in it are never read as markup."""
+    console.print(Text.assemble((label, "red"), " ", str(error)), soft_wrap=True)
