@@ -57,7 +57,11 @@ class WorkerPool:
         error: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
-        self.close()
+        try:
+            self.close()
+        except Exception:
+            if error is None:  # never hide the error that ended the run
+                raise
 
     @property
     def first(self) -> Policy:

@@ -242,6 +242,8 @@ class RunFolder(Generic[U]):
         if not manifest_path.exists():
             if (out / RESULTS).exists():
                 raise ConfigError(f"cannot resume {out}: it has {RESULTS} but no {MANIFEST}")
+            if out.exists() and any(out.iterdir()):
+                raise ConfigError(f"cannot resume {out}: it holds no evaluation ({MANIFEST})")
             return None  # nothing to resume: a new run
         try:
             previous = EvalManifest.model_validate_json(manifest_path.read_bytes())
@@ -251,9 +253,14 @@ class RunFolder(Generic[U]):
                 f"cannot resume {out}: its {MANIFEST} is damaged ({reason}); "
                 "start a new evaluation in another --out"
             ) from None
+        if previous.benchmark != self.benchmark:
+            raise ConfigError(
+                f"cannot resume {out}: it holds a {previous.benchmark} evaluation, "
+                f"not {self.benchmark}"
+            )
         self._refuse_if_different(
-            {"benchmark": previous.benchmark, **previous.settings},
-            {"benchmark": self.benchmark, **self.settings.model_dump(mode="json")},
+            previous.settings,
+            self.settings.model_dump(mode="json"),
             ignore=self.settings.adjustable(),
         )
         return previous
