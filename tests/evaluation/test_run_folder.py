@@ -15,13 +15,8 @@ import pytest
 from screenpilot.agent.core import Decision, Observation, Policy, Step
 from screenpilot.errors import ConfigError
 from screenpilot.evaluation.pool import WorkerPool
-from screenpilot.evaluation.run_folder import (
-    ADJUSTABLE,
-    LoggedUnit,
-    RunFolder,
-    RunSettings,
-    read_log,
-)
+from screenpilot.evaluation.run_folder import LoggedUnit, RunFolder, read_log
+from screenpilot.evaluation.run_settings import ADJUSTABLE, RunSettings
 
 
 class CountSettings(RunSettings):

@@ -25,15 +25,8 @@ from screenpilot.evaluation.matching import DEFAULT_PROTOCOL, PROTOCOLS
 from screenpilot.evaluation.misses import write_misses_report
 from screenpilot.evaluation.pool import WorkerPool
 from screenpilot.evaluation.progress import Progress
-from screenpilot.evaluation.run_folder import (
-    ADJUSTABLE,
-    REPORT,
-    RESULTS,
-    Positive,
-    RunFolder,
-    RunSettings,
-    read_log,
-)
+from screenpilot.evaluation.run_folder import REPORT, RESULTS, RunFolder, read_log
+from screenpilot.evaluation.run_settings import ADJUSTABLE, Positive, RunSettings
 from screenpilot.evaluation.scoring import StepKey, StepScore, compute_metrics, score_step
 
 

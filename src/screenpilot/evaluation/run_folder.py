@@ -8,8 +8,8 @@ benchmark's own page.
 
 Resuming continues the units not yet logged, and is refused when the settings or the source
 (the policy, or the predictions file) differ from the manifest's: the refusal names each field
-with its old and new value. Settings that only change how fast a run goes are declared
-``Annotated[..., ADJUSTABLE]`` and may differ.
+with its old and new value. The settings are declared once per benchmark (``run_settings``);
+those that only change how fast a run goes are marked adjustable there and may differ.
 """
 
 from __future__ import annotations
@@ -18,84 +18,21 @@ import datetime as dt
 import json
 import platform
 import time
-from collections.abc import Collection, Hashable, Mapping
+from collections.abc import Hashable, Mapping
 from pathlib import Path
 from types import TracebackType
-from typing import IO, TYPE_CHECKING, Annotated, Any, ClassVar, Generic, TypeVar
+from typing import IO, TYPE_CHECKING, Any, Generic, TypeVar
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, Field, ValidationError
 
 from screenpilot import __version__
 from screenpilot.errors import ConfigError
+from screenpilot.evaluation.run_settings import RunSettings
 
 if TYPE_CHECKING:
     from screenpilot.evaluation.progress import Progress
 
 RESULTS, METRICS, MANIFEST, REPORT = "results.jsonl", "metrics.json", "manifest.json", "report.html"
-
-
-class _Adjustable:
-    """Marks a setting that may change when a run is resumed (it changes speed, not results)."""
-
-    def __repr__(self) -> str:
-        return "ADJUSTABLE"
-
-
-ADJUSTABLE = _Adjustable()
-
-
-def at_least_one(value: int) -> int:
-    if value < 1:
-        raise ValueError(f"must be at least 1, got {value}")
-    return value
-
-
-Positive = Annotated[int, AfterValidator(at_least_one)]
-
-
-class RunSettings(BaseModel):
-    """The settings of an evaluation, declared once per benchmark by subclassing. They are
-    written to the manifest, and compared with it on resume (except the ADJUSTABLE ones).
-    Invalid values raise ``ConfigError``."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-    benchmark: ClassVar[str] = ""
-
-    workers: Annotated[Positive, ADJUSTABLE] = 1
-    """Worker threads, each with its own policy."""
-    report: Annotated[bool, ADJUSTABLE] = True
-    """Whether to write ``report.html``."""
-
-    if not TYPE_CHECKING:  # keeps the typed constructor the pydantic mypy plugin derives
-
-        def __init__(self, **values: Any) -> None:
-            try:
-                super().__init__(**values)
-            except ValidationError as exc:
-                raise ConfigError(_explain(exc)) from None
-
-    @classmethod
-    def adjustable(cls) -> set[str]:
-        """The names of the settings a resumed run may change."""
-        return {
-            name
-            for name, info in cls.model_fields.items()
-            if any(item is ADJUSTABLE for item in info.metadata)
-        }
-
-    def fixed(self) -> dict[str, Any]:
-        """The settings a resumed run must share with the run it continues, as JSON values."""
-        return self.model_dump(mode="json", exclude=self.adjustable())
-
-
-def _explain(error: ValidationError) -> str:
-    problems = []
-    for item in error.errors():
-        where = ".".join(str(part) for part in item["loc"])
-        cause = item.get("ctx", {}).get("error")
-        message = str(cause) if isinstance(cause, Exception) else item["msg"]
-        problems.append(f"{where}: {message}" if where else message)
-    return "invalid evaluation settings: " + "; ".join(problems)
 
 
 def _damage(error: ValidationError) -> str:
@@ -232,6 +169,8 @@ class RunFolder(Generic[U]):
 
     def _check(self, resume: bool) -> EvalManifest | None:
         out, manifest_path = self.out, self.out / MANIFEST
+        if out.exists() and not out.is_dir():
+            raise ConfigError(f"{out} is a file; --out names a folder")
         if not resume:
             if out.exists() and any(out.iterdir()):
                 raise ConfigError(
@@ -258,20 +197,13 @@ class RunFolder(Generic[U]):
                 f"cannot resume {out}: it holds a {previous.benchmark} evaluation, "
                 f"not {self.benchmark}"
             )
-        self._refuse_if_different(
-            previous.settings,
-            self.settings.model_dump(mode="json"),
-            ignore=self.settings.adjustable(),
-        )
+        adjustable = self.settings.adjustable()
+        fixed_before = {k: v for k, v in previous.settings.items() if k not in adjustable}
+        self._refuse_if_different(fixed_before, self.settings.fixed())
         return previous
 
-    def _refuse_if_different(
-        self, before: Mapping[str, Any], now: Mapping[str, Any], ignore: Collection[str] = ()
-    ) -> None:
-        changed = differences(
-            {k: v for k, v in before.items() if k not in ignore},
-            {k: v for k, v in now.items() if k not in ignore},
-        )
+    def _refuse_if_different(self, before: Mapping[str, Any], now: Mapping[str, Any]) -> None:
+        changed = differences(before, now)
         if changed:
             raise ConfigError(f"cannot resume {self.out}: {'; '.join(changed)}")
 

@@ -21,14 +21,8 @@ from screenpilot.agent.recording import load_run
 from screenpilot.errors import ConfigError
 from screenpilot.evaluation.pool import WorkerPool
 from screenpilot.evaluation.progress import Progress
-from screenpilot.evaluation.run_folder import (
-    REPORT,
-    RESULTS,
-    Positive,
-    RunFolder,
-    RunSettings,
-    read_log,
-)
+from screenpilot.evaluation.run_folder import REPORT, RESULTS, RunFolder, read_log
+from screenpilot.evaluation.run_settings import Positive, RunSettings
 from screenpilot.evaluation.sim_results import EpisodeResult, compute_metrics, write_index
 from screenpilot.sim.catalog import select
 from screenpilot.sim.env import SimEnv
