@@ -269,6 +269,7 @@ def test_the_command_line_builds_one_policy_per_worker(
     result = CliRunner().invoke(app, [*args, "--workers", "2", "--out", str(out)])
     assert result.exit_code == 0, result.output
     assert built == ["reference", "reference"]  # one per worker, none only to check it
+    assert f"report: {out / 'report.html'}" in result.output  # as it is, not as markup
     assert json.loads((out / "metrics.json").read_text())["successes"] == 3
 
 
