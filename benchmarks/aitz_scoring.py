@@ -24,7 +24,7 @@ from typing import Any
 from PIL import Image
 
 from screenpilot.evaluation.aitz_env import load_aitz
-from screenpilot.evaluation.runner import EvalOptions, score_predictions
+from screenpilot.evaluation.aitz_run import AITZSettings, score_predictions
 
 # (subset, episodes, steps) of the AITZ test split (IMNearth/CoAT README, "Statistics").
 SUBSETS = [
@@ -167,18 +167,18 @@ def main() -> None:
                 (
                     f"load + score, {p} protocol",
                     lambda p=p: score_predictions(
-                        load_aitz(root, "test"), predictions, "canonical", EvalOptions(p)
+                        load_aitz(root, "test"), predictions, "canonical", AITZSettings(protocol=p)
                     ),
                 )  # type: ignore[misc]
                 for p in ("qwen", "aitw", "aitz")
             ),
             (
-                "load + score + write steps.jsonl, metrics, manifest (qwen)",
+                "load + score + write results.jsonl, metrics, manifest (qwen)",
                 lambda: score_predictions(
                     load_aitz(root, "test"),
                     predictions,
                     "canonical",
-                    EvalOptions(report=False),
+                    AITZSettings(report=False),
                     outputs / str(next(runs)),
                 ),
             ),
@@ -188,7 +188,7 @@ def main() -> None:
                     load_aitz(root, "test"),
                     predictions,
                     "canonical",
-                    EvalOptions(),
+                    AITZSettings(),
                     outputs / str(next(runs)),
                 ),
             ),

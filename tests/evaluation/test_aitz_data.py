@@ -10,8 +10,8 @@ import pytest
 
 from screenpilot.errors import ConfigError
 from screenpilot.evaluation.aitz_env import AITZEnvironment, DatasetError, gt_history, load_aitz
+from screenpilot.evaluation.aitz_run import AITZSettings, score_predictions
 from screenpilot.evaluation.matching import PROTOCOLS
-from screenpilot.evaluation.runner import EvalOptions, score_predictions
 from screenpilot.tools import coords
 from screenpilot.tools.actions import Finish, Key, Swipe, Tap, TypeText, to_json
 from tests.evaluation.aitz_fixtures import step, tap, write_episode
@@ -231,7 +231,7 @@ def test_perfect_predictions_score_1_under_every_protocol(tmp_path: Path, protoc
     ]
     predictions = tmp_path / "perfect.jsonl"
     predictions.write_text("".join(json.dumps(line) + "\n" for line in lines))
-    metrics = score_predictions(dataset, predictions, "canonical", EvalOptions(protocol))
+    metrics = score_predictions(dataset, predictions, "canonical", AITZSettings(protocol=protocol))
     overall = metrics["overall"]
     assert overall == {
         "steps": 4,

@@ -44,7 +44,7 @@ def test_scoring_predictions_from_the_command_line(tmp_path: Path) -> None:
     assert metrics["by_subset"]["google_apps"]["steps"] == 4
     assert "exact match 75.00%" in result.stderr
     assert {p.name for p in out.iterdir()} == {
-        "steps.jsonl",
+        "results.jsonl",
         "metrics.json",
         "manifest.json",
         "report.html",
@@ -74,11 +74,35 @@ def test_evaluating_a_policy_from_the_command_line(tmp_path: Path) -> None:
     assert json.loads(result.stdout)["overall"]["exact_match"] == 1.0
     assert "4/4" in result.stderr and "steps/s" in result.stderr
     manifest = json.loads((out / "manifest.json").read_text())
-    assert manifest["identity"]["policy"]["name"] == "scripted"
+    assert manifest["source"]["policy"]["name"] == "scripted"
     again = screenpilot(*args)
     assert again.returncode == 2 and "pass --resume" in again.stderr
-    resumed = screenpilot(*args, "--resume")
+    resumed = screenpilot(*args, "--resume", "--workers", "2")
     assert resumed.returncode == 0 and json.loads(resumed.stdout) == json.loads(result.stdout)
+    refused = screenpilot(*args, "--resume", "--protocol", "aitw", "--coat-history")
+    assert refused.returncode == 2 and "Traceback" not in refused.stderr
+    assert (
+        f"cannot resume {out}: coat_history was False, now True; protocol was 'qwen', now 'aitw'"
+        in refused.stderr
+    )
+    (out / "manifest.json").write_text("")
+    damaged = screenpilot(*args, "--resume")
+    assert damaged.returncode == 2 and "Traceback" not in damaged.stderr
+    assert f"cannot resume {out}: its manifest.json is damaged" in damaged.stderr
+
+
+def test_paths_with_brackets_are_printed_as_they_are(tmp_path: Path) -> None:
+    steps = list(load_aitz(SAMPLE, "train").steps)
+    script = tmp_path / "actions.jsonl"
+    script.write_text("".join(json.dumps(to_json(s.action)) + "\n" for s in steps))
+    out = tmp_path / "a [/b] b [copy]"
+    args = ["eval", "aitz", "--data", str(SAMPLE), "--split", "train", "--actions", str(script)]
+    result = screenpilot(*args, "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    assert f"report: {out / 'report.html'}" in result.stderr
+    again = screenpilot(*args, "--out", str(out))
+    assert again.returncode == 2 and "Traceback" not in again.stderr
+    assert f"error: {out} is not empty" in again.stderr
 
 
 def test_bad_data_stops_with_the_file_or_is_skipped(tmp_path: Path) -> None:

@@ -1,27 +1,28 @@
-"""Evaluation runs and offline scoring: hand-computed metrics, the output files, resuming after
-SIGKILL, batching and concurrency, prediction files in both formats."""
+"""AITZ evaluation runs of a policy: hand-computed metrics, the evaluation folder, resuming
+after SIGKILL (and refusing to resume with other settings or another policy), batching and
+concurrency."""
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
 import textwrap
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from screenpilot.agent.core import Decision, Observation, Policy, Step
-from screenpilot.errors import ConfigError, ParseError
+from screenpilot.agent.core import Decision, Observation, Policy, Request, Step
+from screenpilot.errors import ConfigError, ModelError, ParseError
 from screenpilot.evaluation.aitz_env import load_aitz
-from screenpilot.evaluation.runner import EvalOptions, evaluate_policy, score_predictions
-from screenpilot.evaluation.scoring import read_scores
+from screenpilot.evaluation.aitz_run import AITZSettings, evaluate_policy, read_scores
 from screenpilot.policies import FunctionPolicy
 from screenpilot.tools.actions import Action, Finish, Key, Scroll, Tap, TypeText, to_json
 from tests.evaluation.aitz_fixtures import small_split, uniform_answer, uniform_split
@@ -94,18 +95,26 @@ EXPECTED_SMALL = {
 }
 
 
-def test_a_policy_run_writes_steps_metrics_manifest_and_report(tmp_path: Path) -> None:
+def small() -> Policy:
+    return FunctionPolicy(small_policy, name="small")
+
+
+def test_a_policy_run_writes_results_metrics_manifest_and_report(tmp_path: Path) -> None:
     small_split(tmp_path / "data")
     dataset = load_aitz(tmp_path / "data")
     out = tmp_path / "out"
-    metrics = evaluate_policy(
-        dataset, FunctionPolicy(small_policy, name="small"), out, EvalOptions()
-    )
+    metrics = evaluate_policy(dataset, small, out)
     for key in ("protocol", "overall", "by_subset", "by_action"):
         assert metrics[key] == EXPECTED_SMALL[key]
     assert json.loads((out / "metrics.json").read_text()) == metrics
+    assert {p.name for p in out.iterdir()} == {
+        "results.jsonl",
+        "metrics.json",
+        "manifest.json",
+        "report.html",
+    }
 
-    lines = [json.loads(line) for line in (out / "steps.jsonl").read_text().splitlines()]
+    lines = [json.loads(line) for line in (out / "results.jsonl").read_text().splitlines()]
     assert [(line["episode_id"], line["step_id"]) for line in lines] == [
         ("1", 0),
         ("1", 1),
@@ -122,12 +131,20 @@ def test_a_policy_run_writes_steps_metrics_manifest_and_report(tmp_path: Path) -
     assert all("policy" in line["timings"] for line in lines)
 
     manifest = json.loads((out / "manifest.json").read_text())
-    identity = manifest["identity"]
-    assert identity["protocol"] == "qwen" and identity["history"] == "actions"
-    assert identity["dataset"]["annotation_sha256"] == dataset.annotation_sha256
-    assert identity["dataset"]["split"] == "test" and identity["policy"]["name"] == "small"
-    assert manifest["screenpilot_version"] and manifest["ended_at"]
-    assert manifest["last_session"]["steps"] == 5
+    settings = manifest["settings"]
+    assert manifest["benchmark"] == "aitz" and manifest["source"]["policy"]["name"] == "small"
+    assert settings["protocol"] == "qwen" and settings["coat_history"] is False
+    assert settings["dataset"] == {
+        "split": "test",
+        "subset": None,
+        "limit": None,
+        "annotation_sha256": dataset.annotation_sha256,
+    }
+    assert (settings["workers"], settings["batch_size"], settings["report"]) == (1, 1, True)
+    assert manifest["dataset"]["steps"] == 5 and manifest["dataset"]["episodes"] == 2
+    assert manifest["screenpilot_version"] and manifest["python"] and manifest["platform"]
+    assert manifest["started_at"] and manifest["ended_at"] and manifest["resumed_at"] == []
+    assert manifest["last_session"]["units"] == 5
 
     report = (out / "report.html").read_text()
     assert 'id="1-1"' in report and 'id="2-1"' in report and 'id="1-0"' not in report
@@ -138,20 +155,58 @@ def test_an_existing_run_is_resumed_only_when_asked_and_compatible(tmp_path: Pat
     small_split(tmp_path / "data")
     dataset = load_aitz(tmp_path / "data")
     out = tmp_path / "out"
-    policy = FunctionPolicy(small_policy, name="small")
-    first = evaluate_policy(dataset, policy, out, EvalOptions())
-    with pytest.raises(ConfigError, match="already holds an evaluation; pass --resume"):
-        evaluate_policy(dataset, policy, out, EvalOptions())
-    with pytest.raises(ConfigError, match="different protocol"):
-        evaluate_policy(dataset, policy, out, EvalOptions("aitw", resume=True))
-    with pytest.raises(ConfigError, match="different history"):
-        evaluate_policy(dataset, policy, out, EvalOptions(coat_history=True, resume=True))
+    first = evaluate_policy(dataset, small, out)
+    with pytest.raises(ConfigError, match="is not empty; pass --resume"):
+        evaluate_policy(dataset, small, out)
+    built: list[int] = []
+
+    def counted() -> Policy:
+        built.append(1)
+        return small()
+
+    with pytest.raises(ConfigError) as refused:
+        evaluate_policy(
+            dataset, counted, out, AITZSettings(protocol="aitw", coat_history=True), resume=True
+        )
+    assert str(refused.value) == (
+        f"cannot resume {out}: coat_history was False, now True; protocol was 'qwen', now 'aitw'"
+    )
+    assert built == []  # settings are checked before any policy is built
+    other = FunctionPolicy(small_policy, name="other")
+    with pytest.raises(ConfigError, match=re.escape("policy.name was 'small', now 'other'")):
+        evaluate_policy(dataset, lambda: other, out, resume=True)
     calls = []
     counting = FunctionPolicy(
         lambda t, o, h: calls.append(1) or small_policy(t, o, h), name="small"
     )
-    assert evaluate_policy(dataset, counting, out, EvalOptions(resume=True)) == first
+    faster = AITZSettings(workers=2, batch_size=2, report=False)  # may change on resume
+    assert evaluate_policy(dataset, lambda: counting, out, faster, resume=True) == first
     assert calls == []  # every step was already scored
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert (manifest["settings"]["workers"], manifest["settings"]["batch_size"]) == (2, 2)
+
+
+def test_a_damaged_manifest_is_a_clear_error_on_resume(tmp_path: Path) -> None:
+    small_split(tmp_path / "data")
+    dataset = load_aitz(tmp_path / "data")
+    out = tmp_path / "out"
+    evaluate_policy(dataset, small, out)
+    for damage in ("", '{"benchmark": "aitz", "sett'):
+        (out / "manifest.json").write_text(damage)
+        with pytest.raises(ConfigError, match=r"cannot resume .*: its manifest.json is damaged"):
+            evaluate_policy(dataset, small, out, resume=True)
+    (out / "manifest.json").unlink()
+    with pytest.raises(ConfigError, match=r"it has results\.jsonl but no manifest\.json"):
+        evaluate_policy(dataset, small, out, resume=True)
+
+
+def test_invalid_settings_are_config_errors() -> None:
+    with pytest.raises(ConfigError, match="protocol: unknown protocol 'exact'; known: qwen"):
+        AITZSettings(protocol="exact")
+    with pytest.raises(ConfigError, match="workers: must be at least 1, got 0"):
+        AITZSettings(workers=0)
+    with pytest.raises(ConfigError, match="batch_size: must be at least 1, got 0"):
+        AITZSettings(batch_size=0)
 
 
 CHILD = textwrap.dedent(
@@ -160,7 +215,7 @@ CHILD = textwrap.dedent(
     sys.path.insert(0, sys.argv[3])
     from pathlib import Path
     from screenpilot.evaluation.aitz_env import load_aitz
-    from screenpilot.evaluation.runner import EvalOptions, evaluate_policy
+    from screenpilot.evaluation.aitz_run import evaluate_policy
     from screenpilot.policies import FunctionPolicy
     from tests.evaluation.aitz_fixtures import uniform_answer
 
@@ -173,16 +228,19 @@ CHILD = textwrap.dedent(
         seen.append(1)
         return uniform_answer(task, observation, history)
 
-    evaluate_policy(load_aitz(data), FunctionPolicy(policy, name="uniform"), out, EvalOptions())
+    evaluate_policy(load_aitz(data), lambda: FunctionPolicy(policy, name="uniform"), out)
     """
 )
+
+
+def uniform() -> Policy:
+    return FunctionPolicy(uniform_answer, name="uniform")
 
 
 def test_resume_after_sigkill_gives_the_metrics_of_an_uninterrupted_run(tmp_path: Path) -> None:
     uniform_split(tmp_path / "data")
     dataset = load_aitz(tmp_path / "data")
-    policy = FunctionPolicy(uniform_answer, name="uniform")
-    whole = evaluate_policy(dataset, policy, tmp_path / "whole", EvalOptions())
+    whole = evaluate_policy(dataset, uniform, tmp_path / "whole")
     assert whole["overall"]["exact_match"] == pytest.approx(10 / 12)
     assert whole["overall"]["goal_progress"] == pytest.approx(2 / 3)
     assert whole["overall"]["success_rate"] == 0.5
@@ -192,11 +250,11 @@ def test_resume_after_sigkill_gives_the_metrics_of_an_uninterrupted_run(tmp_path
     child = subprocess.Popen(
         [sys.executable, str(script), str(tmp_path / "data"), str(out), str(ROOT), str(completed)]
     )
-    steps = out / "steps.jsonl"
+    results = out / "results.jsonl"
     deadline = time.monotonic() + 60
     try:
         while time.monotonic() < deadline:
-            if steps.exists() and steps.read_text().count("\n") >= completed:
+            if results.exists() and results.read_text().count("\n") >= completed:
                 break
             assert child.poll() is None, "the child exited before it was killed"
             time.sleep(0.01)
@@ -206,18 +264,20 @@ def test_resume_after_sigkill_gives_the_metrics_of_an_uninterrupted_run(tmp_path
         os.kill(child.pid, signal.SIGKILL)
         child.wait()
     assert not (out / "metrics.json").exists()
-    assert len(read_scores(steps)) == completed
-    with steps.open("a") as handle:  # as if killed in the middle of a line
+    assert len(read_scores(out)) == completed
+    with results.open("a") as handle:  # as if killed in the middle of a line
         handle.write('{"episode_id": "3", "step_')
     calls = []
     counting = FunctionPolicy(
         lambda t, o, h: calls.append(1) or uniform_answer(t, o, h), name="uniform"
     )
-    resumed = evaluate_policy(dataset, counting, out, EvalOptions(resume=True))
+    resumed = evaluate_policy(dataset, lambda: counting, out, resume=True)
     assert resumed == whole
+    assert (out / "metrics.json").read_bytes() == (tmp_path / "whole" / "metrics.json").read_bytes()
     assert len(calls) == 12 - completed
-    assert len(steps.read_text().splitlines()) == 12
-    assert len(json.loads((out / "manifest.json").read_text())["resumed_at"]) == 1
+    assert len(results.read_text().splitlines()) == 12
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert len(manifest["resumed_at"]) == 1 and manifest["last_session"]["units"] == 12 - completed
 
 
 class BatchingPolicy(Policy):
@@ -229,36 +289,77 @@ class BatchingPolicy(Policy):
     def act(self, task: str, observation: Observation, history: Sequence[Step]) -> Decision:
         raise AssertionError("act_batch should be used")
 
-    def act_batch(
-        self, requests: Sequence[tuple[str, Observation, Sequence[Step]]]
-    ) -> list[Decision]:
+    def act_batch(self, requests: Sequence[Request]) -> list[Decision | ModelError]:
         self.batches.append(len(requests))
         return [Decision(action=uniform_answer(*request)) for request in requests]
+
+
+class Counted:
+    """A policy factory that counts the policies it builds and how many were closed."""
+
+    def __init__(self, make: Callable[[], Policy]) -> None:
+        self.make, self.built, self.closed = make, 0, 0
+
+    def __call__(self) -> Policy:
+        self.built += 1
+        policy = self.make()
+        close = policy.close
+
+        def counted_close() -> None:
+            self.closed += 1
+            close()
+
+        policy.close = counted_close  # type: ignore[method-assign]
+        return policy
 
 
 def test_batches_and_workers_give_the_same_metrics(tmp_path: Path) -> None:
     uniform_split(tmp_path / "data", episodes=3, steps=3)
     dataset = load_aitz(tmp_path / "data")
-    serial = evaluate_policy(dataset, FunctionPolicy(uniform_answer), tmp_path / "a", EvalOptions())
+    serial = evaluate_policy(dataset, uniform, tmp_path / "a")
     batching = BatchingPolicy()
-    batched = evaluate_policy(dataset, batching, tmp_path / "b", EvalOptions(batch_size=4))
+    batched = evaluate_policy(dataset, lambda: batching, tmp_path / "b", AITZSettings(batch_size=4))
     assert batching.batches == [4, 4, 1]
-    threads: set[str] = set()
-    lock = threading.Lock()
+    lines = (tmp_path / "b" / "results.jsonl").read_text().splitlines()
+    assert [json.loads(line)["step_id"] for line in lines] == [0, 1, 2] * 3
 
-    def slow(task: str, observation: Observation, history: Sequence[Step]) -> Action:
-        with lock:
+    together = threading.Barrier(3, timeout=60)  # every worker busy at once, or this breaks
+    threads: set[str] = set()
+
+    def concurrent_answer(task: str, observation: Observation, history: Sequence[Step]) -> Action:
+        if threading.current_thread().name not in threads:
             threads.add(threading.current_thread().name)
-        time.sleep(0.02)
+            together.wait()
         return uniform_answer(task, observation, history)
 
-    concurrent = evaluate_policy(
-        dataset, FunctionPolicy(slow), tmp_path / "c", EvalOptions(workers=3)
-    )
-    assert len(threads) > 1
-    for metrics in (batched, concurrent):
+    factory = Counted(lambda: FunctionPolicy(concurrent_answer))
+    concurrent = evaluate_policy(dataset, factory, tmp_path / "c", AITZSettings(workers=3))
+    assert len(threads) == 3
+    assert (factory.built, factory.closed) == (3, 3)  # one policy per worker, each closed
+    both = evaluate_policy(dataset, uniform, tmp_path / "d", AITZSettings(workers=2, batch_size=2))
+    for metrics in (batched, concurrent, both):
         for key in ("overall", "by_subset", "by_action"):
             assert metrics[key] == serial[key]
+
+
+def test_the_policy_factory_is_called_once_per_worker_and_never_to_validate(
+    tmp_path: Path,
+) -> None:
+    uniform_split(tmp_path / "data", episodes=1, steps=2)
+    dataset = load_aitz(tmp_path / "data")
+    factory = Counted(uniform)
+    evaluate_policy(dataset, factory, tmp_path / "a", AITZSettings(workers=4))
+    assert (factory.built, factory.closed) == (2, 2)  # two steps: no third or fourth worker
+    factory = Counted(uniform)
+    evaluate_policy(dataset, factory, tmp_path / "a", AITZSettings(workers=4), resume=True)
+    assert (factory.built, factory.closed) == (1, 1)  # nothing left: one, for its identity
+
+    def broken() -> Policy:
+        raise ConfigError("no such model")
+
+    with pytest.raises(ConfigError, match="no such model"):
+        evaluate_policy(dataset, broken, tmp_path / "b", AITZSettings(workers=4))
+    assert not (tmp_path / "b" / "results.jsonl").exists()
 
 
 def test_history_given_to_the_policy_is_the_ground_truth(tmp_path: Path) -> None:
@@ -271,110 +372,12 @@ def test_history_given_to_the_policy_is_the_ground_truth(tmp_path: Path) -> None
 
     evaluate_policy(
         load_aitz(tmp_path / "data"),
-        FunctionPolicy(record),
+        lambda: FunctionPolicy(record),
         tmp_path / "o",
-        EvalOptions(coat_history=True),
+        AITZSettings(coat_history=True),
     )
     assert seen[2] == [(Tap(x=0.5, y=0.5), "click on it"), (TypeText(text="hello"), "type hello")]
     assert seen[3] == []  # a new episode
-
-
-# --- prediction files ------------------------------------------------------------------------
-
-
-def write_lines(path: Path, lines: list[Any]) -> Path:
-    path.write_text(
-        "".join((line if isinstance(line, str) else json.dumps(line)) + "\n" for line in lines)
-    )
-    return path
-
-
-def test_scoring_a_canonical_predictions_file(tmp_path: Path) -> None:
-    small_split(tmp_path / "data")
-    dataset = load_aitz(tmp_path / "data")
-    predictions = write_lines(
-        tmp_path / "p.jsonl",
-        [
-            {"episode_id": "1", "step_id": 0, "action": {"type": "tap", "x": 0.5, "y": 0.5}},
-            {"episode_id": "1", "step_id": 1, "action": {"type": "type", "text": "bye"}},
-            {"episode_id": "1", "step_id": 2, "action": {"type": "finish", "status": "success"}},
-            {"episode_id": 2, "step_id": 0, "action": {"type": "scroll", "direction": "down"}},
-            # ("2", 1) has no line: invalid, as an unparseable output would be.
-            {"episode_id": "99", "step_id": 0, "action": None},  # not in the split: ignored
-        ],
-    )
-    out = tmp_path / "scored"
-    metrics = score_predictions(dataset, predictions, "canonical", EvalOptions(), out)
-    for key in ("overall", "by_subset", "by_action"):
-        assert metrics[key] == EXPECTED_SMALL[key]
-    assert metrics["predictions_unmatched_lines"] == 1 and metrics["predictions_missing_steps"] == 1
-    assert len((out / "steps.jsonl").read_text().splitlines()) == 4
-    assert (
-        json.loads((out / "manifest.json").read_text())["identity"]["predictions"]["format"]
-        == "canonical"
-    )
-    assert 'id="2-1"' in (out / "report.html").read_text()
-
-    # A null action and an out-of-range one are invalid steps with their reason.
-    write_lines(
-        predictions,
-        [
-            {"episode_id": "1", "step_id": 0, "action": None},
-            {"episode_id": "1", "step_id": 1, "action": {"type": "tap", "x": 2, "y": 0}},
-        ],
-    )
-    metrics = score_predictions(dataset, predictions, "canonical", EvalOptions(), tmp_path / "s2")
-    assert metrics["overall"]["invalid_rate"] == 1.0
-    scores = read_scores(tmp_path / "s2" / "steps.jsonl")
-    assert scores[("1", 0)].error == "no action"
-    assert "tap.x" in (scores[("1", 1)].error or "")
-
-
-@pytest.mark.parametrize(
-    ("line", "message"),
-    [
-        ("{not json", r"p.jsonl:2 is not valid JSON"),
-        ('{"step_id": 0, "action": null}', r"p.jsonl:2 needs an object with episode_id"),
-        ('{"episode_id": "1", "step_id": 0, "action": null}', r"p.jsonl:2: a second prediction"),
-        ('{"episode_id": "1", "step_id": 1}', r"p.jsonl:2 has no 'action'"),
-    ],
-)
-def test_bad_prediction_files_name_the_line(tmp_path: Path, line: str, message: str) -> None:
-    small_split(tmp_path / "data")
-    first = {"episode_id": "1", "step_id": 0, "action": None}
-    predictions = write_lines(tmp_path / "p.jsonl", [first, line])
-    with pytest.raises(ConfigError, match=message):
-        score_predictions(load_aitz(tmp_path / "data"), predictions, "canonical", EvalOptions())
-
-
-def test_scoring_raw_model_outputs_through_the_output_formats(tmp_path: Path) -> None:
-    small_split(tmp_path / "data")
-    dataset = load_aitz(tmp_path / "data")
-    fenced = 'Thought: tap the middle.\n```json\n{"type": "tap", "x": 0.5, "y": 0.5}\n```'
-    predictions = write_lines(
-        tmp_path / "raw.jsonl",
-        [
-            {"episode_id": "1", "step_id": 0, "raw": fenced, "format": "canonical"},
-            {
-                "episode_id": "1",
-                "step_id": 1,
-                "raw": "I would type something",
-                "format": "canonical",
-            },
-        ],
-    )
-    out = tmp_path / "raw"
-    metrics = score_predictions(dataset, predictions, "raw", EvalOptions("aitw"), out)
-    assert metrics["protocol"] == "aitw"
-    assert metrics["overall"]["exact_match"] == pytest.approx(1 / 5)
-    assert metrics["overall"]["invalid_rate"] == pytest.approx(4 / 5)
-    scores = read_scores(out / "steps.jsonl")
-    assert scores[("1", 0)].prediction == {"type": "tap", "x": 0.5, "y": 0.5}
-    assert scores[("1", 0)].raw == fenced
-    assert "no JSON object" in (scores[("1", 1)].error or "")
-    write_lines(predictions, [{"episode_id": "1", "step_id": 0, "raw": "x", "format": "nope"}])
-    with pytest.raises(ConfigError, match="unknown output format 'nope'; known: canonical"):
-        score_predictions(dataset, predictions, "raw", EvalOptions())
 
 
 def test_model_faults_returned_or_raised_in_batches_are_invalid_steps(tmp_path: Path) -> None:
@@ -385,20 +388,16 @@ def test_model_faults_returned_or_raised_in_batches_are_invalid_steps(tmp_path: 
         return Decision(error=ParseError("bad JSON"), raw_output="{oops")
 
     out = tmp_path / "returned"
-    metrics = evaluate_policy(dataset, FunctionPolicy(returns_error), out, EvalOptions())
+    metrics = evaluate_policy(dataset, lambda: FunctionPolicy(returns_error), out)
     assert metrics["overall"]["invalid_rate"] == 1.0
-    score = read_scores(out / "steps.jsonl")[("1", 0)]
+    score = read_scores(out)[("1", 0)]
     assert (score.error, score.raw, score.invalid) == ("bad JSON", "{oops", True)
 
     class FailingBatch(BatchingPolicy):
-        def act_batch(
-            self, requests: Sequence[tuple[str, Observation, Sequence[Step]]]
-        ) -> list[Decision]:
+        def act_batch(self, requests: Sequence[Request]) -> list[Decision | ModelError]:
             raise ParseError("the batch came back empty")
 
     out = tmp_path / "batch"
-    metrics = evaluate_policy(dataset, FailingBatch(), out, EvalOptions(batch_size=2))
+    metrics = evaluate_policy(dataset, FailingBatch, out, AITZSettings(batch_size=2))
     assert metrics["overall"]["invalid_rate"] == 1.0
-    assert {s.error for s in read_scores(out / "steps.jsonl").values()} == {
-        "the batch came back empty"
-    }
+    assert {s.error for s in read_scores(out).values()} == {"the batch came back empty"}

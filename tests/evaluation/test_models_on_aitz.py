@@ -9,7 +9,7 @@ import pytest
 from PIL import Image
 
 from screenpilot.evaluation.aitz_env import load_aitz
-from screenpilot.evaluation.runner import EvalOptions, evaluate_policy, score_predictions
+from screenpilot.evaluation.aitz_run import AITZSettings, evaluate_policy, score_predictions
 from screenpilot.policies.catalog import get_card
 from tests.evaluation.test_aitz_data import SAMPLE
 
@@ -40,7 +40,9 @@ def test_raw_answers_in_each_cards_grammar_score_perfectly(
             )
     predictions = tmp_path / "raw.jsonl"
     predictions.write_text("".join(json.dumps(line) + "\n" for line in lines))
-    metrics = score_predictions(dataset, predictions, "raw", EvalOptions(protocol), tmp_path / "o")
+    metrics = score_predictions(
+        dataset, predictions, "raw", AITZSettings(protocol=protocol), tmp_path / "o"
+    )
     assert metrics["overall"]["steps"] == 4
     assert metrics["overall"]["invalid_rate"] == 0.0
     assert metrics["overall"]["type_match"] == 1.0
@@ -52,7 +54,7 @@ def test_raw_answers_in_each_cards_grammar_score_perfectly(
         # zero-size box and must hit the very pixel; rounded through the model's frame it
         # lands one pixel off, except where the frame happens to round back exactly.
         scores = [
-            json.loads(line) for line in (tmp_path / "o/steps.jsonl").read_text().splitlines()
+            json.loads(line) for line in (tmp_path / "o/results.jsonl").read_text().splitlines()
         ]
         assert [s["exact_match"] for s in scores if s["gt_type"] != "click"] == [True] * 3
 
@@ -63,20 +65,22 @@ def test_a_tiny_local_model_is_evaluated_in_batches_and_reported_honestly(
     """Random weights answer nonsense: every step is invalid, recorded with its raw text."""
     from screenpilot.policies.qwen2vl import Qwen2VLPolicy
 
-    policy = Qwen2VLPolicy(
-        str(tiny_qwen2vl), card="qwen2vl", max_pixels=64 * 28 * 28, max_new_tokens=16
-    )
+    def tiny() -> Qwen2VLPolicy:
+        return Qwen2VLPolicy(
+            str(tiny_qwen2vl), card="qwen2vl", max_pixels=64 * 28 * 28, max_new_tokens=16
+        )
+
     dataset = load_aitz(SAMPLE, "train")
     out = tmp_path / "eval"
-    metrics = evaluate_policy(dataset, policy, out, EvalOptions(batch_size=2))
+    metrics = evaluate_policy(dataset, tiny, out, AITZSettings(batch_size=2))
     assert metrics["overall"]["steps"] == 4
     assert metrics["overall"]["invalid_rate"] == 1.0
     assert metrics["overall"]["exact_match"] == 0.0
-    lines = [json.loads(line) for line in (out / "steps.jsonl").read_text().splitlines()]
+    lines = [json.loads(line) for line in (out / "results.jsonl").read_text().splitlines()]
     assert [(line["episode_id"], line["step_id"]) for line in lines] == [
         ("523638528775825151", n) for n in range(4)
     ]
     assert all(line["prediction"] is None and line["raw"] for line in lines)
     manifest = json.loads((out / "manifest.json").read_text())
-    assert manifest["identity"]["policy"]["model"] == str(tiny_qwen2vl)
-    assert manifest["identity"]["policy"]["prompt_format"] == "qwen2vl/mobile"
+    assert manifest["source"]["policy"]["model"] == str(tiny_qwen2vl)
+    assert manifest["source"]["policy"]["prompt_format"] == "qwen2vl/mobile"

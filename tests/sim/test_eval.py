@@ -4,6 +4,7 @@ invalid outputs counted honestly, resuming, and the command line."""
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from collections.abc import Sequence
@@ -11,9 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from screenpilot.agent import Decision, Observation, Step, load_run
+from screenpilot.agent import Decision, Observation, Policy, Step, load_run
+from screenpilot.agent.core import PolicyInfo
 from screenpilot.errors import ConfigError, ParseError
-from screenpilot.evaluation.sim import EvalSettings, read_results, run_eval
+from screenpilot.evaluation.sim import SimSettings, read_results, run_eval
 from screenpilot.policies import FunctionPolicy
 from screenpilot.registry import make_policy
 
@@ -33,7 +35,7 @@ def out_of_frame(task: str, observation: Observation, history: Sequence[Step]) -
 
 def test_eval_with_the_reference_policy(tmp_path: Path) -> None:
     out = tmp_path / "eval"
-    settings = EvalSettings(
+    settings = SimSettings(
         tasks="settings.wifi_on,clock.infeasible_time", episodes_per_task=2, seed=5
     )
     metrics = run_eval(out, settings, lambda: make_policy("reference"))
@@ -57,19 +59,31 @@ def test_eval_with_the_reference_policy(tmp_path: Path) -> None:
     assert metrics["infeasible"] == {"episodes": 2, "successes": 2, "success_rate": 1.0}
     assert json.loads((out / "metrics.json").read_text()) == metrics
     manifest = json.loads((out / "manifest.json").read_text())
-    assert manifest["policy"]["name"] == "reference" and manifest["settings"]["seed"] == 5
+    assert manifest["benchmark"] == "sim" and manifest["source"]["policy"]["name"] == "reference"
+    assert manifest["settings"]["seed"] == 5 and manifest["settings"]["episodes_per_task"] == 2
+    assert manifest["dataset"]["episodes"] == [r["id"] for r in results]
+    assert manifest["last_session"]["units"] == 4 and manifest["ended_at"]
+    assert {p.name for p in out.iterdir()} == {
+        "episodes",
+        "results.jsonl",
+        "metrics.json",
+        "manifest.json",
+        "report.html",
+    }
     run = load_run(out / results[0]["run_dir"])
     assert (
         run.manifest.outcome == "success"
         and run.manifest.environment["task"] == "settings.wifi_on:5"
     )
     assert (out / results[0]["run_dir"] / "report.html").exists()
-    assert "4/4 episodes succeeded" in (out / "report.html").read_text()
+    index = (out / "report.html").read_text()
+    assert 'href="episodes/settings.wifi_on-5/report.html"' in index
+    assert index.count('<section class="card"') == 4 and "4 (100.0%)" in index
 
 
 def test_unparseable_outputs_are_recorded_and_reported(tmp_path: Path) -> None:
     out = tmp_path / "eval"
-    settings = EvalSettings(tasks="settings.bluetooth_off,notes.delete", max_steps=3, workers=2)
+    settings = SimSettings(tasks="settings.bluetooth_off,notes.delete", max_steps=3, workers=2)
     metrics = run_eval(out, settings, lambda: FunctionPolicy(garbage, name="garbage"))
     assert metrics["episodes"] == 2 and metrics["successes"] == 0
     assert metrics["steps"] == 6 and metrics["invalid_outputs"] == 6
@@ -85,7 +99,7 @@ def test_unparseable_outputs_are_recorded_and_reported(tmp_path: Path) -> None:
 def test_invalid_actions_count_as_invalid_outputs(tmp_path: Path) -> None:
     metrics = run_eval(
         tmp_path / "eval",
-        EvalSettings(tasks="clock.alarm_on", max_steps=2),
+        SimSettings(tasks="clock.alarm_on", max_steps=2),
         lambda: FunctionPolicy(out_of_frame, name="out_of_frame"),  # type: ignore[arg-type]
     )
     assert (metrics["steps"], metrics["invalid_outputs"], metrics["successes"]) == (2, 2, 0)
@@ -94,26 +108,108 @@ def test_invalid_actions_count_as_invalid_outputs(tmp_path: Path) -> None:
     assert run.steps[0].error is not None and run.steps[0].error.kind == "invalid_action"
 
 
+class CountingReference(Policy):
+    """The reference policy, counting the episodes it starts; it describes itself as the
+    reference policy, so a run it resumes is the same run."""
+
+    def __init__(self, episodes: list[str]) -> None:
+        self.inner, self.episodes = make_policy("reference"), episodes
+
+    def act(self, task: str, observation: Observation, history: Sequence[Step]) -> Decision:
+        if not history:
+            self.episodes.append(task)
+        return self.inner.act(task, observation, history)
+
+    def describe(self) -> PolicyInfo:
+        return self.inner.describe()
+
+
 def test_resume_runs_only_what_is_missing(tmp_path: Path) -> None:
     out = tmp_path / "eval"
-    settings = EvalSettings(tasks="home.open_app", episodes_per_task=3)
-    run_eval(out, settings, lambda: make_policy("reference"))
+    settings = SimSettings(tasks="home.open_app", episodes_per_task=3)
+    whole = run_eval(out, settings, lambda: make_policy("reference"))
+    whole_metrics = (out / "metrics.json").read_bytes()
     lines = (out / "results.jsonl").read_text().splitlines()
     (out / "results.jsonl").write_text(lines[0] + "\n" + lines[1][:30])  # killed mid-line
+    (out / "metrics.json").unlink()
     episodes: list[str] = []
-
-    class Counting(FunctionPolicy):
-        def act(self, task: str, observation: Observation, history: Sequence[Step]) -> Decision:
-            if not history:
-                episodes.append(task)
-            return super().act(task, observation, history)
-
-    reference = make_policy("reference")
-    metrics = run_eval(out, settings, lambda: Counting(reference.act, name="counting"), resume=True)
-    assert len(episodes) == 2 and metrics["episodes"] == 3 and metrics["successes"] == 3
-    assert len(read_results(out)) == 3
+    metrics = run_eval(out, settings, lambda: CountingReference(episodes), resume=True)
+    assert len(episodes) == 2 and metrics == whole
+    assert (out / "metrics.json").read_bytes() == whole_metrics
+    assert list(read_results(out)) == ["home.open_app:0", "home.open_app:1", "home.open_app:2"]
     with pytest.raises(ConfigError, match="not empty"):
         run_eval(out, settings, lambda: make_policy("reference"))
+
+
+def test_resume_with_other_settings_or_another_policy_is_refused(tmp_path: Path) -> None:
+    out = tmp_path / "eval"
+    run_eval(out, SimSettings(tasks="home.open_app", max_steps=5), lambda: make_policy("reference"))
+    built: list[int] = []
+
+    def reference() -> Policy:
+        built.append(1)
+        return make_policy("reference")
+
+    with pytest.raises(ConfigError) as refused:
+        run_eval(out, SimSettings(tasks="home.open_app", max_steps=6), reference, resume=True)
+    assert str(refused.value) == f"cannot resume {out}: max_steps was 5, now 6"
+    assert built == []  # refused before any policy was built
+    garbage_policy = FunctionPolicy(garbage, name="garbage")
+    with pytest.raises(ConfigError, match=re.escape("policy.name was 'reference', now 'garbage'")):
+        run_eval(
+            out,
+            SimSettings(tasks="home.open_app", max_steps=5),
+            lambda: garbage_policy,
+            resume=True,
+        )
+    more = SimSettings(tasks="home.open_app", max_steps=5, workers=3)  # workers may change
+    assert run_eval(out, more, reference, resume=True)["episodes"] == 1
+    (out / "manifest.json").write_text("{}")
+    with pytest.raises(
+        ConfigError, match=r"its manifest\.json is damaged \(missing screenpilot_version, python,"
+    ):
+        run_eval(out, more, reference, resume=True)
+
+
+class Counted:
+    """A policy factory that counts the policies it builds and closes."""
+
+    def __init__(self) -> None:
+        self.built, self.closed = 0, 0
+
+    def __call__(self) -> Policy:
+        self.built += 1
+        factory = self
+
+        class Closing(CountingReference):
+            def close(self) -> None:
+                factory.closed += 1
+
+        return Closing([])
+
+
+def test_each_worker_builds_its_policy_once(tmp_path: Path) -> None:
+    factory = Counted()
+    settings = SimSettings(tasks="home.open_app", episodes_per_task=3, workers=2)
+    metrics = run_eval(tmp_path / "eval", settings, factory)
+    assert metrics["successes"] == 3
+    assert (factory.built, factory.closed) == (2, 2)
+
+
+def test_the_index_page_is_drawn_like_the_run_reports(tmp_path: Path) -> None:
+    out = tmp_path / "eval"
+    run_eval(
+        out,
+        SimSettings(tasks="clock.alarm_on", max_steps=1),
+        lambda: FunctionPolicy(garbage, name="<b>bold</b>"),
+    )
+    index = (out / "report.html").read_text()
+    episode = (out / "episodes" / "clock.alarm_on-0" / "report.html").read_text()
+    styles = [re.findall(r"<style>.*</style>", page, re.DOTALL) for page in (index, episode)]
+    assert styles[0] == styles[1] and len(styles[0]) == 1  # the run report's own page
+    assert index.startswith("<!doctype html>") and "<header><h1>" in index
+    assert "&lt;b&gt;bold&lt;/b&gt;" in index and "<b>" not in index
+    assert '<a href="episodes/clock.alarm_on-0/report.html">clock.alarm_on:0</a>' in index
 
 
 def screenpilot(*args: str) -> subprocess.CompletedProcess[str]:
@@ -142,6 +238,39 @@ def test_the_eval_command_line(tmp_path: Path) -> None:
     assert json.loads((out / "metrics.json").read_text())["successes"] == 2
     again = screenpilot("eval", "sim", "--tasks", "contacts.*", "--out", str(out))
     assert again.returncode == 2 and "--resume" in again.stderr
+    other = screenpilot(
+        "eval", "sim", "--tasks", "contacts.*", "--max-steps", "10", "--out", str(out), "--resume"
+    )
+    assert other.returncode == 2 and "Traceback" not in other.stderr
+    assert (
+        f"cannot resume {out}: episodes_per_task was 2, now 1; max_steps was 20, now 10; "
+        "tasks was 'contacts.lookup_phone', now 'contacts.*'"
+    ) in other.stderr
+
+
+def test_the_command_line_builds_one_policy_per_worker(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from screenpilot.cli import app
+    from screenpilot.cli.options import PolicyChoice
+
+    built: list[str] = []
+    original = PolicyChoice.build
+
+    def counted(self: PolicyChoice) -> Policy:
+        built.append(self.name)
+        return original(self)
+
+    monkeypatch.setattr(PolicyChoice, "build", counted)
+    out = tmp_path / "[copy] [/b]"
+    args = ["eval", "sim", "--tasks", "home.open_app", "--episodes-per-task", "3"]
+    result = CliRunner().invoke(app, [*args, "--workers", "2", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert built == ["reference", "reference"]  # one per worker, none only to check it
+    assert f"report: {out / 'report.html'}" in result.output  # as it is, not as markup
+    assert json.loads((out / "metrics.json").read_text())["successes"] == 3
 
 
 def test_run_a_task_with_the_reference_policy(tmp_path: Path) -> None:

@@ -55,11 +55,13 @@ def print_step(step: Step) -> None:
     """The live progress line of one step."""
     colour = {"executed": "green", "dry_run": "blue", "denied": "yellow"}.get(step.status, "red")
     seconds = step.timings.get("total", 0.0)
-    console.print(
-        f"[dim]{step.index + 1:>3}[/] [{colour}]{step.status:<12}[/] {describe_action(step)} "
-        f"[dim]{seconds:.2f}s[/]",
-        highlight=False,
+    line = Text.assemble(
+        (f"{step.index + 1:>3} ", "dim"),
+        (f"{step.status:<12} ", colour),
+        describe_action(step),  # model text: printed as it is, never read as markup
+        (f" {seconds:.2f}s", "dim"),
     )
+    console.print(line, highlight=False)
 
 
 def print_error(label: str, error: BaseException) -> None:

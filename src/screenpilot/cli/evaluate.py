@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.text import Text
 
 from screenpilot.cli.app import app, console, default_out
 from screenpilot.cli.options import PolicyChoice, with_policy
@@ -32,11 +33,25 @@ def eval_aitz(
         Path | None, typer.Option(help="Output folder (default: runs/aitz-DATE).")
     ] = None,
     resume: Annotated[
-        bool, typer.Option(help="Skip the steps already in OUT/steps.jsonl.")
+        bool,
+        typer.Option(
+            help="Continue the evaluation in OUT: skip the steps in OUT/results.jsonl "
+            "(refused if the settings or the policy differ)."
+        ),
     ] = False,
-    workers: Annotated[int, typer.Option(help="Concurrent policy calls.")] = 1,
+    workers: Annotated[
+        int,
+        typer.Option(
+            help="Worker threads, each with its own policy: a local model is loaded once per "
+            "worker, so give a local model --batch-size instead."
+        ),
+    ] = 1,
     batch_size: Annotated[
-        int, typer.Option(help="Steps per act_batch call, for policies that batch.")
+        int,
+        typer.Option(
+            help="Steps per Policy.act_batch call; a policy that batches (a local model) "
+            "decides them in one pass."
+        ),
     ] = 1,
     coat_history: Annotated[
         bool, typer.Option(help="History with CoAT's action descriptions and thoughts.")
@@ -54,31 +69,46 @@ def eval_aitz(
 ) -> None:
     """Evaluate a policy (or score a predictions file) on AITZ; prints metrics.json."""
     from screenpilot.evaluation.aitz_env import load_aitz
-    from screenpilot.evaluation.progress import EvalProgress
-    from screenpilot.evaluation.runner import EvalOptions, evaluate_policy, score_predictions
+    from screenpilot.evaluation.aitz_run import AITZSettings, evaluate_policy, score_predictions
+    from screenpilot.evaluation.progress import RunProgress
 
-    options = EvalOptions(protocol, coat_history, workers, batch_size, resume, report)
+    settings = AITZSettings(
+        protocol=protocol,
+        coat_history=coat_history,
+        workers=workers,
+        batch_size=batch_size,
+        report=report,
+    )
     dataset = load_aitz(data, split, subset, limit=limit, skip_bad=skip_bad)
     for skip in dataset.skipped:
-        console.print(f"[yellow]skipped[/] {skip.reason}", highlight=False)
-    if predictions is not None:
-        metrics = score_predictions(dataset, predictions, predictions_format, options, out)
-    else:
-        target = out or default_out("aitz")
-        chosen = policy.build()
-        try:
-            with EvalProgress(console) as progress:
-                metrics = evaluate_policy(dataset, chosen, target, options, progress=progress)
-        finally:
-            chosen.close()
-        if report:
-            console.print(f"report: {target / 'report.html'}", highlight=False)
+        console.print(Text.assemble(("skipped", "yellow"), " ", skip.reason))
+    target = out
+    with RunProgress(console, "eval aitz", unit="steps", figure="EM") as progress:
+        if predictions is not None:
+            metrics = score_predictions(
+                dataset,
+                predictions,
+                predictions_format,
+                settings,
+                out,
+                resume=resume,
+                progress=progress,
+            )
+        else:
+            target = out or default_out("aitz")
+            metrics = evaluate_policy(
+                dataset, policy.build, target, settings, resume=resume, progress=progress
+            )
+    if report and target is not None:
+        console.print(Text(f"report: {target / 'report.html'}"), soft_wrap=True)
     overall = metrics["overall"]
     console.print(
-        f"[bold]{metrics['protocol']}[/]: {overall['steps']} steps, type match "
-        f"{overall['type_match']:.2%}, exact match {overall['exact_match']:.2%}, invalid "
-        f"{overall['invalid_rate']:.2%}, goal progress {overall['goal_progress']:.2%}, "
-        f"success {overall['success_rate']:.2%}",
-        highlight=False,
+        Text.assemble(
+            (str(metrics["protocol"]), "bold"),
+            f": {overall['steps']} steps, type match {overall['type_match']:.2%}, exact match "
+            f"{overall['exact_match']:.2%}, invalid {overall['invalid_rate']:.2%}, goal "
+            f"progress {overall['goal_progress']:.2%}, success {overall['success_rate']:.2%}",
+        ),
+        soft_wrap=True,
     )
     typer.echo(json.dumps(metrics, indent=2, ensure_ascii=False))

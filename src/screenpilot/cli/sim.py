@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.text import Text
 
 from screenpilot.cli.app import app, console, parse_size
 from screenpilot.cli.evaluate import eval_app
@@ -83,21 +83,33 @@ def eval_sim(
     ] = "*",
     episodes_per_task: Annotated[int, typer.Option(help="Episodes (seeds) per template.")] = 1,
     seed: Annotated[int, typer.Option(help="First seed; episode i uses seed + i.")] = 0,
-    workers: Annotated[int, typer.Option(help="Episodes run in parallel (one policy each).")] = 1,
+    workers: Annotated[
+        int,
+        typer.Option(
+            help="Episodes run in parallel, each worker with its own policy (a local model is "
+            "loaded once per worker)."
+        ),
+    ] = 1,
     max_steps: Annotated[int, typer.Option(help="Step budget per episode.")] = 20,
     stall_limit: Annotated[int, typer.Option(help="Stop after this many identical actions.")] = 3,
     resume: Annotated[
-        bool, typer.Option(help="Continue an interrupted evaluation in OUT.")
+        bool,
+        typer.Option(
+            help="Continue the evaluation in OUT: skip the episodes in OUT/results.jsonl "
+            "(refused if the settings or the policy differ)."
+        ),
     ] = False,
     size: Annotated[str, typer.Option(help="Screen size WIDTHxHEIGHT.")] = "1080x2400",
     policy: PolicyChoice = REFERENCE,
 ) -> None:
     """Run a policy on the simulated task suite; writes per-episode runs, results.jsonl,
     metrics.json, manifest.json and report.html into OUT."""
-    from screenpilot.evaluation.sim import EvalSettings, run_eval
+    from screenpilot.evaluation.progress import RunProgress
+    from screenpilot.evaluation.sim import SimSettings, run_eval
+    from screenpilot.evaluation.sim_results import summary
 
     width, height = parse_size(size, "--size")
-    settings = EvalSettings(
+    settings = SimSettings(
         tasks=tasks,
         episodes_per_task=episodes_per_task,
         seed=seed,
@@ -107,42 +119,14 @@ def eval_sim(
         width=width,
         height=height,
     )
-    policy.build().close()  # a configuration error shows before anything runs
-    progress = Progress(
-        TextColumn("[bold]eval sim[/]"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("{task.fields[last]}"),
-        TimeElapsedColumn(),
-        console=console,
-    )
-    bar = progress.add_task("episodes", total=None, last="")
-
-    def started(total: int, done: int) -> None:
-        progress.update(bar, total=total, completed=done)
-
-    def finished(result: object) -> None:
-        from screenpilot.evaluation.sim import EpisodeResult
-
-        assert isinstance(result, EpisodeResult)
-        mark = "[green]✓[/]" if result.success else "[red]✗[/]"
-        progress.update(bar, advance=1, last=f"{mark} {result.id}")
-
-    with progress:
-        metrics = run_eval(
-            out,
-            settings,
-            policy.build,
-            resume=resume,
-            on_episode=finished,
-            on_start=started,
-        )
-    console.print(
-        f"success {metrics['successes']}/{metrics['episodes']} ({metrics['success_rate']:.1%}), "
-        f"mean steps {metrics['mean_steps']}, invalid outputs {metrics['invalid_outputs']}/"
-        f"{metrics['steps']} steps ({metrics['invalid_output_rate']:.1%})",
-        highlight=False,
-    )
+    display = RunProgress(console, "eval sim", unit="episodes", figure="success", show_last=True)
+    with display as progress:
+        metrics = run_eval(out, settings, policy.build, resume=resume, progress=progress)
+    console.print(summary(metrics), markup=False, highlight=False, soft_wrap=True)
     for app_name, row in metrics["per_app"].items():
-        console.print(f"  {app_name:<10} {row['successes']}/{row['episodes']}", highlight=False)
-    console.print(f"report: {out / 'report.html'}", highlight=False)
+        console.print(
+            f"  {app_name:<10} {row['successes']}/{row['episodes']}",
+            markup=False,
+            highlight=False,
+        )
+    console.print(Text(f"report: {out / 'report.html'}"), soft_wrap=True)

@@ -1,4 +1,5 @@
-"""Offline benchmarks: AITZ action matching (three protocols), scoring and evaluation runs."""
+"""Evaluations: AITZ action matching (three protocols) and scoring, the simulated task suite,
+and the run folder, worker pool, progress display and pages every evaluation shares."""
 
 from __future__ import annotations
 

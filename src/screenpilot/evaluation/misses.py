@@ -1,4 +1,4 @@
-"""``report.html`` of an evaluation: the headline metrics, then one card per missed step with
+"""``report.html`` of an AITZ evaluation: the headline metrics, then one card per missed step with
 the ground truth (green) and the prediction (red) drawn on the recorded screen."""
 
 from __future__ import annotations
@@ -9,8 +9,10 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-from screenpilot.agent.report import PAGE, action_label, action_overlay, image_thumbnail
+from screenpilot.agent.report import action_label, action_overlay, image_thumbnail
 from screenpilot.evaluation.aitz_env import AITZStep
+from screenpilot.evaluation.index import Fact, badge, write_page
+from screenpilot.evaluation.run_folder import RESULTS, EvalManifest
 from screenpilot.evaluation.scoring import StepKey, StepScore
 from screenpilot.tools import coords
 from screenpilot.tools.actions import ActionBase, Scroll, Swipe, Tap, to_action
@@ -26,7 +28,7 @@ def write_misses_report(
     steps: Sequence[AITZStep],
     scores: Mapping[StepKey, StepScore],
     metrics: Mapping[str, Any],
-    manifest: Mapping[str, Any],
+    manifest: EvalManifest,
 ) -> Path:
     misses = [
         (step, scores.get((step.episode_id, step.step_id)))
@@ -35,38 +37,32 @@ def write_misses_report(
     ]
     cards = "\n".join(_card(step, score) for step, score in misses[:MAX_CARDS])
     if len(misses) > MAX_CARDS:
-        cards += f'\n<p class="note">{len(misses) - MAX_CARDS} more misses are not drawn; see steps.jsonl.</p>'
+        cards += f'\n<p class="note">{len(misses) - MAX_CARDS} more misses are not drawn; see {RESULTS}.</p>'
     if not misses:
         cards = '<p class="note">No misses: every step matched exactly.</p>'
     title = f"AITZ evaluation — {metrics.get('protocol', '?')} protocol"
-    return _write(path, title, _header(title, metrics, manifest, len(misses)), cards)
+    return write_page(path, title, _facts(metrics, manifest, len(misses)), cards)
 
 
-def _write(path: Path, title: str, header: str, cards: str) -> Path:
-    path.write_text(PAGE.format(title=escape(title), header=header, cards=cards), encoding="utf-8")
-    return path
-
-
-def _header(
-    title: str, metrics: Mapping[str, Any], manifest: Mapping[str, Any], misses: int
-) -> str:
+def _facts(metrics: Mapping[str, Any], manifest: EvalManifest, misses: int) -> list[Fact]:
     overall = metrics.get("overall", {})
-    identity = manifest.get("identity", {})
-    source = identity.get("policy") or identity.get("predictions") or {}
-    model = source.get("model") or source.get("name") or source.get("path") or "?"
-    facts = [
-        ("Steps", str(overall.get("steps", 0))),
-        ("Misses", str(misses)),
+    policy = manifest.source.get("policy")
+    if policy:
+        source = str(policy.get("model") or policy.get("name"))
+    else:
+        source = f"predictions {manifest.notes.get('predictions_path', '?')}"
+    settings = manifest.settings
+    return [
+        Fact("Steps", str(overall.get("steps", 0))),
+        Fact("Misses", str(misses)),
         *(
-            (k.replace("_", " ").title(), f"{overall.get(k, 0.0):.2%}")
+            Fact(k.replace("_", " ").title(), f"{overall.get(k, 0.0):.2%}")
             for k in ("type_match", "exact_match", "invalid_rate", "goal_progress", "success_rate")
         ),
-        ("Model", escape(str(model))),
-        ("History", escape(str(identity.get("history", "?")))),
-        ("Split", escape(str(identity.get("dataset", {}).get("split", "?")))),
+        Fact("Source", source),
+        Fact("History", "coat" if settings.get("coat_history") else "actions"),
+        Fact("Split", str(settings.get("dataset", {}).get("split", "?"))),
     ]
-    rows = "".join(f"<div><dt>{k}</dt><dd>{v}</dd></div>" for k, v in facts)
-    return f"<h1>{escape(title)}</h1><dl class=facts>{rows}</dl>"
 
 
 def _action(data: Mapping[str, Any] | None) -> ActionBase | None:
@@ -99,12 +95,11 @@ def _card(step: AITZStep, score: StepScore | None) -> str:
         details += (
             f"<details><summary>model output</summary><pre>{escape(score.raw)}</pre></details>"
         )
-    colour = "#9a6700" if score and score.type_match else "#cf222e"
-    badge = f'<span class="badge" style="background:{colour}">{escape(verdict)}</span>'
+    label = badge(verdict, "#9a6700" if score and score.type_match else "#cf222e")
     return (
         f'<section class="card" id="{escape(step.episode_id)}-{step.step_id}"><div class="shot">{screen}</div>'
         f'<div class="body"><h2>{escape(step.subset)} · episode {escape(step.episode_id)} · step '
-        f"{step.step_id} {badge}</h2>{details}</div></section>"
+        f"{step.step_id} {label}</h2>{details}</div></section>"
     )
 
 

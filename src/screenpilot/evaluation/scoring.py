@@ -1,4 +1,4 @@
-"""Scored steps (``steps.jsonl``) and the metrics computed from them (``metrics.json``).
+"""Scored AITZ steps (the lines of ``results.jsonl``) and the metrics computed from them.
 
 Metrics depend only on the scored steps and the dataset's order, never on timings or on the
 order steps completed in, so a resumed run gives exactly the metrics of an uninterrupted one.
@@ -6,25 +6,23 @@ order steps completed in, so a resumed run gives exactly the metrics of an unint
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import ConfigDict, Field
 
-from screenpilot.errors import ConfigError
 from screenpilot.evaluation.aitz_env import AITZStep
 from screenpilot.evaluation.matching import PROTOCOLS
+from screenpilot.evaluation.run_folder import LoggedUnit
 from screenpilot.tools.actions import Action, to_json
 
 StepKey = tuple[str, int]
 """(episode_id, step_id)."""
 
 
-class StepScore(BaseModel):
-    """One line of ``steps.jsonl``."""
+class StepScore(LoggedUnit):
+    """One line of an AITZ run's ``results.jsonl``."""
 
     model_config = ConfigDict(extra="ignore")
     episode_id: str
@@ -49,6 +47,14 @@ class StepScore(BaseModel):
     @property
     def key(self) -> StepKey:
         return (self.episode_id, self.step_id)
+
+    @property
+    def passed(self) -> bool:
+        return self.exact_match
+
+    @property
+    def label(self) -> str:
+        return f"episode {self.episode_id} step {self.step_id}"
 
 
 def score_step(
@@ -81,43 +87,6 @@ def score_step(
         reasoning=reasoning,
         timings=dict(timings or {}),
     )
-
-
-class ScoreLog:
-    """``steps.jsonl``: one line per scored step, appended and flushed as each completes."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self._handle: IO[str] = path.open("a", encoding="utf-8")
-
-    def write(self, score: StepScore) -> None:
-        self._handle.write(score.model_dump_json() + "\n")
-        self._handle.flush()
-
-    def close(self) -> None:
-        self._handle.close()
-
-
-def read_scores(path: Path, *, repair: bool = False) -> dict[StepKey, StepScore]:
-    """Read ``steps.jsonl``. A half-written last line (a killed run) is ignored, and cut off
-    the file when ``repair`` is set so that appending continues on a clean line."""
-    if not path.exists():
-        return {}
-    data = path.read_bytes()
-    end = data.rfind(b"\n") + 1
-    if repair and end < len(data):
-        with path.open("r+b") as handle:
-            handle.truncate(end)
-    scores: dict[StepKey, StepScore] = {}
-    for number, line in enumerate(data[:end].decode("utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            score = StepScore.model_validate_json(line)
-        except ValidationError as exc:
-            raise ConfigError(f"{path}:{number} is not a scored step: {exc}") from exc
-        scores[score.key] = score
-    return scores
 
 
 def _rates(scores: Sequence[StepScore | None]) -> dict[str, Any]:
@@ -184,7 +153,3 @@ def compute_metrics(
             for name, values in sorted(by_action.items())
         },
     }
-
-
-def write_json(path: Path, data: Mapping[str, Any]) -> None:
-    path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")

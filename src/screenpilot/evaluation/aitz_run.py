@@ -1,0 +1,229 @@
+"""Evaluation runs on AITZ: a policy teacher-forced over the recorded steps, or a file of
+existing predictions scored without a model. Both write the shared evaluation folder
+(``run_folder``): ``results.jsonl`` holds one scored step per line, ``report.html`` draws the
+misses.
+
+A policy run hands the steps not yet scored to the worker pool in chunks of ``batch_size``,
+each decided by one ``Policy.act_batch`` call; ``workers`` threads run chunks at once, each
+with its own policy.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Annotated, Any, ClassVar
+
+from pydantic import AfterValidator, BaseModel, ConfigDict
+
+from screenpilot.agent.core import Decision, Policy, Request
+from screenpilot.errors import ConfigError, ModelError
+from screenpilot.evaluation.aitz_env import AITZDataset, AITZEpisode, AITZStep, gt_history
+from screenpilot.evaluation.aitz_predictions import read_predictions, score_lines
+from screenpilot.evaluation.matching import DEFAULT_PROTOCOL, PROTOCOLS
+from screenpilot.evaluation.misses import write_misses_report
+from screenpilot.evaluation.pool import WorkerPool
+from screenpilot.evaluation.progress import Progress
+from screenpilot.evaluation.run_folder import REPORT, RESULTS, RunFolder, read_log
+from screenpilot.evaluation.run_settings import ADJUSTABLE, Positive, RunSettings
+from screenpilot.evaluation.scoring import StepKey, StepScore, compute_metrics, score_step
+
+
+def known_protocol(name: str) -> str:
+    if name not in PROTOCOLS:
+        raise ValueError(f"unknown protocol {name!r}; known: {', '.join(PROTOCOLS)}")
+    return name
+
+
+class AITZDatasetIdentity(BaseModel):
+    """Which steps were evaluated: the split, its selection, and the annotations' hash (so the
+    dataset is recognized wherever it lies)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    split: str
+    subset: str | None = None
+    limit: int | None = None
+    annotation_sha256: str
+
+    @classmethod
+    def of(cls, dataset: AITZDataset) -> AITZDatasetIdentity:
+        return cls(
+            split=dataset.split,
+            subset=dataset.subset,
+            limit=dataset.limit,
+            annotation_sha256=dataset.annotation_sha256,
+        )
+
+
+class AITZSettings(RunSettings):
+    """How an AITZ evaluation scores. ``dataset`` is filled in from the dataset evaluated."""
+
+    benchmark: ClassVar[str] = "aitz"
+    protocol: Annotated[str, AfterValidator(known_protocol)] = DEFAULT_PROTOCOL
+    coat_history: bool = False
+    """Give the policy CoAT's action descriptions and thoughts as history."""
+    dataset: AITZDatasetIdentity | None = None
+    batch_size: Annotated[Positive, ADJUSTABLE] = 1
+    """Steps per ``Policy.act_batch`` call."""
+
+    def for_dataset(self, dataset: AITZDataset) -> AITZSettings:
+        identity = AITZDatasetIdentity.of(dataset)
+        if self.dataset is not None and self.dataset != identity:
+            raise ConfigError(
+                "these settings were made for another dataset "
+                f"({self.dataset.model_dump()} against {identity.model_dump()})"
+            )
+        return self.model_copy(update={"dataset": identity})
+
+
+def read_scores(out: Path) -> dict[StepKey, StepScore]:
+    """The scored steps in an AITZ evaluation folder."""
+    return {score.key: score for score in read_log(out / RESULTS, StepScore)}
+
+
+# --- a policy, teacher-forced ----------------------------------------------------------------
+
+Pending = tuple[AITZEpisode, int]
+"""A step to decide: its episode and its index there."""
+
+
+def _request(episode: AITZEpisode, index: int, coat: bool) -> Request:
+    step = episode.steps[index]
+    return (step.instruction, step.observation(), gt_history(episode, index, coat=coat))
+
+
+def _score_decision(
+    step: AITZStep, decision: Decision | ModelError, protocol: str, seconds: float
+) -> StepScore:
+    timings = {"policy": seconds}
+    if isinstance(decision, ModelError):
+        return score_step(
+            step, None, protocol, raw=decision.raw_output, error=str(decision), timings=timings
+        )
+    timings.update(decision.timings)
+    error = str(decision.error) if decision.error else None
+    return score_step(
+        step,
+        decision.action,
+        protocol,
+        raw=decision.raw_output,
+        error=error,
+        reasoning=decision.reasoning,
+        timings=timings,
+    )
+
+
+def _decide(settings: AITZSettings) -> Callable[[Policy, list[Pending]], list[StepScore]]:
+    """The work of one chunk: one ``act_batch`` call, a score per step. A ModelError raised by
+    the whole batch makes each of its steps invalid with that reason."""
+
+    def decide(policy: Policy, chunk: list[Pending]) -> list[StepScore]:
+        requests = [_request(episode, index, settings.coat_history) for episode, index in chunk]
+        start = time.perf_counter()
+        try:
+            results: list[Decision | ModelError] = list(policy.act_batch(requests))
+        except ModelError as exc:
+            results = [exc] * len(chunk)
+        if len(results) != len(chunk):
+            raise RuntimeError(f"act_batch returned {len(results)} decisions for {len(chunk)}")
+        seconds = (time.perf_counter() - start) / len(chunk)
+        return [
+            _score_decision(episode.steps[index], result, settings.protocol, seconds)
+            for (episode, index), result in zip(chunk, results, strict=True)
+        ]
+
+    return decide
+
+
+def evaluate_policy(
+    dataset: AITZDataset,
+    make_policy: Callable[[], Policy],
+    out: Path,
+    settings: AITZSettings | None = None,
+    *,
+    resume: bool = False,
+    progress: Progress | None = None,
+) -> dict[str, Any]:
+    """Run the policies ``make_policy`` builds (one per worker) on every step of ``dataset``
+    not yet scored in ``out`` and write the evaluation folder; returns the metrics."""
+    settings = (settings or AITZSettings()).for_dataset(dataset)
+    with (
+        RunFolder(out, settings, StepScore, resume=resume) as folder,
+        WorkerPool(make_policy, settings.workers) as pool,
+    ):
+        source = {"policy": pool.first.describe().model_dump(mode="json")}
+        done = folder.start(source, dataset.describe(), total=len(dataset), progress=progress)
+        pending = [
+            (episode, index)
+            for episode in dataset.episodes
+            for index, step in enumerate(episode.steps)
+            if (step.episode_id, step.step_id) not in done
+        ]
+        size = settings.batch_size
+        chunks = [pending[first : first + size] for first in range(0, len(pending), size)]
+        for scores in pool.map(_decide(settings), chunks):
+            for score in scores:
+                folder.record(score)
+        return _finish(folder, dataset, settings)
+
+
+def _metrics(
+    dataset: AITZDataset, settings: AITZSettings, scores: Mapping[StepKey, StepScore]
+) -> dict[str, Any]:
+    metrics = compute_metrics(settings.protocol, list(dataset.steps), scores)
+    metrics["history"] = "coat" if settings.coat_history else "actions"
+    metrics["skipped"] = [{"path": s.path, "reason": s.reason} for s in dataset.skipped]
+    return metrics
+
+
+def _finish(
+    folder: RunFolder[StepScore],
+    dataset: AITZDataset,
+    settings: AITZSettings,
+    extra: Mapping[str, Any] | None = None,
+    notes: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    scores = {score.key: score for score in folder.done.values()}
+    metrics = {**_metrics(dataset, settings, scores), **(extra or {})}
+    folder.finish(metrics, notes)
+    if settings.report:
+        write_misses_report(
+            folder.out / REPORT, list(dataset.steps), scores, metrics, folder.manifest
+        )
+    return metrics
+
+
+# --- a predictions file ----------------------------------------------------------------------
+
+
+def score_predictions(
+    dataset: AITZDataset,
+    predictions: Path,
+    fmt: str,
+    settings: AITZSettings | None = None,
+    out: Path | None = None,
+    *,
+    resume: bool = False,
+    progress: Progress | None = None,
+) -> dict[str, Any]:
+    """Score a predictions file (``fmt``: canonical or raw); steps with no line count as
+    invalid, lines for steps outside the selected split/subset/limit are counted and ignored.
+    With ``out`` the evaluation folder is written too."""
+    settings = (settings or AITZSettings()).for_dataset(dataset)
+    lines, digest = read_predictions(predictions)
+    scores, unmatched = score_lines(dataset, lines, fmt, settings.protocol, predictions)
+    extra = {
+        "predictions_unmatched_lines": unmatched,
+        "predictions_missing_steps": len(dataset) - len(scores),
+    }
+    if out is None:
+        return {**_metrics(dataset, settings, scores), **extra}
+    with RunFolder(out, settings, StepScore, resume=resume) as folder:
+        source = {"predictions": {"format": fmt, "sha256": digest}}
+        done = folder.start(source, dataset.describe(), total=len(dataset), progress=progress)
+        for key, score in scores.items():
+            if key not in done:
+                folder.record(score)
+        notes = {"predictions_path": str(predictions.resolve()), **extra}
+        return _finish(folder, dataset, settings, extra, notes)

@@ -1,0 +1,147 @@
+"""The machinery every evaluation shares, on a made-up benchmark: the settings and what may
+change on resume, the results log, the folder's refusals, the worker pool."""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import ClassVar
+
+import pytest
+
+from screenpilot.agent.core import Decision, Observation, Policy, Step
+from screenpilot.errors import ConfigError
+from screenpilot.evaluation.pool import WorkerPool
+from screenpilot.evaluation.run_folder import LoggedUnit, RunFolder, read_log
+from screenpilot.evaluation.run_settings import ADJUSTABLE, RunSettings
+
+
+class CountSettings(RunSettings):
+    benchmark: ClassVar[str] = "count"
+    upto: int = 3
+    label: str = "n"
+
+
+class Counted(LoggedUnit):
+    number: int
+    even: bool
+
+    @property
+    def key(self) -> int:
+        return self.number
+
+    @property
+    def passed(self) -> bool:
+        return self.even
+
+
+class Idle(Policy):
+    closed = 0
+
+    def act(self, task: str, observation: Observation, history: Sequence[Step]) -> Decision:
+        raise AssertionError("not used")
+
+    def close(self) -> None:
+        Idle.closed += 1
+
+
+def count(out: Path, settings: CountSettings, *, resume: bool = False) -> dict[object, Counted]:
+    with RunFolder(out, settings, Counted, resume=resume) as folder:
+        done = folder.start({"policy": {"name": "idle"}}, {}, total=settings.upto)
+        for number in range(settings.upto):
+            if number not in done:
+                folder.record(Counted(number=number, even=number % 2 == 0))
+        folder.finish({"even": sum(unit.even for unit in folder.done.values())})
+        return folder.done
+
+
+def test_the_adjustable_settings_are_declared_once() -> None:
+    assert CountSettings.adjustable() == {"workers", "report"}
+    assert CountSettings(upto=2, workers=4).fixed() == {"upto": 2, "label": "n"}
+    assert ADJUSTABLE in CountSettings.model_fields["workers"].metadata
+    with pytest.raises(ConfigError, match=r"^invalid evaluation settings: workers: must be at"):
+        CountSettings(workers=0)
+
+
+def test_a_resume_names_every_differing_setting(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    count(out, CountSettings())
+    with pytest.raises(ConfigError) as refused:
+        count(out, CountSettings(upto=4, label="m", workers=2, report=False), resume=True)
+    assert str(refused.value) == f"cannot resume {out}: label was 'n', now 'm'; upto was 3, now 4"
+    assert len(count(out, CountSettings(workers=2), resume=True)) == 3
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["settings"] == {"workers": 2, "report": True, "upto": 3, "label": "n"}
+    assert manifest["benchmark"] == "count" and len(manifest["resumed_at"]) == 1
+
+
+def test_a_folder_of_another_benchmark_or_none_is_not_resumed(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    count(out, CountSettings())
+    manifest = json.loads((out / "manifest.json").read_text())
+    (out / "manifest.json").write_text(json.dumps({**manifest, "benchmark": "aitz"}))
+    with pytest.raises(ConfigError, match="it holds a aitz evaluation, not count"):
+        count(out, CountSettings(), resume=True)
+    elsewhere = tmp_path / "photos"
+    elsewhere.mkdir()
+    (elsewhere / "cat.png").write_bytes(b"")
+    with pytest.raises(ConfigError, match=re.escape("it holds no evaluation (manifest.json)")):
+        count(elsewhere, CountSettings(), resume=True)
+    assert len(count(tmp_path / "new", CountSettings(), resume=True)) == 3  # nothing to resume
+
+
+def test_the_log_cuts_a_half_written_line_and_names_a_damaged_one(tmp_path: Path) -> None:
+    log = tmp_path / "results.jsonl"
+    log.write_text('{"number": 0, "even": true}\n{"number": 1, "ev')
+    assert [unit.number for unit in read_log(log, Counted)] == [0]
+    assert log.read_text().endswith('"ev')  # reading alone changes nothing
+    read_log(log, Counted, repair=True)
+    assert log.read_text() == '{"number": 0, "even": true}\n'
+    log.write_text('{"number": 0, "even": true}\nnot json\n{"number": 2, "even": true}\n')
+    with pytest.raises(ConfigError, match=r"results\.jsonl:2 is not a logged result"):
+        read_log(log, Counted)
+
+
+def test_the_pool_builds_a_policy_per_busy_worker_and_closes_them_all() -> None:
+    Idle.closed = 0
+    built: list[int] = []
+
+    def factory() -> Policy:
+        built.append(1)
+        return Idle()
+
+    names: set[str] = set()
+    together = threading.Barrier(2, timeout=60)
+
+    def work(policy: Policy, unit: int) -> int:
+        if unit < 5 and threading.current_thread().name not in names:
+            names.add(threading.current_thread().name)
+            together.wait()
+        return unit * 10
+
+    with WorkerPool(factory, workers=2) as pool:
+        assert built == [1]  # the first, before any work
+        assert sorted(pool.map(work, [1, 2, 3, 4])) == [10, 20, 30, 40]
+        assert sorted(pool.map(work, [5])) == [50]  # workers keep their policies
+    assert (len(built), Idle.closed, len(names)) == (2, 2, 2)
+
+
+def test_a_failing_unit_stops_the_pool_and_its_error_is_raised() -> None:
+    Idle.closed = 0
+    built: list[int] = []
+
+    def factory() -> Policy:
+        built.append(1)
+        return Idle()
+
+    def work(policy: Policy, unit: int) -> int:
+        if unit == 2:
+            raise ConfigError("unit 2 is impossible")
+        return unit
+
+    with pytest.raises(ConfigError, match="unit 2 is impossible"), WorkerPool(factory, 3) as pool:
+        list(pool.map(work, list(range(10))))
+    assert Idle.closed == len(built) >= 1
