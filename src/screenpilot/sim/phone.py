@@ -15,6 +15,7 @@ from screenpilot.environments.android_input import KEYCODES
 from screenpilot.sim import screen_export, ui
 from screenpilot.sim.app_launcher import background
 from screenpilot.sim.app_notes import leave_note
+from screenpilot.sim.density import Density
 from screenpilot.sim.navigation import APPS, LAUNCHER, MAIN_PAGES, Dialog, Page
 from screenpilot.sim.pages import build_page, submit
 from screenpilot.sim.render import Renderer
@@ -27,7 +28,6 @@ from screenpilot.sim.shell import (
 )
 from screenpilot.sim.state import PhoneData
 from screenpilot.sim.widgets import edit
-from screenpilot.tools import coords
 
 SDK = {"13": 33, "14": 34, "15": 35}
 KEY_NAMES = {code: name for name, code in KEYCODES.items()}
@@ -71,7 +71,8 @@ class SimPhone(AndroidShell):
         if self.width < 320 or self.height < 480:
             msg = f"the simulated screen must be at least 320x480, got {self.width}x{self.height}"
             raise ValueError(msg)
-        self.renderer = Renderer(self.width, self.height)
+        self.density = Density(self.width, self.height)
+        self.renderer = Renderer(self.density)
         self.natural_size = (self.width, self.height)
         self.packages = [LAUNCHER, *(package for package, _, _ in APPS.values())]
         self.android_version = self.data.android_version
@@ -82,8 +83,8 @@ class SimPhone(AndroidShell):
 
     @property
     def logical_height(self) -> int:
-        """The screen height in layout pixels (the layout is 1080 pixels wide)."""
-        return round(self.height / self.renderer.scale)
+        """The screen height in layout units (the layout is 1080 units wide)."""
+        return self.density.layout_height
 
     @property
     def page(self) -> Page:
@@ -232,12 +233,9 @@ class SimPhone(AndroidShell):
 
     # --- input (device pixels) ------------------------------------------------------------------
 
-    def _logical(self, x: float, y: float) -> tuple[float, float]:
-        return coords.device_to_layout(x, y, self.renderer.scale)
-
     def tap(self, x: float, y: float, *, long: bool = False) -> str | None:
         """Tap at device pixels; returns what was hit (its text or description), if anything."""
-        lx, ly = self._logical(x, y)
+        lx, ly = self.density.to_layout(x, y)
         for node in reversed(self.nodes()):
             if not node.contains(lx, ly):
                 continue
@@ -258,8 +256,8 @@ class SimPhone(AndroidShell):
 
     def swipe(self, x1: float, y1: float, x2: float, y2: float) -> None:
         """A finger moving from (x1, y1) to (x2, y2): scrolls lists, opens the app drawer."""
-        lx1, ly1 = self._logical(x1, y1)
-        _, ly2 = self._logical(x2, y2)
+        lx1, ly1 = self.density.to_layout(x1, y1)
+        _, ly2 = self.density.to_layout(x2, y2)
         dy = ly2 - ly1
         if abs(dy) < 20 and abs(x2 - x1) < 20:
             self.tap(x1, y1, long=True)

@@ -20,7 +20,7 @@ def ui_elements(phone: SimPhone) -> tuple[UIElement, ...]:
     for node in phone.nodes():
         if not node.tree:
             continue
-        left, top, right, bottom = coords.layout_box_to_device(node.box, phone.renderer.scale)
+        left, top, right, bottom = phone.density.box(node.box)
         elements.append(
             UIElement(
                 bounds=coords.box_from_device(
@@ -51,7 +51,7 @@ def hierarchy(phone: SimPhone) -> str:
     """The screen as AOSP ``uiautomator dump`` writes it (attributes in its order)."""
     rows = []
     for index, node in enumerate(n for n in phone.nodes() if n.tree):
-        left, top, right, bottom = coords.layout_box_to_device(node.box, phone.renderer.scale)
+        left, top, right, bottom = phone.density.box(node.box)
         checkable = node.kind == "switch"
         flag = {True: "true", False: "false"}
         rows.append(
