@@ -12,7 +12,7 @@ from PIL import Image
 
 from screenpilot.agent.core import UIElement
 from screenpilot.environments.android_input import KEYCODES
-from screenpilot.sim import screen_export, ui
+from screenpilot.sim import screen_export, system_ui, ui
 from screenpilot.sim.app_launcher import background
 from screenpilot.sim.app_notes import leave_note
 from screenpilot.sim.density import Density
@@ -191,22 +191,26 @@ class SimPhone(AndroidShell):
                 extra = edit(
                     self, (136, 290, ui.WIDTH - 136, 420), dialog.field_key, "Name", "edit"
                 )
-            nodes += ui.dialog(
+            nodes += system_ui.dialog(
                 dialog.title, dialog.message, dialog.buttons, self.logical_height, extra
             )
         if self.focus is not None:
-            nodes += ui.keyboard(self.logical_height, self.shifted, self.symbols, self._press)
+            nodes += system_ui.keyboard(
+                self.logical_height, self.shifted, self.symbols, self._press
+            )
         data = self.data
         nodes = [
             *nodes,
-            *ui.status_bar(
+            *system_ui.status_bar(
                 self.clock,
                 wifi=data.wifi and not data.airplane,
                 bluetooth=data.bluetooth,
                 airplane=data.airplane,
                 dark=dark,
             ),
-            *ui.nav_bar(self.logical_height, self.back, self.go_home, self._recents, dark=dark),
+            *system_ui.nav_bar(
+                self.logical_height, self.back, self.go_home, self._recents, dark=dark
+            ),
         ]
         self._cache = (self.version, nodes, None)
         return nodes
