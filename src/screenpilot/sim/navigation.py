@@ -28,6 +28,11 @@ MAIN_PAGES = {
 """App label -> the page it opens at."""
 
 
+def package_of(page: Page) -> str:
+    """The package of the app a page belongs to (the launcher's for home, drawer and recents)."""
+    return APPS[page.app][0] if page.app else LAUNCHER
+
+
 @dataclass
 class Page:
     """One screen on the back stack: which page of which app, with its argument and scroll."""

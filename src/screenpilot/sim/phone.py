@@ -16,7 +16,7 @@ from screenpilot.sim import screen_export, system_ui, ui
 from screenpilot.sim.app_launcher import background
 from screenpilot.sim.app_notes import leave_note
 from screenpilot.sim.density import Density
-from screenpilot.sim.navigation import APPS, LAUNCHER, MAIN_PAGES, Dialog, Page
+from screenpilot.sim.navigation import APPS, LAUNCHER, MAIN_PAGES, Dialog, Page, package_of
 from screenpilot.sim.pages import build_page, submit
 from screenpilot.sim.render import Renderer
 from screenpilot.sim.shell import (
@@ -77,7 +77,6 @@ class SimPhone(AndroidShell):
         self.packages = [LAUNCHER, *(package for package, _, _ in APPS.values())]
         self.android_version = self.data.android_version
         self.sdk = SDK.get(self.android_version, 34)
-        self.app = LAUNCHER
 
     # --- geometry ---------------------------------------------------------------------------
 
@@ -89,6 +88,11 @@ class SimPhone(AndroidShell):
     @property
     def page(self) -> Page:
         return self.stack[-1]
+
+    @property
+    def app(self) -> str:
+        """The foreground app's package: the current page's."""
+        return package_of(self.page)
 
     def content_bottom(self) -> int:
         """Where app content ends: above the keyboard when it shows, else above the nav bar."""
@@ -178,7 +182,6 @@ class SimPhone(AndroidShell):
         if self._cache is not None and self._cache[0] == self.version:
             return self._cache[1]
         page = self.page
-        self.app = APPS[page.app][0] if page.app else LAUNCHER
         nodes, self._scroll_limit = build_page(self, page)
         if page.scroll > self._scroll_limit:
             page.scroll = self._scroll_limit

@@ -6,7 +6,8 @@ It executes nothing on the host. Command lines are split with POSIX shell rules 
 quotes, backslashes, ``;``, ``&&``, ``||``, ``$?``); anything a real shell would *expand or run*
 outside quotes (``$(...)``, backticks, ``$VAR``, globs, pipes, redirections) is recorded in
 ``injections`` so tests can prove text never reaches the shell unquoted. A device supplies the
-hooks (``_tap``, ``_swipe``, ``_key``, ``_type_into``, ``_launch``, ``screencap``, ``hierarchy``).
+hooks (``app``, ``_tap``, ``_swipe``, ``_key``, ``_type_into``, ``_launch``, ``screencap``,
+``hierarchy``).
 """
 
 from __future__ import annotations
@@ -50,7 +51,6 @@ class AndroidShell:
     sdk: int
     natural_size: tuple[int, int]
     rotation: int
-    app: str
     packages: list[str]
     imes: list[str]
     ime: str
@@ -61,6 +61,11 @@ class AndroidShell:
     lock: threading.RLock
 
     # --- hooks ------------------------------------------------------------------------------
+
+    @property
+    def app(self) -> str:
+        """The package of the app in the foreground (a subclass may hold it as an attribute)."""
+        raise NotImplementedError
 
     @property
     def size(self) -> tuple[int, int]:
