@@ -1,10 +1,13 @@
 """The system UI an app's page is shown in: the status bar, the navigation bar, the on-screen
-keyboard and alert dialogs, laid out in the same units as the apps' views."""
+keyboard and alert dialogs, laid out in the same units as the apps' views; and ``compose``,
+which puts one screen together from the current page and the system UI over it."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
+from screenpilot.sim.pages import build_page
 from screenpilot.sim.ui import (
     BG,
     KEY_H,
@@ -21,6 +24,56 @@ from screenpilot.sim.ui import (
     Rect,
     text,
 )
+from screenpilot.sim.widgets import edit
+
+if TYPE_CHECKING:
+    from screenpilot.sim.phone import SimPhone
+
+DARK_PAGES = frozenset({"home", "drawer", "recents"})
+"""Pages drawn on a dark background: the bars over them are light."""
+
+
+def compose(phone: SimPhone) -> tuple[list[Node], int]:
+    """The screen's views, bottom to top, and how far its list can scroll: the current page
+    (its scroll kept within reach), a dialog over it, the keyboard while a field has the
+    focus, the status bar and the navigation bar."""
+    state = phone.state
+    page = state.page
+    nodes, limit = build_page(phone, page)
+    if page.scroll > limit:
+        page.scroll = limit
+        nodes, limit = build_page(phone, page)
+    height = phone.layout_height
+    dark = page.name in DARK_PAGES
+    if state.dialog is not None:
+        shown = state.dialog
+        extra: list[Node] = []
+        if shown.field_key is not None:
+            extra = edit(phone, (136, 290, WIDTH - 136, 420), shown.field_key, "Name", "edit")
+        nodes += dialog(shown.title, shown.message, shown.buttons, height, extra)
+    if state.focus is not None:
+        nodes += keyboard(height, state.shifted, state.symbols, phone.input.press)
+    data = state.data
+    navigation = phone.navigation
+    nodes = [
+        *nodes,
+        *status_bar(
+            state.clock,
+            wifi=data.wifi and not data.airplane,
+            bluetooth=data.bluetooth,
+            airplane=data.airplane,
+            dark=dark,
+        ),
+        *nav_bar(height, navigation.back, navigation.go_home, navigation.show_recents, dark=dark),
+    ]
+    return nodes, limit
+
+
+def content_bottom(height: int, *, keyboard_shown: bool) -> int:
+    """Where app content ends on a screen ``height`` layout units tall: above the keyboard
+    when it shows, else above the navigation bar."""
+    bottom = height - NAV_H
+    return bottom - KEYBOARD_H if keyboard_shown else bottom
 
 
 def dialog(
