@@ -164,3 +164,12 @@ def test_accented_text_is_drawn_with_the_bundled_font() -> None:
         phone.type_text(name)
     assert accented.render().tobytes() == plain.render().tobytes()
     assert any(e.text == "Zoë Chloé" for e in accented.ui_elements())
+
+
+def test_the_foreground_app_is_the_current_pages_before_anything_is_drawn() -> None:
+    phone = SimPhone(width=720, height=1600)
+    out, _, status = phone.run_shell("monkey -p com.android.settings 1; dumpsys window windows")
+    assert status == 0 and b"mCurrentFocus=Window{5d2c1e0 u0 com.android.settings/" in out
+    assert phone.app == "com.android.settings"
+    phone.key("home")
+    assert phone.app == "com.google.android.apps.nexuslauncher"

@@ -309,6 +309,14 @@ def test_layout_units_map_to_device_pixels_and_back() -> None:
     assert coords.layout_box_to_device((108, 240, 540, 480), density) == (72, 160, 360, 320)
     assert coords.device_to_layout(360, 320, density) == pytest.approx((540, 480))
     assert coords.layout_box_to_device((0, 0, 1080, 2400), 1.0) == (0, 0, 1080, 2400)
+    assert coords.layout_to_device(36, density) == 24
+    assert coords.layout_to_device(6, 0.3) == 2  # rounded to the nearest whole pixel (1.8)
+
+
+@given(st.floats(0.25, 4), st.floats(-4000, 4000))
+def test_a_layout_length_rounds_as_a_box_edge_does(density: float, length: float) -> None:
+    box = coords.layout_box_to_device((length, length, length, length), density)
+    assert box == (coords.layout_to_device(length, density),) * 4
 
 
 @given(st.floats(0.25, 4), st.integers(0, 4000), st.integers(0, 4000))

@@ -53,7 +53,7 @@ def app_icon(phone: SimPhone, label: str, x: int, y: int, *, light_label: bool) 
 
 
 def page_home(phone: SimPhone, page: Page) -> tuple[list[Node], int]:
-    height = phone.logical_height
+    height = phone.layout_height
     nodes = [
         Node(
             "text",
@@ -107,7 +107,7 @@ def page_drawer(phone: SimPhone, page: Page) -> tuple[list[Node], int]:
     nodes = [
         Node(
             "panel",
-            (0, top, WIDTH, phone.logical_height),
+            (0, top, WIDTH, phone.layout_height),
             fill=(241, 243, 244),
             tree=False,
             hint="card",
@@ -158,7 +158,7 @@ def page_recents(phone: SimPhone, page: Page) -> tuple[list[Node], int]:
     if phone.recents:
         nodes.append(
             ui.button(
-                (390, phone.logical_height - NAV_H - 150, 690, phone.logical_height - NAV_H - 50),
+                (390, phone.layout_height - NAV_H - 150, 690, phone.layout_height - NAV_H - 50),
                 "Clear all",
                 phone.recents.clear,
                 filled=False,

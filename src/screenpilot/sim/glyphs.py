@@ -6,15 +6,16 @@ import math
 
 from PIL import ImageDraw
 
+from screenpilot.sim.density import Density
 from screenpilot.sim.ui import Colour
 
 _KEY_GLYPHS = frozenset({"shift", "del", "enter", "send", "clear"})
 
 
 class GlyphPainter:
-    """Draws glyphs in device pixels; ``scale`` is device pixels per layout pixel."""
+    """Draws glyphs in device pixels, sized in layout units through ``density``."""
 
-    scale: float
+    density: Density
 
     def _glyph(
         self, draw: ImageDraw.ImageDraw, box: tuple[int, int, int, int], name: str, c: Colour
@@ -92,7 +93,7 @@ class GlyphPainter:
 
     def _plane(self, draw: ImageDraw.ImageDraw, box: tuple[int, int, int, int], c: Colour) -> None:
         x, y = (box[0] + box[2]) // 2, (box[1] + box[3]) // 2
-        u = max(2, round(6 * self.scale))
+        u = max(2, self.density.px(6))
         draw.polygon(
             [
                 (x, y - 4 * u),
@@ -112,7 +113,8 @@ class GlyphPainter:
         self, draw: ImageDraw.ImageDraw, box: tuple[int, int, int, int], c: Colour
     ) -> None:
         x, y = (box[0] + box[2]) // 2, (box[1] + box[3]) // 2
-        u, w = max(2, round(6 * self.scale)), max(2, round(3 * self.scale))
+        px = self.density.px
+        u, w = max(2, px(6)), max(2, px(3))
         draw.line(
             (
                 x - 2 * u,
@@ -137,7 +139,8 @@ class GlyphPainter:
     ) -> None:
         left, top, right, bottom = box
         cx, cy = (left + right) // 2, (top + bottom) // 2
-        r, w = round(28 * self.scale), max(2, round(6 * self.scale))
+        px = self.density.px
+        r, w = px(28), max(2, px(6))
         draw.line((cx - r, cy, cx + r, cy), fill=colour, width=w)
         draw.line((cx - r, cy, cx - r // 3, cy - 2 * r // 3), fill=colour, width=w)
         draw.line((cx - r, cy, cx - r // 3, cy + 2 * r // 3), fill=colour, width=w)
@@ -146,11 +149,9 @@ class GlyphPainter:
         self, draw: ImageDraw.ImageDraw, box: tuple[int, int, int, int], colour: Colour
     ) -> None:
         left, top, right, bottom = box
-        cx, cy = (
-            (left + right) // 2 - round(6 * self.scale),
-            (top + bottom) // 2 - round(6 * self.scale),
-        )
-        r, w = round(20 * self.scale), max(2, round(5 * self.scale))
+        px = self.density.px
+        cx, cy = (left + right) // 2 - px(6), (top + bottom) // 2 - px(6)
+        r, w = px(20), max(2, px(5))
         draw.ellipse((cx - r, cy - r, cx + r, cy + r), outline=colour, width=w)
         draw.line((cx + r - 4, cy + r - 4, cx + 2 * r, cy + 2 * r), fill=colour, width=w)
 
@@ -159,7 +160,8 @@ class GlyphPainter:
     ) -> None:
         left, top, right, bottom = box
         cx, cy = (left + right) // 2, (top + bottom) // 2
-        r, w = round(22 * self.scale), max(2, round(5 * self.scale))
+        px = self.density.px
+        r, w = px(22), max(2, px(5))
         draw.line((cx - r - 6, cy - r, cx + r + 6, cy - r), fill=colour, width=w)
         draw.rectangle((cx - r + 4, cy - r, cx + r - 4, cy + r + 6), outline=colour, width=w)
 

@@ -1,4 +1,5 @@
-"""From a page to the function that lays it out, and from ENTER in a field to what it does."""
+"""From a page to the function that lays it out, from ENTER in a field to what it does, and
+from leaving a page to what that saves."""
 
 from __future__ import annotations
 
@@ -47,6 +48,12 @@ def build_page(phone: SimPhone, page: Page) -> tuple[list[Node], int]:
         msg = f"no page {page.name!r}"
         raise KeyError(msg)
     return builder(phone, page)
+
+
+def leave(phone: SimPhone, page: Page) -> None:
+    """Leaving ``page`` (back, up, home): the note editor saves its note, as Keep does."""
+    if page.name == "note_edit":
+        app_notes.leave_note(phone, page)
 
 
 def submit(phone: SimPhone, key: str) -> None:

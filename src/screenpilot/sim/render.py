@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from PIL import Image, ImageDraw
 
+from screenpilot.sim.density import Density
 from screenpilot.sim.fonts import Font, displayable, font, text_mask, text_width
 from screenpilot.sim.glyphs import GlyphPainter
 from screenpilot.sim.ui import (
@@ -17,20 +18,18 @@ from screenpilot.sim.ui import (
     ON_PRIMARY,
     PRIMARY,
     TEXT,
-    WIDTH,
     Colour,
     Node,
     Rect,
 )
-from screenpilot.tools import coords
 
 
 class Renderer(GlyphPainter):
-    """Renders nodes at ``width x height`` device pixels (layout is 1080 logical pixels wide)."""
+    """Renders nodes, laid out in layout units, at the device pixels of ``density``."""
 
-    def __init__(self, width: int, height: int) -> None:
-        self.width, self.height = width, height
-        self.scale = width / WIDTH
+    def __init__(self, density: Density) -> None:
+        self.density = density
+        self.width, self.height = density.width, density.height
         self._backdrop: Image.Image | None = None
         self._thumbnails: dict[tuple[int, int, int, int], tuple[Image.Image, Image.Image]] = {}
 
@@ -46,9 +45,6 @@ class Renderer(GlyphPainter):
             self._backdrop = Image.composite(bottom, top, mask)
         return self._backdrop
 
-    def _r(self, box: Rect) -> tuple[int, int, int, int]:
-        return coords.layout_box_to_device(box, self.scale)
-
     def render(
         self, nodes: list[Node], background: Colour = BG, *, wallpaper: bool = False
     ) -> Image.Image:
@@ -58,7 +54,7 @@ class Renderer(GlyphPainter):
             image = Image.new("RGB", (self.width, self.height), background)
         draw = ImageDraw.Draw(image)
         for node in nodes:
-            box = self._r(node.draw_box or node.box)
+            box = self.density.box(node.draw_box or node.box)
             painter = getattr(self, f"_draw_{node.kind}", None)
             if painter is not None:
                 painter(image, draw, node, box)
@@ -78,7 +74,7 @@ class Renderer(GlyphPainter):
         if not value:
             return
         left, top, right, bottom = box
-        mask = text_mask(value, round(size * self.scale), right - left)
+        mask = text_mask(value, self.density.px(size), right - left)
         x = left if align != "center" else (left + right - mask.width) // 2
         y = (top + bottom - mask.height) // 2
         draw.bitmap((x, y), mask, fill=colour)
@@ -91,8 +87,8 @@ class Renderer(GlyphPainter):
     def _draw_bubble(
         self, image: Image.Image, draw: ImageDraw.ImageDraw, node: Node, box: Rect
     ) -> None:
-        draw.rounded_rectangle(box, radius=round(40 * self.scale), fill=node.fill)
-        pad = round(36 * self.scale)
+        draw.rounded_rectangle(box, radius=self.density.px(40), fill=node.fill)
+        pad = self.density.px(36)
         inner = (box[0] + pad, box[1], box[2] - pad, box[3])
         self._label(draw, inner, node.text, node.size, node.color, "left")
 
@@ -103,7 +99,7 @@ class Renderer(GlyphPainter):
             overlay = ImageDraw.Draw(image, "RGBA")
             overlay.rectangle(box, fill=(0, 0, 0, 96))
         elif node.hint == "card":
-            draw.rounded_rectangle(box, radius=round(36 * self.scale), fill=node.fill)
+            draw.rounded_rectangle(box, radius=self.density.px(36), fill=node.fill)
         elif node.fill is not None:
             draw.rectangle(box, fill=node.fill)
 
@@ -114,7 +110,7 @@ class Renderer(GlyphPainter):
         left, top, right, bottom = box
         source = node.image
         if not isinstance(source, Image.Image):
-            draw.rounded_rectangle(box, radius=round(36 * self.scale), fill=(248, 249, 250))
+            draw.rounded_rectangle(box, radius=self.density.px(36), fill=(248, 249, 250))
             return
         cached = self._thumbnails.get(box)
         if cached is not None and cached[0] is source:
@@ -126,14 +122,14 @@ class Renderer(GlyphPainter):
             self._thumbnails[box] = (source, thumbnail)
         mask = Image.new("L", thumbnail.size)
         ImageDraw.Draw(mask).rounded_rectangle(
-            (0, 0, *thumbnail.size), radius=round(36 * self.scale), fill=255
+            (0, 0, *thumbnail.size), radius=self.density.px(36), fill=255
         )
         image.paste(thumbnail, (left, top), mask)
 
     def _draw_dialog(
         self, image: Image.Image, draw: ImageDraw.ImageDraw, node: Node, box: Rect
     ) -> None:
-        draw.rounded_rectangle(box, radius=round(56 * self.scale), fill=node.fill)
+        draw.rounded_rectangle(box, radius=self.density.px(56), fill=node.fill)
 
     def _draw_row(
         self, image: Image.Image, draw: ImageDraw.ImageDraw, node: Node, box: Rect
@@ -141,9 +137,7 @@ class Renderer(GlyphPainter):
         if node.fill is not None:
             draw.rectangle(box, fill=node.fill)
         if node.hint != "plain":
-            draw.line(
-                (box[0] + round(64 * self.scale), box[3] - 1, box[2], box[3] - 1), fill=DIVIDER
-            )
+            draw.line((box[0] + self.density.px(64), box[3] - 1, box[2], box[3] - 1), fill=DIVIDER)
 
     def _draw_button(
         self, image: Image.Image, draw: ImageDraw.ImageDraw, node: Node, box: Rect
@@ -156,14 +150,14 @@ class Renderer(GlyphPainter):
     def _draw_fab(
         self, image: Image.Image, draw: ImageDraw.ImageDraw, node: Node, box: Rect
     ) -> None:
-        draw.rounded_rectangle(box, radius=round(48 * self.scale), fill=node.fill)
+        draw.rounded_rectangle(box, radius=self.density.px(48), fill=node.fill)
         left, top, right, bottom = box
-        s = self.scale
-        cx, cy = left + round(80 * s), (top + bottom) // 2
-        arm, thick = round(26 * s), max(2, round(6 * s))
+        px = self.density.px
+        cx, cy = left + px(80), (top + bottom) // 2
+        arm, thick = px(26), max(2, px(6))
         draw.rectangle((cx - arm, cy - thick // 2, cx + arm, cy + thick // 2), fill=node.color)
         draw.rectangle((cx - thick // 2, cy - arm, cx + thick // 2, cy + arm), fill=node.color)
-        inner = (left + round(130 * s), top, right - round(24 * s), bottom)
+        inner = (left + px(130), top, right - px(24), bottom)
         self._label(draw, inner, node.text, node.size, node.color, "left")
 
     def _draw_switch(
@@ -176,9 +170,9 @@ class Renderer(GlyphPainter):
             radius=(bottom - top) // 2,
             fill=PRIMARY if on else (231, 224, 236),
             outline=PRIMARY if on else (121, 116, 126),
-            width=max(1, round(4 * self.scale)),
+            width=max(1, self.density.px(4)),
         )
-        pad = round((14 if on else 20) * self.scale)
+        pad = self.density.px(14 if on else 20)
         diameter = bottom - top - 2 * pad
         x = right - pad - diameter if on else left + pad
         draw.ellipse(
@@ -190,31 +184,31 @@ class Renderer(GlyphPainter):
         self, image: Image.Image, draw: ImageDraw.ImageDraw, node: Node, box: Rect
     ) -> None:
         left, top, right, bottom = box
-        middle, half = (top + bottom) // 2, max(2, round(10 * self.scale))
+        middle, half = (top + bottom) // 2, max(2, self.density.px(10))
         x = left + round((right - left) * node.value)
         draw.rounded_rectangle(
             (left, middle - half, right, middle + half), radius=half, fill=(211, 227, 253)
         )
         draw.rounded_rectangle((left, middle - half, x, middle + half), radius=half, fill=PRIMARY)
-        r = round(30 * self.scale)
+        r = self.density.px(30)
         draw.ellipse((x - r, middle - r, x + r, middle + r), fill=PRIMARY)
 
     def _draw_field(
         self, image: Image.Image, draw: ImageDraw.ImageDraw, node: Node, box: Rect
     ) -> None:
-        s = self.scale
+        px = self.density.px
         colour = PRIMARY if node.focused else (121, 116, 126)
         draw.rounded_rectangle(
             box,
-            radius=round(16 * s),
+            radius=px(16),
             fill=(255, 255, 255),
             outline=colour,
-            width=max(1, round((5 if node.focused else 3) * s)),
+            width=max(1, px(5 if node.focused else 3)),
         )
-        pad = round(36 * s)
+        pad = px(36)
         inner = (box[0] + pad, box[1], box[2] - pad, box[3])
         shown = "*" * len(node.text) if node.align == "password" else displayable(node.text)
-        face = font(round(node.size * s))
+        face = font(px(node.size))
         if node.align == "multiline":
             self._multiline(draw, inner, box, node, face)
             return
@@ -223,12 +217,10 @@ class Renderer(GlyphPainter):
         else:
             self._label(draw, inner, node.hint, node.size, MUTED, "left")
         if node.focused:
-            width = min(text_width(shown, round(node.size * s)), inner[2] - inner[0])
+            width = min(text_width(shown, px(node.size)), inner[2] - inner[0])
             x = inner[0] + round(width) + 3
-            middle, half = (box[1] + box[3]) // 2, round(30 * s)
-            draw.rectangle(
-                (x, middle - half, x + max(2, round(4 * s)), middle + half), fill=PRIMARY
-            )
+            middle, half = (box[1] + box[3]) // 2, px(30)
+            draw.rectangle((x, middle - half, x + max(2, px(4)), middle + half), fill=PRIMARY)
 
     def _multiline(
         self,
@@ -238,9 +230,10 @@ class Renderer(GlyphPainter):
         node: Node,
         face: Font,
     ) -> None:
-        step = round(node.size * 1.5 * self.scale)
+        px = self.density.px
+        step = px(node.size * 1.5)
         lines = displayable(node.text).split("\n") if node.text else [node.hint]
-        y = box[1] + round(40 * self.scale)
+        y = box[1] + px(40)
         colour = TEXT if node.text else MUTED
         for line in lines:
             if y + step > box[3]:
@@ -248,13 +241,10 @@ class Renderer(GlyphPainter):
             self._label(draw, (inner[0], y, inner[2], y + step), line, node.size, colour, "left")
             y += step
         if node.focused:
-            width = text_width(lines[-1], round(node.size * self.scale)) if node.text else 0
+            width = text_width(lines[-1], px(node.size)) if node.text else 0
             x = inner[0] + round(width) + 3
-            top = y - step + round(8 * self.scale)
-            draw.rectangle(
-                (x, top, x + max(2, round(4 * self.scale)), top + step - round(16 * self.scale)),
-                fill=PRIMARY,
-            )
+            top = y - step + px(8)
+            draw.rectangle((x, top, x + max(2, px(4)), top + step - px(16)), fill=PRIMARY)
 
     def _draw_icon(
         self, image: Image.Image, draw: ImageDraw.ImageDraw, node: Node, box: Rect
@@ -275,7 +265,7 @@ class Renderer(GlyphPainter):
     def _draw_key(
         self, image: Image.Image, draw: ImageDraw.ImageDraw, node: Node, box: Rect
     ) -> None:
-        draw.rounded_rectangle(box, radius=round(18 * self.scale), fill=node.fill)
+        draw.rounded_rectangle(box, radius=self.density.px(18), fill=node.fill)
         if node.glyph:
             self._glyph(draw, box, node.glyph, node.color)
         else:
@@ -286,8 +276,8 @@ class Renderer(GlyphPainter):
     ) -> None:
         left, top, right, bottom = box
         cx, cy = (left + right) // 2, (top + bottom) // 2
-        r = round(26 * self.scale)
-        width = max(2, round(5 * self.scale))
+        r = self.density.px(26)
+        width = max(2, self.density.px(5))
         if node.hint == "back":
             draw.polygon(
                 [(cx + r, cy - r), (cx + r, cy + r), (cx - r, cy)], outline=node.color, width=width
@@ -297,7 +287,7 @@ class Renderer(GlyphPainter):
         else:
             draw.rounded_rectangle(
                 (cx - r, cy - r, cx + r, cy + r),
-                radius=round(6 * self.scale),
+                radius=self.density.px(6),
                 outline=node.color,
                 width=width,
             )
@@ -306,37 +296,37 @@ class Renderer(GlyphPainter):
         self, image: Image.Image, draw: ImageDraw.ImageDraw, node: Node, box: Rect
     ) -> None:
         _, top, right, bottom = box
-        s, colour = self.scale, node.color
+        px, colour = self.density.px, node.color
         x = right
         # battery
         draw.rounded_rectangle(
-            (x - round(70 * s), top + round(14 * s), x - round(10 * s), bottom - round(14 * s)),
-            radius=round(6 * s),
+            (x - px(70), top + px(14), x - px(10), bottom - px(14)),
+            radius=px(6),
             outline=colour,
-            width=max(1, round(3 * s)),
+            width=max(1, px(3)),
         )
         draw.rectangle(
-            (x - round(64 * s), top + round(20 * s), x - round(26 * s), bottom - round(20 * s)),
+            (x - px(64), top + px(20), x - px(26), bottom - px(20)),
             fill=colour,
         )
-        x -= round(100 * s)
+        x -= px(100)
         if node.scrollable:  # airplane mode
-            self._plane(draw, (x - round(60 * s), top, x, bottom), colour)
-            x -= round(80 * s)
+            self._plane(draw, (x - px(60), top, x, bottom), colour)
+            x -= px(80)
         elif node.checked:  # wi-fi: a fan of arcs
-            cx, base = x - round(30 * s), bottom - round(8 * s)
+            cx, base = x - px(30), bottom - px(8)
             for radius in (14, 28, 42):
-                r = round(radius * s)
+                r = px(radius)
                 draw.arc(
                     (cx - r, base - r, cx + r, base + r),
                     225,
                     315,
                     fill=colour,
-                    width=max(2, round(5 * s)),
+                    width=max(2, px(5)),
                 )
-            x -= round(80 * s)
+            x -= px(80)
         if node.focused:  # bluetooth
-            self._bluetooth(draw, (x - round(50 * s), top, x, bottom), colour)
+            self._bluetooth(draw, (x - px(50), top, x, bottom), colour)
 
 
 __all__ = ["Renderer", "font"]

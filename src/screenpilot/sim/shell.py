@@ -1,20 +1,21 @@
-"""A small Android ``sh`` shared by every simulated device: POSIX quoting, and answers to the
-commands adb clients send (``input``, ``screencap``, ``uiautomator``, ``wm``, ``dumpsys``, ``am``,
-``monkey``, ``pm``, ``ime``, ``settings``, ``getprop``), in the formats AOSP's tools print.
+"""A small Android ``sh`` shared by every simulated device: answers to the commands adb clients
+send (``input``, ``screencap``, ``uiautomator``, ``wm``, ``dumpsys``, ``am``, ``monkey``, ``pm``,
+``ime``, ``settings``, ``getprop``), in the formats AOSP's tools print.
 
-It executes nothing on the host. Command lines are split with POSIX shell rules (single and double
-quotes, backslashes, ``;``, ``&&``, ``||``, ``$?``); anything a real shell would *expand or run*
-outside quotes (``$(...)``, backticks, ``$VAR``, globs, pipes, redirections) is recorded in
+It executes nothing on the host. Command lines are split by ``shell_syntax.lex`` with POSIX
+rules; anything a real shell would *expand or run* outside quotes is recorded in
 ``injections`` so tests can prove text never reaches the shell unquoted. A device supplies the
-hooks (``_tap``, ``_swipe``, ``_key``, ``_type_into``, ``_launch``, ``screencap``, ``hierarchy``).
+hooks (``app``, ``_tap``, ``_swipe``, ``_key``, ``_type_into``, ``_launch``, ``screencap``,
+``hierarchy``).
 """
 
 from __future__ import annotations
 
 import base64
-import re
 import threading
 from dataclasses import dataclass, field
+
+from screenpilot.sim.shell_syntax import lex
 
 ADB_KEYBOARD = "com.android.adbkeyboard/.AdbIME"
 LATIN_IME = "com.android.inputmethod.latin/.LatinIME"
@@ -50,7 +51,6 @@ class AndroidShell:
     sdk: int
     natural_size: tuple[int, int]
     rotation: int
-    app: str
     packages: list[str]
     imes: list[str]
     ime: str
@@ -61,6 +61,11 @@ class AndroidShell:
     lock: threading.RLock
 
     # --- hooks ------------------------------------------------------------------------------
+
+    @property
+    def app(self) -> str:
+        """The package of the app in the foreground (a subclass may hold it as an attribute)."""
+        raise NotImplementedError
 
     @property
     def size(self) -> tuple[int, int]:
@@ -291,105 +296,3 @@ def xml_escape(text: str) -> str:
         .replace("\t", "&#9;")
         .replace("\r", "&#13;")
     )
-
-
-_OPERATORS = ("&&", "||", ";", "|", "&", ">", "<", "\n", "(", ")")
-
-
-def lex(line: str, injections: list[str]) -> list[tuple[str, str]]:
-    """Split a command line into ('word', text) and ('op', operator) with POSIX quoting rules.
-
-    ``$?`` becomes the placeholder "\\0?" (replaced with the last status when run). Syntax that a
-    shell would expand or execute outside single quotes is appended to ``injections``.
-    """
-    tokens: list[tuple[str, str]] = []
-    word: list[str] = []
-    in_word = False
-    i, n = 0, len(line)
-
-    def end_word() -> None:
-        nonlocal in_word
-        if in_word:
-            tokens.append(("word", "".join(word)))
-        word.clear()
-        in_word = False
-
-    while i < n:
-        c = line[i]
-        if c in " \t":
-            end_word()
-            i += 1
-        elif c == "#" and not in_word:
-            i = line.find("\n", i) if "\n" in line[i:] else n
-        elif any(line.startswith(op, i) for op in _OPERATORS):
-            op = next(op for op in _OPERATORS if line.startswith(op, i))
-            end_word()
-            if op not in {"&&", "||", ";", "\n"}:
-                injections.append(f"operator {op!r}")
-            tokens.append(("op", ";" if op == "\n" else op))
-            i += len(op)
-        elif c == "'":
-            close = line.find("'", i + 1)
-            if close < 0:
-                injections.append("unterminated quote")
-                close = n
-            word.append(line[i + 1 : close])
-            in_word, i = True, close + 1
-        elif c == '"':
-            i, in_word = _double_quoted(line, i + 1, word, injections), True
-        elif c == "\\":
-            if i + 1 < n and line[i + 1] != "\n":
-                word.append(line[i + 1])
-                in_word = True
-            i += 2
-        elif c in "$`":
-            in_word = True
-            i = _expansion(line, i, word, injections)
-        else:
-            if c in "*?[~":
-                injections.append(f"unquoted {c!r}")
-            word.append(c)
-            in_word, i = True, i + 1
-    end_word()
-    return tokens
-
-
-def _double_quoted(line: str, i: int, word: list[str], injections: list[str]) -> int:
-    """Read a double-quoted string starting after its quote; returns the index after it."""
-    n = len(line)
-    while i < n and line[i] != '"':
-        if line[i] == "\\" and i + 1 < n and line[i + 1] in '$`"\\\n':
-            word.append("" if line[i + 1] == "\n" else line[i + 1])
-            i += 2
-        elif line[i] in "$`":
-            i = _expansion(line, i, word, injections)
-        else:
-            word.append(line[i])
-            i += 1
-    if i >= n:
-        injections.append("unterminated quote")
-    return i + 1
-
-
-def _expansion(line: str, i: int, word: list[str], injections: list[str]) -> int:
-    """Handle ``$...`` or a backtick at ``line[i]``; returns the index after it."""
-    if line.startswith("$?", i):
-        word.append("\0?")
-        return i + 2
-    if line[i] == "`":
-        close = line.find("`", i + 1)
-        end = len(line) if close < 0 else close + 1
-        injections.append(f"command substitution {line[i:end]!r}")
-        return end
-    if line.startswith("$(", i) or line.startswith("${", i):
-        closer = ")" if line[i + 1] == "(" else "}"
-        close = line.find(closer, i + 2)
-        end = len(line) if close < 0 else close + 1
-        injections.append(f"expansion {line[i:end]!r}")
-        return end
-    match = re.match(r"\$([A-Za-z_][A-Za-z0-9_]*|[0-9#@*!$-])", line[i:])
-    if match:
-        injections.append(f"expansion {match.group(0)!r}")
-        return i + len(match.group(0))
-    word.append("$")
-    return i + 1

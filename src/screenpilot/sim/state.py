@@ -1,5 +1,6 @@
-"""What the simulated phone knows (settings, contacts, messages, alarms, notes, browsing), and
-seeded content that makes every episode's phone a little different but reproducible."""
+"""The simulated phone's content: what it knows (settings, contacts, messages, alarms, notes,
+browsing), and seeded content that makes every episode's phone a little different but
+reproducible. ``PhoneState`` (``phone_state``) holds it beside where the UI stands."""
 
 from __future__ import annotations
 

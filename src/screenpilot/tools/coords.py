@@ -130,16 +130,21 @@ def box_center(box: Box) -> Point:
     return ((left + right) / 2, (top + bottom) / 2)
 
 
+def layout_to_device(length: float, density: float) -> int:
+    """A length (or one coordinate) in layout units -> whole device pixels, for a UI laid out in
+    density-independent units and drawn at ``density`` device pixels per unit (the simulated
+    phone designs 1080 units wide and draws at any screen width)."""
+    return round(length * density)
+
+
 def layout_box_to_device(box: Box, density: float) -> tuple[int, int, int, int]:
-    """A box in layout units -> device pixels, for a UI laid out in density-independent units
-    and drawn at ``density`` device pixels per unit (the simulated phone designs 1080 units
-    wide and draws at any screen width)."""
+    """A box in layout units -> device pixels, each edge rounded as ``layout_to_device`` does."""
     left, top, right, bottom = box
     return (
-        round(left * density),
-        round(top * density),
-        round(right * density),
-        round(bottom * density),
+        layout_to_device(left, density),
+        layout_to_device(top, density),
+        layout_to_device(right, density),
+        layout_to_device(bottom, density),
     )
 
 
