@@ -24,7 +24,7 @@ ENVIRONMENTS: dict[str, str] = {
     "demo": "screenpilot.environments.demo:DemoEnv",
     "desktop": "screenpilot.environments.desktop:DesktopEnv",
     "replay": "screenpilot.environments.replay:ReplayEnv",
-    "aitz": "screenpilot.evaluation.aitz_env:AITZEnvironment",
+    "aitz": "screenpilot.evaluation.aitz_env:AITZEnv",
     "android": "screenpilot.environments.android:AndroidEnv",
     "sim": "screenpilot.sim.env:SimEnv",
 }

@@ -1,4 +1,4 @@
-"""The AITZ loader and AITZEnvironment: synthetic data in the dataset's format, bad data, and
+"""The AITZ loader and AITZEnv: synthetic data in the dataset's format, bad data, and
 the real sample episode checked step by step against its screenshots."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from screenpilot.errors import ConfigError
-from screenpilot.evaluation.aitz_env import AITZEnvironment, DatasetError, gt_history, load_aitz
+from screenpilot.evaluation.aitz_env import AITZEnv, DatasetError, gt_history, load_aitz
 from screenpilot.evaluation.aitz_run import AITZSettings, score_predictions
 from screenpilot.evaluation.matching import PROTOCOLS
 from screenpilot.tools import coords
@@ -168,7 +168,7 @@ def test_ground_truth_history_in_the_cards_convention(tmp_path: Path) -> None:
 
 def test_environment_is_teacher_forced(tmp_path: Path) -> None:
     every_code_episode(tmp_path)
-    env = AITZEnvironment(tmp_path, protocol="qwen", coat_history=True)
+    env = AITZEnv(tmp_path, protocol="qwen", coat_history=True)
     first = env.reset()
     assert env.task == "do the thing" and first.screenshot.size == (540, 1140)
     # A wrong action is scored as a miss and the episode still follows the recording.
@@ -250,13 +250,13 @@ def test_the_environment_spec_names_root_split_and_subset(tmp_path: Path) -> Non
 
     every_code_episode(tmp_path)
     env = make_env(f"aitz:{tmp_path}")
-    assert isinstance(env, AITZEnvironment) and len(env.dataset.episodes) == 3
+    assert isinstance(env, AITZEnv) and len(env.dataset.episodes) == 3
     env = make_env(f"aitz:{tmp_path}/test/install")
-    assert isinstance(env, AITZEnvironment)
+    assert isinstance(env, AITZEnv)
     assert [e.episode_id for e in env.dataset.episodes] == ["222", "333"]
     sample = make_env(f"aitz:{SAMPLE}/train")
-    assert isinstance(sample, AITZEnvironment) and sample.dataset.split == "train"
+    assert isinstance(sample, AITZEnv) and sample.dataset.split == "train"
     with pytest.raises(ConfigError, match="aitz needs the dataset folder"):
         make_env("aitz")
     with pytest.raises(ConfigError, match="unknown protocol 'exact'"):
-        AITZEnvironment(tmp_path, protocol="exact")
+        AITZEnv(tmp_path, protocol="exact")

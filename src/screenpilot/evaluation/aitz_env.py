@@ -1,4 +1,4 @@
-"""``AITZEnvironment``: recorded AITZ episodes replayed teacher-forced, and the ground-truth
+"""``AITZEnv``: recorded AITZ episodes replayed teacher-forced, and the ground-truth
 history policies are given. The loader lives in ``aitz_data``; its names are re-exported here.
 """
 
@@ -29,7 +29,7 @@ __all__ = [
     "COAT_FIELDS",
     "SPLITS",
     "AITZDataset",
-    "AITZEnvironment",
+    "AITZEnv",
     "AITZEpisode",
     "AITZStep",
     "DatasetError",
@@ -57,7 +57,7 @@ def gt_history(episode: AITZEpisode, upto: int, *, coat: bool = False) -> list[S
     return history
 
 
-class AITZEnvironment(Environment):
+class AITZEnv(Environment):
     """Recorded AITZ episodes, teacher-forced: each step shows the recorded screen, scores the
     action against the recorded one (``StepResult.info``) and moves along the recorded path
     whatever the action was. ``reset`` starts the next episode (``seed``: episode number). A ``finish`` ends the episode
@@ -88,7 +88,7 @@ class AITZEnvironment(Environment):
         self._episode, self._step = -1, 0
 
     @classmethod
-    def from_spec(cls, argument: str | None) -> AITZEnvironment:
+    def from_spec(cls, argument: str | None) -> AITZEnv:
         """``aitz:ROOT`` (test split), ``aitz:ROOT/SPLIT`` or ``aitz:ROOT/SPLIT/SUBSET``."""
         if not argument:
             raise ConfigError("aitz needs the dataset folder: --env aitz:ROOT[/SPLIT[/SUBSET]]")
