@@ -38,6 +38,10 @@ class InvalidActionError(ModelError, ValueError):
     kind = "invalid_action"
 
 
+class OutOfFrameError(InvalidActionError):
+    """A coordinate lies outside the frame the model was taken to write in."""
+
+
 class UnsupportedActionError(ModelError):
     """The environment cannot perform this action (type or key); nothing was executed."""
 

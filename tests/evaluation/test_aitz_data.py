@@ -238,6 +238,7 @@ def test_perfect_predictions_score_1_under_every_protocol(tmp_path: Path, protoc
         "type_match": 1.0,
         "exact_match": 1.0,
         "invalid_rate": 0.0,
+        "repaired_rate": 0.0,
         "episodes": 1,
         "goal_progress": 1.0,
         "success_rate": 1.0,

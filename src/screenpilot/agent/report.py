@@ -118,7 +118,14 @@ def image_thumbnail(path: Path, height: int = THUMBNAIL_HEIGHT) -> tuple[str, in
     return base64.b64encode(buffer.getvalue()).decode("ascii"), size[0], size[1]
 
 
-def _screen(run: RunData, relative: str | None, action: ActionBase | None, *, muted: bool) -> str:
+def _screen(
+    run: RunData,
+    relative: str | None,
+    action: ActionBase | None,
+    *,
+    muted: bool,
+    box: list[float] | None = None,
+) -> str:
     thumb = _thumbnail(run, relative)
     if thumb is None:
         return '<div class="missing">screenshot not saved</div>'
@@ -129,7 +136,22 @@ def _screen(run: RunData, relative: str | None, action: ActionBase | None, *, mu
         f'<a class="frame" href="{escape(relative or "")}"><svg class="screen" '
         f'viewBox="0 0 {width} {height}" width="{width}" height="{height}">'
         f'<image href="data:image/jpeg;base64,{data}" width="{width}" height="{height}"/>'
-        f"{action_overlay(action, width, height, muted)}</svg>{pill}</a>"
+        f"{box_overlay(box, width, height)}{action_overlay(action, width, height, muted)}</svg>{pill}</a>"
+    )
+
+
+def box_overlay(box: list[float] | None, width: int, height: int) -> str:
+    """A dashed outline of the box the model located (normalized edges), if it named one."""
+    if not box or len(box) != 4:
+        return ""
+    frame = coords.Screen.same_size(width, height)
+    (left, top), (right, bottom) = (
+        coords.to_screenshot_pixels(box[0], box[1], frame),
+        coords.to_screenshot_pixels(box[2], box[3], frame),
+    )
+    return (
+        f'<rect x="{left}" y="{top}" width="{max(right - left, 1)}" height="{max(bottom - top, 1)}" '
+        'fill="none" stroke="#0969da" stroke-width="3" stroke-dasharray="8 5"/>'
     )
 
 
@@ -219,6 +241,12 @@ def _step_card(run: RunData, step: StepRecord) -> str:
         details.append(
             f'<div class="safety">safety: {verdict}{asked} — {escape("; ".join(step.safety.concerns))}</div>'
         )
+    repairs = step.decision_info.get("repairs")
+    if isinstance(repairs, list) and repairs:
+        items = "".join(f"<li>{escape(str(repair))}</li>" for repair in repairs)
+        details.append(
+            f'<div class="repair"><span class="k">repaired to read it</span><ul>{items}</ul></div>'
+        )
     if step.reasoning:
         details.append(
             f'<div class="row"><span class="k">reasoning</span><p>{escape(step.reasoning)}</p></div>'
@@ -234,13 +262,16 @@ def _step_card(run: RunData, step: StepRecord) -> str:
         details.append(
             f'<div class="row"><span class="k">device</span><code>{escape(info)}</code></div>'
         )
+    target = step.decision_info.get("target_box")
+    box = target if isinstance(target, list) else None
     timing = " · ".join(f"{k} {v * 1000:.0f} ms" for k, v in step.timings.items())
     if step.usage:
         timing += f" · {step.usage.prompt_tokens}+{step.usage.completion_tokens} tokens"
     details.append(f'<div class="timing">{escape(timing)}</div>')
     return (
         f'<section class="card" id="step-{step.index}"><div class="shot">'
-        f'{_screen(run, step.screenshot, step.action, muted=step.status != "executed")}</div><div class="body">'
+        f"{_screen(run, step.screenshot, step.action, muted=step.status != 'executed', box=box)}"
+        '</div><div class="body">'
         f"<h2>Step {step.index + 1} {_badge(step.status)}</h2>{''.join(details)}</div></section>"
     )
 
@@ -282,6 +313,8 @@ summary {{ cursor:pointer; color:var(--muted); font-size:13px; }}
 header .error {{ margin-top:16px; }}
 .safety {{ background:#fff8c5; border:1px solid #eac54f; border-radius:8px; padding:8px 12px; margin:8px 0; }}
 .note {{ color:var(--muted); font-style:italic; }}
+.repair {{ background:#ddf4ff; border:1px solid #54aeff; border-radius:8px; padding:6px 12px; margin:8px 0; }}
+.repair ul {{ margin:2px 0 0; padding-left:18px; }}
 .timing {{ margin-top:10px; color:var(--muted); font-size:13px; }}
 .frame {{ display:block; text-decoration:none; }}
 .pill {{ display:block; margin:10px auto 0; width:max-content; max-width:320px; background:rgba(255,45,85,.92); color:#fff; font-weight:600; padding:6px 14px; border-radius:999px; box-shadow:0 2px 8px rgba(0,0,0,.25); white-space:nowrap; overflow:hidden; text-overflow:ellipsis; }}

@@ -15,7 +15,7 @@ from typing import Any
 from screenpilot.errors import ConfigError, ModelError
 from screenpilot.evaluation.aitz_env import AITZDataset, AITZStep
 from screenpilot.evaluation.scoring import StepKey, StepScore, score_step
-from screenpilot.policies.formats import FORMATS
+from screenpilot.policies.formats import READERS
 from screenpilot.tools.actions import to_action
 
 PREDICTION_FORMATS = ("canonical", "raw")
@@ -58,18 +58,18 @@ def prediction_score(
     name, text = record.get("format"), record.get("raw")
     if not isinstance(text, str) or not isinstance(name, str):
         raise ConfigError(f"{where} needs 'raw' (the model's text) and 'format' (e.g. qwen25vl)")
-    parser = FORMATS.get(name)
-    if parser is None:
+    reader = READERS.get(name)
+    if reader is None:
         raise ConfigError(
-            f"{where}: unknown output format {name!r}; known: {', '.join(sorted(FORMATS))}"
+            f"{where}: unknown output format {name!r}; known: {', '.join(sorted(READERS))}"
         )
     resized = record.get("resized_size")
     resized_size = (int(resized[0]), int(resized[1])) if resized else None
     try:
-        action = parser(text, step.gt.screen.size, resized_size)
+        parsed = reader(text, step.gt.screen.size, resized_size)
     except ModelError as exc:
         return score_step(step, None, protocol, raw=text, error=str(exc))
-    return score_step(step, action, protocol, raw=text)
+    return score_step(step, parsed.action, protocol, raw=text, repairs=parsed.repairs)
 
 
 def score_lines(

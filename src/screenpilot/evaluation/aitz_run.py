@@ -103,6 +103,7 @@ def _score_decision(
         )
     timings.update(decision.timings)
     error = str(decision.error) if decision.error else None
+    repairs = decision.info.get("repairs")
     return score_step(
         step,
         decision.action,
@@ -111,6 +112,7 @@ def _score_decision(
         error=error,
         reasoning=decision.reasoning,
         timings=timings,
+        repairs=[str(r) for r in repairs] if isinstance(repairs, list) else (),
     )
 
 

@@ -42,6 +42,8 @@ class StepScore(LoggedUnit):
     protocol_gt_type: str
     protocol_pred_type: str | None = None
     reasoning: str | None = None
+    repairs: list[str] = Field(default_factory=list)
+    """What the parser changed to read the output (aliases, reshaped arguments, another frame)."""
     timings: dict[str, float] = Field(default_factory=dict)
 
     @property
@@ -66,6 +68,7 @@ def score_step(
     error: str | None = None,
     reasoning: str | None = None,
     timings: Mapping[str, float] | None = None,
+    repairs: Sequence[str] = (),
 ) -> StepScore:
     """Score one prediction (None: no usable action) against a recorded step."""
     verdict = PROTOCOLS[protocol](step.gt, action)
@@ -85,6 +88,7 @@ def score_step(
         protocol_gt_type=verdict.gt_type,
         protocol_pred_type=verdict.pred_type,
         reasoning=reasoning,
+        repairs=list(repairs) if action is not None else [],
         timings=dict(timings or {}),
     )
 
@@ -100,6 +104,7 @@ def _rates(scores: Sequence[StepScore | None]) -> dict[str, Any]:
         "type_match": fraction(s is not None and s.type_match for s in scores),
         "exact_match": fraction(s is not None and s.exact_match for s in scores),
         "invalid_rate": fraction(s is None or s.invalid for s in scores),
+        "repaired_rate": fraction(s is not None and bool(s.repairs) for s in scores),
     }
 
 

@@ -113,12 +113,13 @@ def run_episode(out: Path, task: Task, settings: SimSettings, policy: Policy) ->
     )
     started = time.perf_counter()
     error = None
-    steps, invalid, outcome, answer, success = 0, 0, "error", None, False
+    steps, invalid, repaired, outcome, answer, success = 0, 0, 0, "error", None, False
     try:
         episode = agent.run(task.goal)
         steps, outcome, answer = len(episode.steps), episode.outcome, episode.answer
         success = bool(episode.task_success)
         invalid = sum(1 for step in episode.steps if step.status == "model_error")
+        repaired = sum(1 for step in episode.steps if step.decision.info.get("repairs"))
     except ConfigError:
         raise
     except Exception as exc:
@@ -138,6 +139,7 @@ def run_episode(out: Path, task: Task, settings: SimSettings, policy: Policy) ->
         answer=answer,
         steps=steps,
         invalid_outputs=invalid,
+        repaired_outputs=repaired,
         run_dir=run_dir.relative_to(out).as_posix(),
         seconds=round(time.perf_counter() - started, 3),
         error=error,

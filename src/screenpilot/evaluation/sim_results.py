@@ -34,6 +34,8 @@ class EpisodeResult(LoggedUnit):
     steps: int
     invalid_outputs: int
     """Steps whose model output could not be used (unparseable, invalid or unsupported)."""
+    repaired_outputs: int = 0
+    """Steps whose model output was read only after a repair (see ``Parsed.repairs``)."""
     run_dir: str
     seconds: float
     error: str | None = None
@@ -69,10 +71,12 @@ def _group(results: Sequence[EpisodeResult], key: Callable[[EpisodeResult], str]
 
 def compute_metrics(results: Sequence[EpisodeResult]) -> dict[str, Any]:
     """Success rate overall, feasible vs infeasible, per app and per template; mean steps;
-    invalid-output rate (unusable outputs over all steps)."""
+    invalid-output rate (unusable outputs over all steps); repaired rate (outputs read only after
+    a repair, over all steps)."""
     episodes = len(results)
     steps = sum(r.steps for r in results)
     invalid = sum(r.invalid_outputs for r in results)
+    repaired = sum(r.repaired_outputs for r in results)
     feasible = [r for r in results if r.feasible]
     infeasible = [r for r in results if not r.feasible]
     return {
@@ -81,6 +85,8 @@ def compute_metrics(results: Sequence[EpisodeResult]) -> dict[str, Any]:
         "steps": steps,
         "invalid_outputs": invalid,
         "invalid_output_rate": round(invalid / steps, 4) if steps else 0.0,
+        "repaired_outputs": repaired,
+        "repaired_rate": round(repaired / steps, 4) if steps else 0.0,
         "errors": sum(r.error is not None for r in results),
         "outcomes": dict(sorted(Counter(r.outcome for r in results).items())),
         "feasible": _tally(feasible) if feasible else {},

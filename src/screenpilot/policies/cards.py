@@ -1,11 +1,15 @@
 """Model cards: one object per model family that knows its prompt, its answer grammar and its
-coordinate frame.
+coordinate convention.
 
 A card builds chat messages (text parts and PIL image parts; each policy serializes them its
-own way), parses a completion into an Action through ``screenpilot.tools.coords``, and writes
-an Action back in its own call syntax (for history and round-trip tests). Cards: ``qwen2vl``
-(Hermes tool calls, 0-1000 coordinates), ``qwen25vl`` (the cookbook ``mobile_use`` /
-``computer_use`` prompt, pixels of the smart-resized image), ``uitars`` and ``uitars15``.
+own way), reads a completion as an Action, and writes an Action back in its own syntax (for
+history and round-trip tests). Its ``convention`` (``tools.coords.Convention``) is data: units,
+scale, axis order, point or box, the smart_resize factor and the pixel budget. Every coordinate
+goes through it. The cards are listed in ``policies.catalog``.
+
+What a card had to change to read an answer (an alias, a reshaped argument, a coordinate read in
+another frame) is a *repair*: recorded on the decision (``info["repairs"]``), shown in reports,
+counted by evaluations, so a user sees how often a model drifts from its own format.
 """
 
 from __future__ import annotations
@@ -13,40 +17,36 @@ from __future__ import annotations
 import abc
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar
 
 from PIL import Image
 
 from screenpilot.agent.core import Observation, Step
-from screenpilot.errors import ModelError, ParseError
-from screenpilot.policies import prompts
-from screenpilot.policies.parsing import find_tool_calls, model_point
+from screenpilot.errors import ModelError, OutOfFrameError, ParseError
 from screenpilot.policies.settings import Platform
 from screenpilot.tools import coords
 from screenpilot.tools.actions import Action, ActionBase, PointAction
-from screenpilot.tools.coords import ModelFrame
-from screenpilot.tools.qwen import (
-    action_from_qwen,
-    action_to_qwen,
-    computer_use_function,
-    mobile_use_function,
-)
+from screenpilot.tools.coords import Convention, ModelFrame
 
 Size = tuple[int, int]
 Message = dict[str, Any]
-PHONE_MAX_PIXELS = 1280 * 28 * 28
-"""Default largest pixel budget: about 1,280 visual tokens, enough for phone screens and fast."""
 """``{"role": ..., "content": str | [{"type": "text", "text": ...} | {"type": "image", "image": PIL}]}``"""
+PHONE_MAX_PIXELS = coords.RUN_MAX_PIXELS
+"""Default largest pixel budget: about 1,280 visual tokens, enough for phone screens and fast."""
 
 
 @dataclass(frozen=True)
 class Parsed:
-    """A completion read as an action, with the model's reasoning and any calls left unused."""
+    """A completion read as an action, with the model's reasoning, any calls left unused, what
+    had to be repaired to read it, and the target box when the model named one."""
 
     action: Action
     reasoning: str | None = None
     ignored_calls: tuple[str, ...] = ()
+    repairs: tuple[str, ...] = ()
+    box: coords.Box | None = None
+    """The normalized box the model located, when it answered with a box (a tap at its centre)."""
 
 
 @dataclass(frozen=True)
@@ -68,7 +68,7 @@ def image_part(image: Image.Image) -> dict[str, Any]:
     return {"type": "image", "image": image}
 
 
-def _cursor(history: Sequence[Step]) -> coords.Point | None:
+def cursor(history: Sequence[Step]) -> coords.Point | None:
     """Where the mouse was left by the last executed pointing action, if any."""
     for step in reversed(history):
         if step.status == "executed" and isinstance(step.action, PointAction):
@@ -76,50 +76,68 @@ def _cursor(history: Sequence[Step]) -> coords.Point | None:
     return None
 
 
+def previous_images(history: Sequence[Step], context: PromptContext) -> list[dict[str, Any]]:
+    """Screenshots of the last ``history_images`` steps that still have them, labelled."""
+    if context.history_images <= 0:
+        return []
+    parts: list[dict[str, Any]] = []
+    for n, step in list(enumerate(history, start=1))[-context.history_images :]:
+        if step.observation is not None:
+            image = step.observation.screenshot.resize(context.image.size)
+            parts += [text_part(f"\nScreenshot before step {n}:"), image_part(image)]
+    if parts:
+        parts.append(text_part("\nCurrent screenshot:"))
+    return parts
+
+
 @dataclass(frozen=True)
 class ModelCard(abc.ABC):
     """Prompt, parser and coordinate convention of one model family."""
 
     name: str
-    min_pixels: int = coords.MIN_PIXELS
-    max_pixels: int = PHONE_MAX_PIXELS
-    """The default pixel budget a run resizes screenshots to; pixel-coordinate frames follow it."""
+    convention: Convention = field(default_factory=Convention)
     history_images: int = 0
     notes_heading: ClassVar[str] = "Note"
 
+    def convention_for(self, platform: Platform = "mobile") -> Convention:
+        """The convention on ``platform`` (a family may declare another screen for desktops)."""
+        return self.convention
+
     def pixel_budget(self, platform: Platform = "mobile") -> tuple[int, int]:
         """(min_pixels, max_pixels) used when no budget is given, on ``platform``."""
-        return (self.min_pixels, self.max_pixels)
+        convention = self.convention_for(platform)
+        return (convention.min_pixels, convention.max_pixels)
+
+    def resized_size(self, image_size: Size, min_pixels: int, max_pixels: int) -> Size:
+        """(width, height) of the image the model sees under a pixel budget (one smart_resize)."""
+        return self.convention.resized_size(image_size, min_pixels, max_pixels)
 
     def default_resized_size(self, image_size: Size, platform: Platform = "mobile") -> Size:
         """The size a run shows a screenshot at under the default pixel budget."""
         return self.resized_size(image_size, *self.pixel_budget(platform))
 
+    def frame(
+        self, image_size: Size, resized_size: Size | None, platform: Platform = "mobile"
+    ) -> ModelFrame:
+        """The frame the model's coordinates are in for this screenshot."""
+        resized = resized_size or self.default_resized_size(image_size, platform)
+        return self.convention_for(platform).frame(image_size, resized)
+
     def default_frame(self, image_size: Size, platform: Platform = "mobile") -> ModelFrame:
         """The frame of a screenshot shown at the default pixel budget."""
-        return self.frame(image_size, self.default_resized_size(image_size, platform))
+        return self.frame(image_size, None, platform)
 
     def describe_frame(self, image_size: Size, platform: Platform = "mobile") -> str:
-        """The default frame in words, e.g. ``pixels 672x1484 (qwen25vl default max_pixels=...)``."""
+        """The default frame in words, e.g. ``pixels 672x1484 (qwen25vl: pixels of the ...)``."""
         low, high = self.pixel_budget(platform)
         frame = self.default_frame(image_size, platform)
         kind = (
-            f"relative {int(frame.width)}"
+            f"relative {frame.width:g}"
             if frame.name.startswith("relative")
             else f"pixels {int(frame.width)}x{int(frame.height)}"
         )
-        return f"{kind} ({self.name} default min_pixels={low} max_pixels={high}, {platform})"
-
-    def resized_size(self, image_size: Size, min_pixels: int, max_pixels: int) -> Size:
-        """(width, height) of the image the model sees under a pixel budget (one smart_resize)."""
-        height, width = coords.smart_resize(
-            image_size[1], image_size[0], min_pixels=min_pixels, max_pixels=max_pixels
-        )
-        return (width, height)
-
-    @abc.abstractmethod
-    def frame(self, image_size: Size, resized_size: Size | None) -> ModelFrame:
-        """The frame the model's coordinates are in for this screenshot."""
+        convention = self.convention_for(platform).describe()
+        return f"{kind} ({self.name}: {convention}; min_pixels={low} max_pixels={high}, {platform})"
 
     @abc.abstractmethod
     def messages(
@@ -156,15 +174,46 @@ class ModelCard(abc.ABC):
     ) -> Parsed:
         """Read a completion; every failure is a ModelError carrying the reason and ``text``.
 
-        Without ``resized_size`` the screenshot is taken to be shown at the default budget."""
-        resized = resized_size or self.default_resized_size(image_size, platform)
+        Without ``resized_size`` the screenshot is taken to be shown at the default budget; pixel
+        coordinates that do not fit that frame are read in the model's own processor's frame,
+        then in the screenshot's pixels, and the change is recorded as a repair."""
+        frame = self.frame(image_size, resized_size, platform)
         try:
-            return self._parse(text, self.frame(image_size, resized), history, platform)
+            try:
+                return self._parse(text, frame, history, platform)
+            except OutOfFrameError as exc:
+                if resized_size is not None:
+                    raise
+                return self._parse_in_fallback_frames(text, image_size, exc, history, platform)
         except ModelError as exc:
             exc.raw_output = text
             raise
         except (ValueError, TypeError, KeyError, ArithmeticError, RecursionError) as exc:
             raise ParseError(f"cannot read the answer: {exc}", raw_output=text) from exc
+
+    def _parse_in_fallback_frames(
+        self,
+        text: str,
+        image_size: Size,
+        error: OutOfFrameError,
+        history: Sequence[Step],
+        platform: Platform,
+    ) -> Parsed:
+        assumed = self.default_frame(image_size, platform)
+        tried = []
+        for frame in self.convention_for(platform).fallback_frames(image_size):
+            if frame == assumed:
+                continue
+            try:
+                parsed = self._parse(text, frame, history, platform)
+            except OutOfFrameError:
+                tried.append(frame.name)
+                continue
+            note = f"frame: coordinates past the assumed {assumed.name} were read in {frame.name}"
+            return replace(parsed, repairs=(*parsed.repairs, note))
+        if tried:
+            raise OutOfFrameError(f"{error}; nor does it fit {' or '.join(tried)}") from error
+        raise error
 
     def history_line(self, step: Step, frame: ModelFrame, platform: Platform) -> str:
         """One previous step: its summary if the step has one, else its call; plus any error."""
@@ -183,87 +232,15 @@ class ModelCard(abc.ABC):
         return text
 
 
-@dataclass(frozen=True)
-class QwenFunctionCard(ModelCard):
-    """Qwen2-VL / Qwen2.5-VL: Hermes ``<tool_call>`` answers with ``mobile_use`` / ``computer_use``.
-
-    ``relative`` cards (Qwen2-VL) declare a 1000x1000 screen, so the tool's pixel wording and the
-    model's native 0-1000 grounding agree; the others declare the smart-resized size.
-    """
-
-    relative: bool = False
-
-    def frame(self, image_size: Size, resized_size: Size | None) -> ModelFrame:
-        if self.relative:
-            return ModelFrame.relative(1000)
-        return ModelFrame.pixels(*(resized_size or self.default_resized_size(image_size)))
-
-    @staticmethod
-    def function_name(platform: Platform) -> str:
-        return "mobile_use" if platform == "mobile" else "computer_use"
-
-    def system_prompt(self, frame: ModelFrame, platform: Platform) -> str:
-        build = mobile_use_function if platform == "mobile" else computer_use_function
-        return prompts.hermes_system_prompt([build(int(frame.width), int(frame.height))])
-
-    def messages(
-        self, task: str, observation: Observation, history: Sequence[Step], context: PromptContext
-    ) -> list[Message]:
-        frame = self.frame(observation.screen.size, context.image.size)
-        progress = "".join(
-            f"Step {n}: {self.history_line(step, frame, context.platform)}; "
-            for n, step in enumerate(history, start=1)
-        )
-        text = prompts.QWEN_TASK.format(task=task, progress=progress)
-        if observation.notes:
-            text += "".join(f"\n{self.notes_heading}: {note}" for note in observation.notes)
-        content: list[dict[str, Any]] = [text_part(text)]
-        content += _previous_images(history, context)
-        content.append(image_part(context.image))
-        return [
-            {"role": "system", "content": self.system_prompt(frame, context.platform)},
-            {"role": "user", "content": content},
-        ]
-
-    def _parse(
-        self, text: str, frame: ModelFrame, history: Sequence[Step], platform: Platform
-    ) -> Parsed:
-        calls, prose = find_tool_calls(text)
-        first = calls[0]
-        name = first.name or self.function_name(platform)
-        arguments = dict(first.arguments)
-        for key in ("coordinate", "coordinate2"):
-            if key in arguments and arguments[key] is not None:
-                arguments[key] = list(model_point(arguments[key], key))
-        action = action_from_qwen(name, arguments, frame, cursor=_cursor(history))
-        return Parsed(action, prose or None, tuple(call.raw for call in calls[1:]))
-
-    def render(self, action: ActionBase, frame: ModelFrame, platform: Platform = "mobile") -> str:
-        function = self.function_name(platform)
-        call = {"name": function, "arguments": action_to_qwen(function, action, frame)}
-        return json.dumps(call, ensure_ascii=False)
-
-    def answer(self, action: ActionBase, frame: ModelFrame, platform: Platform = "mobile") -> str:
-        return f"<tool_call>\n{self.render(action, frame, platform)}\n</tool_call>"
-
-
-def _previous_images(history: Sequence[Step], context: PromptContext) -> list[dict[str, Any]]:
-    """Screenshots of the last ``history_images`` steps that still have them, labelled."""
-    if context.history_images <= 0:
-        return []
-    parts: list[dict[str, Any]] = []
-    for n, step in list(enumerate(history, start=1))[-context.history_images :]:
-        if step.observation is not None:
-            image = step.observation.screenshot.resize(context.image.size)
-            parts += [text_part(f"\nScreenshot before step {n}:"), image_part(image)]
-    if parts:
-        parts.append(text_part("\nCurrent screenshot:"))
-    return parts
-
-
 __all__ = [
+    "PHONE_MAX_PIXELS",
+    "Message",
     "ModelCard",
     "Parsed",
     "PromptContext",
-    "QwenFunctionCard",
+    "Size",
+    "cursor",
+    "image_part",
+    "previous_images",
+    "text_part",
 ]

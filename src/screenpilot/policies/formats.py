@@ -1,7 +1,9 @@
-"""Output formats: turn a model's raw text into an Action, for ``screenpilot parse`` and policies.
+"""Output formats: turn a model's raw text into an Action, for ``screenpilot parse`` and scoring.
 
-Each format is a function ``(text, image_size, resized_size) -> Action`` that raises a
-``ModelError`` (usually ``ParseError``) naming what is wrong; model cards register theirs here.
+``READERS[name](text, image_size, resized_size)`` gives a ``Parsed`` (the action, the repairs it
+took, the target box); ``FORMATS[name]`` the same with only the action. Both raise a
+``ModelError`` (usually ``ParseError``) naming what is wrong. Every model card is a format under
+its name (and its aliases), besides ``canonical``.
 """
 
 from __future__ import annotations
@@ -11,12 +13,14 @@ import re
 from collections.abc import Callable
 
 from screenpilot.errors import ConfigError, ParseError
-from screenpilot.policies.catalog import CARDS
+from screenpilot.policies.cards import ModelCard, Parsed
+from screenpilot.policies.catalog import CARD_ALIASES, CARDS
 from screenpilot.tools.actions import ACTION_CLASSES, Action, to_action
 from screenpilot.tools.toolset import from_tool_call
 
 Size = tuple[int, int]
 OutputParser = Callable[[str, Size, "Size | None"], Action]
+OutputReader = Callable[[str, Size, "Size | None"], Parsed]
 
 _FENCE = re.compile(r"```(?:json)?\s*(.*?)```", re.DOTALL)
 
@@ -41,30 +45,49 @@ def parse_canonical(text: str, image_size: Size, resized_size: Size | None = Non
     return to_action(data)
 
 
-FORMATS: dict[str, OutputParser] = {"canonical": parse_canonical}
-"""Output formats by name; ``screenpilot parse --format NAME`` uses this table."""
+def _read_canonical(text: str, image_size: Size, resized_size: Size | None = None) -> Parsed:
+    return Parsed(parse_canonical(text, image_size, resized_size))
 
 
-def _card_parser(name: str) -> OutputParser:
-    card = CARDS[name]
+def _card_reader(card: ModelCard) -> OutputReader:
+    def read(text: str, image_size: Size, resized_size: Size | None = None) -> Parsed:
+        return card.parse(text, image_size, resized_size)
 
+    read.__doc__ = f"The {card.name} model card's answer grammar."
+    return read
+
+
+def _actions_only(reader: OutputReader) -> OutputParser:
     def parse(text: str, image_size: Size, resized_size: Size | None = None) -> Action:
-        return card.parse(text, image_size, resized_size).action
+        return reader(text, image_size, resized_size).action
 
-    parse.__doc__ = f"The {name} model card's answer grammar (see ``policies.cards``)."
+    parse.__doc__ = reader.__doc__
     return parse
 
 
-# The model cards' answer grammars, under the names of ``policies.catalog.CARDS``.
-FORMATS.update({name: _card_parser(name) for name in CARDS})
+READERS: dict[str, OutputReader] = {
+    "canonical": _read_canonical,
+    **{name: _card_reader(card) for name, card in CARDS.items()},
+    **{alias: _card_reader(CARDS[name]) for alias, name in CARD_ALIASES.items()},
+}
+"""Output formats by name, read with their repairs; ``screenpilot parse --format NAME``."""
+FORMATS: dict[str, OutputParser] = {name: _actions_only(read) for name, read in READERS.items()}
+"""The same formats, giving only the action."""
+
+
+def read_output(
+    format_name: str, text: str, image_size: Size, resized_size: Size | None = None
+) -> Parsed:
+    """Read ``text`` in the named format; ConfigError for an unknown format."""
+    reader = READERS.get(format_name)
+    if reader is None:
+        msg = f"unknown output format {format_name!r}; known formats: {', '.join(sorted(READERS))}"
+        raise ConfigError(msg)
+    return reader(text, image_size, resized_size)
 
 
 def parse_output(
     format_name: str, text: str, image_size: Size, resized_size: Size | None = None
 ) -> Action:
-    """Parse ``text`` in the named format; ConfigError for an unknown format."""
-    parser = FORMATS.get(format_name)
-    if parser is None:
-        msg = f"unknown output format {format_name!r}; known formats: {', '.join(sorted(FORMATS))}"
-        raise ConfigError(msg)
-    return parser(text, image_size, resized_size)
+    """The action of ``text`` in the named format; ConfigError for an unknown format."""
+    return read_output(format_name, text, image_size, resized_size).action

@@ -85,7 +85,8 @@ class ToolCall:
     """One function call found in a completion."""
 
     name: str | None
-    arguments: dict[str, Any]
+    arguments: Any
+    """A JSON object as a rule; models also write a bare list."""
     raw: str
 
 
@@ -97,7 +98,7 @@ def _call_from_json(value: Any, raw: str) -> ToolCall:
     arguments = value.get("arguments", {})
     if isinstance(arguments, str):
         arguments = loads_lenient(arguments) if arguments.strip() else {}
-    if not isinstance(arguments, dict):
+    if not isinstance(arguments, dict | list):
         raise ParseError("the tool call's arguments are not a JSON object", raw_output=raw)
     name = value.get("name")
     return ToolCall(name if isinstance(name, str) else None, arguments, raw)

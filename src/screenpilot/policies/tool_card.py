@@ -24,7 +24,6 @@ from screenpilot.policies.cards import (
     ModelCard,
     Parsed,
     PromptContext,
-    Size,
     image_part,
     text_part,
 )
@@ -51,9 +50,6 @@ TASK = "Task: {task}\nActions so far: {progress}"
 class ToolCallCard(ModelCard):
     """Function calling over the canonical action space (normalized coordinates)."""
 
-    def frame(self, image_size: Size, resized_size: Size | None) -> ModelFrame:
-        return ModelFrame.relative(1)
-
     def tools(self, platform: Platform) -> list[dict[str, Any]]:
         """The ``tools=[...]`` of a chat-completions request for a screen of ``platform``."""
         return openai_tools(MOBILE_ACTIONS if platform == "mobile" else DESKTOP_ACTIONS)
@@ -61,7 +57,7 @@ class ToolCallCard(ModelCard):
     def messages(
         self, task: str, observation: Observation, history: Sequence[Step], context: PromptContext
     ) -> list[Message]:
-        frame = self.frame(observation.screen.size, context.image.size)
+        frame = self.frame(observation.screen.size, context.image.size, context.platform)
         progress = " ".join(
             f"{n}. {self.history_line(step, frame, context.platform)}"
             for n, step in enumerate(history, start=1)

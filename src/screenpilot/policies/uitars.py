@@ -21,7 +21,6 @@ from screenpilot.policies.cards import (
     ModelCard,
     Parsed,
     PromptContext,
-    Size,
     image_part,
     text_part,
 )
@@ -86,15 +85,10 @@ class UITarsCard(ModelCard):
     v15: bool = False
     language: str = "English"
 
-    def frame(self, image_size: Size, resized_size: Size | None) -> ModelFrame:
-        if not self.v15:
-            return ModelFrame.relative(1000)
-        return ModelFrame.pixels(*(resized_size or self.default_resized_size(image_size)))
-
     def messages(
         self, task: str, observation: Observation, history: Sequence[Step], context: PromptContext
     ) -> list[Message]:
-        frame = self.frame(observation.screen.size, context.image.size)
+        frame = self.frame(observation.screen.size, context.image.size, context.platform)
         template = prompts.UITARS15_MOBILE if self.v15 else prompts.UITARS1_MOBILE
         messages: list[Message] = [
             {"role": "system", "content": prompts.DEFAULT_SYSTEM},

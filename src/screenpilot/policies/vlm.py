@@ -104,6 +104,10 @@ class CardPolicy(Policy):
             return Decision(error=exc, raw_output=text, timings=spent, usage=usage, info=info)
         if parsed.ignored_calls:
             info["ignored_calls"] = list(parsed.ignored_calls)
+        if parsed.repairs:
+            info["repairs"] = list(parsed.repairs)
+        if parsed.box is not None:
+            info["target_box"] = [round(edge, 6) for edge in parsed.box]
         spent = dict(timings, parse=time.perf_counter() - started)
         return Decision(
             action=parsed.action,

@@ -24,6 +24,7 @@ into view, as a mouse wheel does. On a touch screen that is a finger moving *up*
 
 from __future__ import annotations
 
+from screenpilot.tools.coords.conventions import RUN_MAX_PIXELS, Convention, Units
 from screenpilot.tools.coords.datasets import (
     YXHW,
     box_from_yxhw,
@@ -79,14 +80,17 @@ __all__ = [
     "MAX_RATIO",
     "MIN_PIXELS",
     "MODEL_OVERSHOOT",
+    "RUN_MAX_PIXELS",
     "SCROLL_MARGIN",
     "YXHW",
     "Box",
+    "Convention",
     "Direction",
     "ModelFrame",
     "Point",
     "Rotation",
     "Screen",
+    "Units",
     "away_from_corners",
     "box_center",
     "box_from_device",

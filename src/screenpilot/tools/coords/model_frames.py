@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from screenpilot.errors import InvalidActionError
+from screenpilot.errors import InvalidActionError, OutOfFrameError
 from screenpilot.tools.coords.screens import Box, Point
 
 # qwen-vl-utils constants (QwenLM/Qwen2.5-VL, qwen-vl-utils/src/qwen_vl_utils/vision_process.py).
@@ -69,7 +69,7 @@ def _from_model_axis(value: float, extent: float, axis: str, frame: ModelFrame) 
     normalized = value / extent
     if not -MODEL_OVERSHOOT <= normalized <= 1 + MODEL_OVERSHOOT:
         msg = f"{axis}={value:g} is outside the {frame.name} frame (0..{extent:g})"
-        raise InvalidActionError(msg)
+        raise OutOfFrameError(msg)
     return min(max(normalized, 0.0), 1.0)
 
 

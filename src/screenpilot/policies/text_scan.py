@@ -1,0 +1,131 @@
+"""Scanning model text in linear time: chat markers, thinking blocks, numbers, bracketed lists.
+
+Model text is read with ``str.find`` and single passes, never with patterns that can backtrack,
+so a looping model's megabyte of output costs time in proportion to its length.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+
+CHAT_MARKERS = ("<|im_end|>", "<|endoftext|>", "<|end_of_text|>", "<|eot_id|>")
+"""End-of-turn markers: the answer ends at the first one."""
+THINK_TAGS = (("<think>", "</think>"), ("<thinkt>", "</thinkt>"))
+MAX_BRACKETED = 160
+"""Characters a bracketed coordinate list may span: a box of four long numbers fits easily."""
+_NUMBER_CHARS = frozenset("0123456789.-+eE")
+_LIST_CHARS = frozenset("0123456789.-+eE ,\t\n()[]")
+
+
+def cut_at_markers(text: str) -> str:
+    """The text up to its first end-of-turn marker, with stray ``<|im_start|>`` dropped."""
+    for marker in CHAT_MARKERS:
+        cut = text.find(marker)
+        if cut >= 0:
+            text = text[:cut]
+    return text.replace("<|im_start|>", "")
+
+
+def drop_blocks(text: str, start_tag: str, end_tag: str) -> str:
+    """``text`` without its ``start_tag ... end_tag`` blocks (an unclosed one runs to the end)."""
+    pieces, position = [], 0
+    while True:
+        start = text.find(start_tag, position)
+        if start < 0:
+            pieces.append(text[position:])
+            return "".join(pieces)
+        pieces.append(text[position:start])
+        end = text.find(end_tag, start + len(start_tag))
+        if end < 0:
+            return "".join(pieces)
+        position = end + len(end_tag)
+
+
+def clean_answer(text: str) -> str:
+    """The answer without end-of-turn markers and thinking blocks."""
+    text = cut_at_markers(text)
+    for start_tag, end_tag in THINK_TAGS:
+        text = drop_blocks(text, start_tag, end_tag)
+    return text
+
+
+def between(text: str, start_tag: str, end_tag: str) -> list[str]:
+    """The contents of every ``start_tag ... end_tag`` block; an unclosed last one runs to the end."""
+    found: list[str] = []
+    position = 0
+    while True:
+        start = text.find(start_tag, position)
+        if start < 0:
+            return found
+        start += len(start_tag)
+        end = text.find(end_tag, start)
+        if end < 0:
+            found.append(text[start:])
+            return found
+        found.append(text[start:end])
+        position = end + len(end_tag)
+
+
+def numbers_in(text: str) -> list[float]:
+    """Every number written in ``text``, in order (signs and decimals kept, other text skipped)."""
+    found: list[float] = []
+    position, length = 0, len(text)
+    while position < length:
+        char = text[position]
+        starts = char.isdigit() or (
+            char == "-" and position + 1 < length and text[position + 1].isdigit()
+        )
+        if not starts:
+            position += 1
+            continue
+        end = position + 1
+        while end < length and (text[end].isdigit() or text[end] == "."):
+            end += 1
+        token = text[position:end].rstrip(".")
+        with contextlib.suppress(ValueError):  # "1.2.3" is not a number
+            found.append(float(token))
+        position = end
+    return found
+
+
+def read_bracketed(text: str, start: int) -> tuple[tuple[float, ...], int] | None:
+    """The numbers of a bracketed list (``[1, 2]``, ``(1,2),(3,4)``, ``[[1, 2], [3, 4]]``)
+    starting at ``text[start]`` (after optional spaces), and the index after it; None when the
+    brackets hold anything but numbers or run past ``MAX_BRACKETED`` characters."""
+    position = start
+    while position < len(text) and text[position] in " \t\n":
+        position += 1
+    if position >= len(text) or text[position] not in "[(":
+        return None
+    depth, end = 0, position
+    limit = min(len(text), position + MAX_BRACKETED)
+    while end < limit:
+        char = text[end]
+        if char not in _LIST_CHARS:
+            return None
+        if char in "[(":
+            depth += 1
+        elif char in "])":
+            depth -= 1
+            if depth == 0:
+                break
+        end += 1
+    else:
+        return None
+    values = numbers_in(text[position : end + 1])
+    if not values or not all(math.isfinite(value) for value in values):
+        return None
+    return tuple(values), end + 1
+
+
+__all__ = [
+    "CHAT_MARKERS",
+    "MAX_BRACKETED",
+    "between",
+    "clean_answer",
+    "cut_at_markers",
+    "drop_blocks",
+    "numbers_in",
+    "read_bracketed",
+]
