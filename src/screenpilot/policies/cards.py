@@ -47,6 +47,8 @@ class Parsed:
     repairs: tuple[str, ...] = ()
     box: coords.Box | None = None
     """The normalized box the model located, when it answered with a box (a tap at its centre)."""
+    summary: str | None = None
+    """The model's own one-line description of its action, which later prompts show as history."""
 
 
 @dataclass(frozen=True)

@@ -16,12 +16,22 @@ ambiguous and refused; the same target written twice is one.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
+from screenpilot.agent.core import Observation, Step
 from screenpilot.errors import ParseError
-from screenpilot.policies.cards import Parsed
+from screenpilot.policies.cards import (
+    Message,
+    ModelCard,
+    Parsed,
+    PromptContext,
+    image_part,
+    text_part,
+)
+from screenpilot.policies.settings import Platform
 from screenpilot.policies.text_scan import clean_answer, numbers_in, read_bracketed
-from screenpilot.tools.actions import Tap
+from screenpilot.tools.actions import ActionBase, Tap
 from screenpilot.tools.coords import Convention, ModelFrame, box_center
 
 _TAGS = (
@@ -114,4 +124,32 @@ def read_target(text: str, convention: Convention, frame: ModelFrame) -> Parsed:
     raise ParseError(msg, raw_output=text)
 
 
-__all__ = ["Target", "find_targets", "read_target"]
+@dataclass(frozen=True)
+class GroundingCard(ModelCard):
+    """A model that only locates things (Qwen-VL, the first generation): the task is the thing
+    to find, the answer a box or a point, the action a tap there. Qwen-VL writes
+    ``<ref>label</ref><box>(x1,y1),(x2,y2)</box>`` in [0, 1000) (QwenLM/Qwen-VL ``README.md``).
+    The prompt is this card's own; the model was not trained on an agent prompt."""
+
+    def messages(
+        self, task: str, observation: Observation, history: Sequence[Step], context: PromptContext
+    ) -> list[Message]:
+        text = f"Locate the element to tap for this task and answer with its box: {task}"
+        return [{"role": "user", "content": [image_part(context.image), text_part(text)]}]
+
+    def _parse(
+        self, text: str, frame: ModelFrame, history: Sequence[Step], platform: Platform
+    ) -> Parsed:
+        return read_target(text, self.convention_for(platform), frame)
+
+    def render(self, action: ActionBase, frame: ModelFrame, platform: Platform = "mobile") -> str:
+        if not isinstance(action, Tap):
+            raise ValueError(f"{action.type} cannot be written as a grounding answer")
+        x, y = self.convention.write(action.x, action.y, frame)
+        return f"<ref>target</ref><box>({x:g},{y:g}),({x:g},{y:g})</box>"
+
+    def answer(self, action: ActionBase, frame: ModelFrame, platform: Platform = "mobile") -> str:
+        return self.render(action, frame, platform)
+
+
+__all__ = ["GroundingCard", "Target", "find_targets", "read_target"]

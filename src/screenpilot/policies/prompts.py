@@ -6,14 +6,16 @@ Sources (format strings only):
   ``qwen_agent/llm/fncall_prompts/nous_fncall_prompt.py`` and ``qwen_agent/tools/base.py``.
 - Task-progress user text: QwenLM/Qwen2.5-VL ``cookbooks/mobile_agent.ipynb``.
 - UI-TARS 1.5 mobile prompt (``MOBILE_USE_DOUBAO``): bytedance/UI-TARS ``codes/ui_tars/prompt.py``.
-- UI-TARS 1.0: the prompt skeleton of bytedance/UI-TARS ``README_v1.md`` (a raw string there,
-  hence the literal ``\\n`` around the output format) with its mobile action space.
+- The newer families' prompts (and UI-TARS 1.0's) are files in ``prompt_texts/``, each with its
+  source in ``prompt_texts/SOURCES.md``; ``load(name)`` reads them.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from functools import cache
+from importlib import resources
 from typing import Any
 
 DEFAULT_SYSTEM = "You are a helpful assistant."
@@ -86,25 +88,9 @@ finished(content='xxx') # Use escape characters \\', \\", and \\n in content par
 {instruction}
 """
 
-UITARS1_MOBILE = """You are a GUI agent. You are given a task and your action history, with screenshots. You need to perform the next action to complete the task. 
 
-## Output Format
-```\\nThought: ...
-Action: ...\\n```
-
-## Action Space
-click(start_box='<|box_start|>(x1,y1)<|box_end|>')
-long_press(start_box='<|box_start|>(x1,y1)<|box_end|>', time='')
-type(content='')
-scroll(start_box='<|box_start|>(x1,y1)<|box_end|>', end_box='<|box_start|>(x3,y3)<|box_end|>')
-press_home()
-press_back()
-finished(content='')
-
-## Note
-- Use {language} in `Thought` part.
-- Write a small plan and finally summarize your next action (with its target element) in one sentence in `Thought` part.
-
-## User Instruction
-{instruction}
-"""
+@cache
+def load(name: str) -> str:
+    """A prompt text kept byte for byte in ``prompt_texts/`` (see its ``SOURCES.md``)."""
+    folder = resources.files("screenpilot.policies") / "prompt_texts"
+    return (folder / f"{name}.txt").read_text(encoding="utf-8")

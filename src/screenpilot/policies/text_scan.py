@@ -119,6 +119,120 @@ def read_bracketed(text: str, start: int) -> tuple[tuple[float, ...], int] | Non
     return tuple(values), end + 1
 
 
+MAX_VALUE = 4_000
+"""Characters one bracketed argument value may span."""
+_ESCAPES = {"n": "\n", "t": "\t", "\\": "\\", "'": "'", '"': '"'}
+
+
+def _identifier_end(text: str, position: int) -> int:
+    while position < len(text) and (text[position].isalnum() or text[position] == "_"):
+        position += 1
+    return position
+
+
+def _skip_spaces(text: str, position: int) -> int:
+    while position < len(text) and text[position] in " \t\r\n":
+        position += 1
+    return position
+
+
+def _quoted(text: str, position: int) -> tuple[str, int]:
+    """A quoted value from ``text[position]`` (the quote); a quote closes it only when what
+    follows ends the argument, so quotes inside typed text survive. Unclosed: to the end."""
+    quote, position, out = text[position], position + 1, []
+    while position < len(text):
+        char = text[position]
+        if char == "\\" and position + 1 < len(text):
+            out.append(_ESCAPES.get(text[position + 1], "\\" + text[position + 1]))
+            position += 2
+            continue
+        if char == quote:
+            after = _skip_spaces(text, position + 1)
+            if after >= len(text) or text[after] in ",)":
+                return "".join(out), position + 1
+        out.append(char)
+        position += 1
+    return "".join(out), position
+
+
+def _bracketed_value(text: str, position: int) -> tuple[str, int]:
+    """A ``(...)`` / ``[...]`` value, brackets included, up to its matching close."""
+    depth, end = 0, position
+    limit = min(len(text), position + MAX_VALUE)
+    while end < limit:
+        if text[end] in "([":
+            depth += 1
+        elif text[end] in ")]":
+            depth -= 1
+            if depth == 0:
+                return text[position : end + 1], end + 1
+        end += 1
+    return text[position:end], end
+
+
+def read_call_expression(text: str, start: int = 0) -> tuple[str, dict[str, str], int] | None:
+    """The first ``name(key=value, ...)`` call at or after ``start``: its name, its keyword
+    values as text (quoted values unquoted, bracketed ones with their brackets), and the index
+    after it. None when there is no call. Nothing is evaluated."""
+    position = start
+    while position < len(text):
+        if text[position].isalpha() or text[position] == "_":
+            name_end = _identifier_end(text, position)
+            opening = _skip_spaces(text, name_end)
+            if opening < len(text) and text[opening] == "(":
+                name = text[position:name_end]
+                kwargs, end = _arguments(text, opening + 1)
+                return name, kwargs, end
+            position = name_end
+        else:
+            position += 1
+    return None
+
+
+def _arguments(text: str, position: int) -> tuple[dict[str, str], int]:
+    kwargs: dict[str, str] = {}
+    while True:
+        position = _skip_spaces(text, position)
+        if position >= len(text):
+            return kwargs, position
+        if text[position] == ")":
+            return kwargs, position + 1
+        if text[position] == ",":
+            position += 1
+            continue
+        key_end = _identifier_end(text, position)
+        equals = _skip_spaces(text, key_end)
+        if key_end == position or equals >= len(text) or text[equals] != "=":
+            return kwargs, position  # not key=value: the call ends here
+        value_start = _skip_spaces(text, equals + 1)
+        key = text[position:key_end]
+        if value_start < len(text) and text[value_start] in "'\"":
+            kwargs[key], position = _quoted(text, value_start)
+        elif value_start < len(text) and text[value_start] in "([":
+            kwargs[key], position = _bracketed_value(text, value_start)
+        else:
+            stop = value_start
+            while stop < len(text) and text[stop] not in ",)":
+                stop += 1
+            kwargs[key], position = text[value_start:stop].strip(), stop
+
+
+def quoted_strings(text: str) -> list[str]:
+    """The quoted strings inside ``text`` (``['ctrl', 'c']`` -> ctrl, c)."""
+    found, position = [], 0
+    while position < len(text):
+        if text[position] in "'\"":
+            quote = text[position]
+            end = text.find(quote, position + 1)
+            if end < 0:
+                break
+            found.append(text[position + 1 : end])
+            position = end + 1
+        else:
+            position += 1
+    return found
+
+
 __all__ = [
     "CHAT_MARKERS",
     "MAX_BRACKETED",
@@ -127,5 +241,7 @@ __all__ = [
     "cut_at_markers",
     "drop_blocks",
     "numbers_in",
+    "quoted_strings",
     "read_bracketed",
+    "read_call_expression",
 ]

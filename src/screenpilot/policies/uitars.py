@@ -89,13 +89,13 @@ class UITarsCard(ModelCard):
         self, task: str, observation: Observation, history: Sequence[Step], context: PromptContext
     ) -> list[Message]:
         frame = self.frame(observation.screen.size, context.image.size, context.platform)
-        template = prompts.UITARS15_MOBILE if self.v15 else prompts.UITARS1_MOBILE
+        if self.v15:
+            text = prompts.UITARS15_MOBILE.format(language=self.language, instruction=task)
+        else:  # README_v1.md's code appends the instruction to its raw-string prompt
+            text = prompts.load("uitars_mobile") + task
         messages: list[Message] = [
             {"role": "system", "content": prompts.DEFAULT_SYSTEM},
-            {
-                "role": "user",
-                "content": [text_part(template.format(language=self.language, instruction=task))],
-            },
+            {"role": "user", "content": [text_part(text)]},
         ]
         first_image = len(history) - max(context.history_images, 0)
         for index, step in enumerate(history):

@@ -108,6 +108,8 @@ class CardPolicy(Policy):
             info["repairs"] = list(parsed.repairs)
         if parsed.box is not None:
             info["target_box"] = [round(edge, 6) for edge in parsed.box]
+        if parsed.summary:
+            info["summary"] = parsed.summary
         spent = dict(timings, parse=time.perf_counter() - started)
         return Decision(
             action=parsed.action,
