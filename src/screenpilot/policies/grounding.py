@@ -40,6 +40,8 @@ _TAGS = (
     ("<point>", "</point>", "<point>"),
     ("<bbox>", "</bbox>", "<bbox>"),
 )
+WHOLE_SCREEN = 0.9
+"""A box covering at least this share of the screen locates nothing."""
 _FIELDS = ('"bbox_2d"', '"point_2d"', '"coordinate"', '"bbox"', '"point"')
 
 
@@ -117,6 +119,9 @@ def read_target(text: str, convention: Convention, frame: ModelFrame) -> Parsed:
         return Parsed(Tap(x=x, y=y))
     if len(numbers) == 4:
         box = convention.box(*numbers, frame)
+        if (box[2] - box[0]) * (box[3] - box[1]) >= WHOLE_SCREEN:
+            msg = f"the box {list(numbers)} covers the whole screen: it locates nothing"
+            raise ParseError(msg, raw_output=text)
         x, y = box_center(box)
         degenerate = box[0] == box[2] and box[1] == box[3]
         return Parsed(Tap(x=x, y=y), box=None if degenerate else box)

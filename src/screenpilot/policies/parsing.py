@@ -36,9 +36,11 @@ def strip_think(text: str) -> str:
     return _THINK.sub("", text)
 
 
-def _close_open_json(text: str) -> str:
-    """Append the quotes and brackets a truncated JSON text is missing."""
+def _balance_json(text: str) -> str:
+    """The text with its brackets made to match: a closer of the wrong kind (``[1, 2)``) becomes
+    the right one, a stray closer is dropped, and what a truncated text leaves open is closed."""
     stack: list[str] = []
+    out: list[str] = []
     in_string = escaped = False
     for char in text:
         if in_string:
@@ -52,32 +54,69 @@ def _close_open_json(text: str) -> str:
             in_string = True
         elif char in "{[":
             stack.append("}" if char == "{" else "]")
-        elif char in "}]" and stack:
-            stack.pop()
-    tail = ('\\"' if escaped else "") if in_string else ""
-    repaired = text + tail + ('"' if in_string else "")
-    repaired = re.sub(r"[,:]\s*$", "", repaired.rstrip())
+        elif char in "}])":
+            if not stack:
+                continue  # a closer with nothing open
+            char = stack.pop()
+        out.append(char)
+    repaired = "".join(out)
+    if in_string:
+        repaired += ('\\"' if escaped else "") + '"'
+    repaired = repaired.rstrip()
+    while repaired.endswith((",", ":")):
+        repaired = repaired[:-1].rstrip()
     return repaired + "".join(reversed(stack))
 
 
-def loads_lenient(text: str) -> Any:
-    """The first JSON value in ``text``, repairing common drift; ParseError if there is none."""
+def _without_trailing_commas(text: str) -> str:
+    """Commas directly before a closing bracket dropped (``[1, 2,]``), outside strings."""
+    out: list[str] = []
+    in_string = escaped = False
+    for char in text:
+        if in_string:
+            escaped = not escaped and char == "\\"
+            in_string = escaped or char != '"'
+        elif char == '"':
+            in_string = True
+        elif char in "}]":
+            while out and out[-1] in " \t\r\n,":
+                if out.pop() == ",":
+                    break
+        out.append(char)
+    return "".join(out)
+
+
+def read_json(text: str) -> tuple[Any, str | None]:
+    """The first JSON value in ``text`` and the repair it took (None when it was valid):
+    trailing commas, single quotes, mismatched or missing closing brackets. ParseError if
+    nothing readable is there."""
     start = min((i for i in (text.find("{"), text.find("[")) if i >= 0), default=-1)
     if start < 0:
         raise ParseError("no JSON object found", raw_output=text)
     body = text[start:]
     decoder = json.JSONDecoder()
-    candidates = [body, re.sub(r",\s*([}\]])", r"\1", body)]
+    candidates = [(body, None), (_without_trailing_commas(body), "json: trailing commas dropped")]
     if '"' not in body:  # a Python-style dict with single quotes
-        candidates.append(body.replace("'", '"'))
-    candidates += [_close_open_json(candidate) for candidate in list(candidates)]
+        candidates.append((body.replace("'", '"'), "json: single quotes read as double quotes"))
+    candidates += [
+        (
+            _balance_json(candidate),
+            "json: brackets matched and closed" + (f"; {note[6:]}" if note else ""),
+        )
+        for candidate, note in list(candidates)
+    ]
     error: Exception | None = None
-    for candidate in candidates:
+    for candidate, note in candidates:
         try:
-            return decoder.raw_decode(candidate)[0]
+            return decoder.raw_decode(candidate)[0], note
         except (ValueError, RecursionError) as exc:
             error = exc
     raise ParseError(f"the JSON is malformed: {error}", raw_output=text)
+
+
+def loads_lenient(text: str) -> Any:
+    """The first JSON value in ``text``, repairing common drift; ParseError if there is none."""
+    return read_json(text)[0]
 
 
 @dataclass(frozen=True)
@@ -88,20 +127,25 @@ class ToolCall:
     arguments: Any
     """A JSON object as a rule; models also write a bare list."""
     raw: str
+    repairs: tuple[str, ...] = ()
+    """What reading its JSON took (``read_json``)."""
 
 
-def _call_from_json(value: Any, raw: str) -> ToolCall:
+def _call_from_json(read: tuple[Any, str | None], raw: str) -> ToolCall:
+    value, note = read
+    repairs: tuple[str, ...] = (note,) if note else ()
     if not isinstance(value, dict):
         raise ParseError("the tool call is not a JSON object", raw_output=raw)
     if "arguments" not in value and "name" not in value:
-        return ToolCall(None, value, raw)  # bare arguments: {"action": "click", ...}
+        return ToolCall(None, value, raw, repairs)  # bare arguments: {"action": "click", ...}
     arguments = value.get("arguments", {})
     if isinstance(arguments, str):
-        arguments = loads_lenient(arguments) if arguments.strip() else {}
+        arguments, inner = read_json(arguments) if arguments.strip() else ({}, None)
+        repairs += ("arguments: given as a JSON string",) + ((inner,) if inner else ())
     if not isinstance(arguments, dict | list):
         raise ParseError("the tool call's arguments are not a JSON object", raw_output=raw)
     name = value.get("name")
-    return ToolCall(name if isinstance(name, str) else None, arguments, raw)
+    return ToolCall(name if isinstance(name, str) else None, arguments, raw, repairs)
 
 
 _FUNCTION = re.compile(
@@ -125,14 +169,15 @@ def find_tool_calls(text: str) -> tuple[list[ToolCall], str]:
             fenced = _FENCE.search(body)
             body = fenced.group(1) if fenced else body
             if body.strip():
-                calls.append(_call_from_json(loads_lenient(body), body.strip()))
+                calls.append(_call_from_json(read_json(body), body.strip()))
         if calls:
             return calls, prose.strip()
     matches = list(_FUNCTION.finditer(text))
     if matches:
         calls = [
             _call_from_json(
-                {"name": m["name"].strip(), "arguments": loads_lenient(m["args"])}, m[0].strip()
+                ({"name": m["name"].strip(), "arguments": loads_lenient(m["args"])}, None),
+                m[0].strip(),
             )
             for m in matches
         ]
@@ -145,7 +190,7 @@ def find_tool_calls(text: str) -> tuple[list[ToolCall], str]:
             "no tool call found (expected <tool_call>{...}</tool_call>)", raw_output=text
         )
     prose = text[: text.find("{")].strip() if not fenced else text[: fenced.start()].strip()
-    return [_call_from_json(loads_lenient(body[start:]), body[start:].strip())], prose
+    return [_call_from_json(read_json(body[start:]), body[start:].strip())], prose
 
 
 def numbers(value: str) -> list[float]:

@@ -51,7 +51,7 @@ def read_calls_or_target(
             raise ParseError(msg, raw_output=text)
         return read_target(text, card.convention_for(platform), frame)
     calls, prose = find_tool_calls(text)
-    repairs: list[str] = []
+    repairs: list[str] = list(calls[0].repairs)
     action = read_call(calls[0], frame, platform, cursor=cursor(history), repairs=repairs)
     ignored = tuple(call.raw for call in calls[1:])
     if ignored:

@@ -24,6 +24,7 @@ from screenpilot.policies.cards import (
     image_part,
     text_part,
 )
+from screenpilot.policies.grounding import find_targets, read_target
 from screenpilot.policies.settings import Platform
 from screenpilot.policies.text_scan import (
     between,
@@ -89,6 +90,8 @@ class UIVenusCard(ModelCard):
         body = cut_at_markers(text)
         blocks = [block for block in between(body, "<action>", "</action>") if block.strip()]
         if not blocks:
+            if "<action>" not in body and find_targets(body):  # UI-Venus-Ground's [x1,y1,x2,y2]
+                return read_target(body, self.convention_for(platform), frame)
             raise ParseError("no <action>...</action> block found", raw_output=text)
         call = read_call_expression(blocks[0])
         if call is None:
