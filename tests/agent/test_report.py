@@ -18,6 +18,10 @@ ANSWERS = [
         action=Tap(x=0.25, y=0.679),
         raw_output="<script>alert('x')</script> tap",
         reasoning="open & go",
+        info={
+            "repairs": ["function: the action <left_click> was written as the function name"],
+            "target_box": [0.125, 0.6, 0.375, 0.75],
+        },
     ),
     Decision(error=ParseError("no tool call"), raw_output="I <b>refuse</b>"),
     Decision(action=Swipe(x=0.5, y=0.8, x2=0.5, y2=0.3), raw_output="swipe"),
@@ -51,6 +55,11 @@ def test_report_draws_actions_and_escapes_model_text(tmp_path: Path) -> None:
     )
     assert [name for name, _ in cards] == ["step-0", "step-1", "step-2", "step-3", "final"]
     assert "<circle" in cards[0][1]  # the tap
+    assert "repaired to read it" in cards[0][1]
+    assert "the action &lt;left_click&gt; was written as the function name" in cards[0][1]
+    assert "repaired to read it" not in cards[2][1]
+    # The located box, dashed, on the thumbnail (720 px tall: 1080x2400 shown at 324x720).
+    assert '<rect x="40" y="432" width="81" height="108"' in cards[0][1]
     assert "<circle" not in cards[1][1] and "<line" not in cards[1][1]  # nothing was done
     assert "<line" in cards[2][1] and 'marker-end="url(#head)"' in cards[2][1]  # the swipe arrow
     assert "finish: failure" in cards[3][1]

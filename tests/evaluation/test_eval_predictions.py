@@ -118,6 +118,42 @@ def test_scoring_raw_model_outputs_through_the_output_formats(tmp_path: Path) ->
         score_predictions(dataset, predictions, "raw", AITZSettings())
 
 
+def test_repaired_outputs_are_counted(tmp_path: Path) -> None:
+    """Two of five steps were read only after a repair: repaired_rate is 2/5, and each scored
+    step lists what was repaired."""
+    small_split(tmp_path / "data")
+    dataset = load_aitz(tmp_path / "data")
+    drifted = '<tool_call>{"name": "click", "arguments": [500, 500]}</tool_call>'  # qwen2vl
+    clean = '<tool_call>{"name": "mobile_use", "arguments": {"action": "click", "coordinate": [500, 500]}}</tool_call>'
+    lines = [
+        {"episode_id": "1", "step_id": 0, "raw": drifted, "format": "qwen2vl"},
+        {"episode_id": "1", "step_id": 1, "raw": clean, "format": "qwen2vl"},
+        {
+            "episode_id": "1",
+            "step_id": 2,
+            "raw": "{'type': 'tap', 'x': 0.5, 'y': 0.5}",
+            "format": "canonical",
+        },
+        {
+            "episode_id": "2",
+            "step_id": 0,
+            "raw": drifted.replace("click", "tap"),
+            "format": "qwen2vl",
+        },
+    ]
+    predictions = write_lines(tmp_path / "raw.jsonl", lines)
+    out = tmp_path / "raw"
+    metrics = score_predictions(dataset, predictions, "raw", AITZSettings(), out)
+    assert metrics["overall"]["repaired_rate"] == pytest.approx(2 / 5)
+    scores = read_scores(out)
+    assert scores[("1", 0)].repairs == [
+        "function: the action 'click' was written as the function name",
+        "arguments: given as a bare list",
+    ]
+    assert scores[("1", 1)].repairs == [] and scores[("1", 2)].repairs == []
+    assert scores[("2", 0)].repairs[-1] == "action: 'tap' read as 'click'"
+
+
 def test_a_predictions_folder_resumes_only_with_the_same_file(tmp_path: Path) -> None:
     small_split(tmp_path / "data")
     dataset = load_aitz(tmp_path / "data")

@@ -14,6 +14,7 @@ from screenpilot import __version__
 from screenpilot.cli.app import app, console, default_out, parse_size, print_step
 from screenpilot.cli.options import EnvOption, PolicyChoice, with_policy
 from screenpilot.errors import ConfigError, ScreenpilotError
+from screenpilot.policies.settings import Platform
 from screenpilot.tools.actions import to_json
 
 
@@ -172,7 +173,9 @@ def parse(
     format: Annotated[
         str,
         typer.Option(
-            "--format", help="Output format: canonical, qwen2vl, qwen25vl, uitars, uitars15, tools."
+            "--format",
+            help="Output format: canonical, or a card: qwenvl, qwen2vl, qwen25vl, qwen3vl, uitars, "
+            "uitars15, uitars2, maiui, guiowl, uivenus, autoglm, tools (aliases such as ui-tars-1.5).",
         ),
     ] = "canonical",
     image_size: Annotated[
@@ -184,30 +187,44 @@ def parse(
             help="Size WxH the screenshot was shown at (default: the card's default pixel budget)."
         ),
     ] = None,
+    platform: Annotated[
+        str, typer.Option(help="mobile or desktop (computer_use answers are desktop).")
+    ] = "mobile",
 ) -> None:
     """Print the canonical action JSON of a model output (exit 0), or why it failed (exit 1).
 
-    For a card format the frame the coordinates were read in goes to standard error."""
-    from screenpilot.policies.catalog import CARDS
-    from screenpilot.policies.formats import parse_output
+    For a card format, the frame the coordinates were read in, the repairs the answer needed and
+    the box it located go to standard error."""
+    from screenpilot.policies.catalog import get_card
+    from screenpilot.policies.formats import read_output
 
     try:
+        if platform not in ("mobile", "desktop"):
+            raise ConfigError(f"--platform must be mobile or desktop, got {platform!r}")
+        screen: Platform = "desktop" if platform == "desktop" else "mobile"
         raw = sys.stdin.read() if text == "-" else text
         size = parse_size(image_size, "--image-size")
         resized = parse_size(resized_size, "--resized-size") if resized_size else None
-        action = parse_output(format, raw, size, resized)
+        parsed = read_output(format, raw, size, resized, screen)
     except (ScreenpilotError, ValueError) as exc:
         message = " ".join(str(exc).split())
         typer.echo(f"{type(exc).__name__}: {message}", err=True)
         raise typer.Exit(1) from None
-    card = CARDS.get(format)
-    if card is not None:
-        if resized is None:
-            typer.echo(f"frame: {card.describe_frame(size)}", err=True)
+    if format != "canonical":
+        card = get_card(format)
+        moved = [r for r in parsed.repairs if r.startswith("frame:")]
+        if moved:
+            typer.echo(f"frame: {moved[0].rsplit(' were read in ', 1)[1]} (adjusted)", err=True)
+        elif resized is None:
+            typer.echo(f"frame: {card.describe_frame(size, screen)}", err=True)
         else:
-            frame = card.frame(size, resized)
+            frame = card.frame(size, resized, screen)
             typer.echo(f"frame: {frame.name} (from --resized-size)", err=True)
-    typer.echo(json.dumps(to_json(action), ensure_ascii=False))
+        for repair in parsed.repairs:
+            typer.echo(f"repair: {repair}", err=True)
+        if parsed.box is not None:
+            typer.echo(f"box: {[round(edge, 4) for edge in parsed.box]}", err=True)
+    typer.echo(json.dumps(to_json(parsed.action), ensure_ascii=False))
 
 
 @app.command()

@@ -15,7 +15,7 @@ from typing import Any
 from screenpilot.errors import ConfigError, ModelError
 from screenpilot.evaluation.aitz_env import AITZDataset, AITZStep
 from screenpilot.evaluation.scoring import StepKey, StepScore, score_step
-from screenpilot.policies.formats import READERS
+from screenpilot.policies.formats import FORMAT_NAMES, READERS
 from screenpilot.tools.actions import to_action
 
 PREDICTION_FORMATS = ("canonical", "raw")
@@ -61,7 +61,7 @@ def prediction_score(
     reader = READERS.get(name)
     if reader is None:
         raise ConfigError(
-            f"{where}: unknown output format {name!r}; known: {', '.join(sorted(READERS))}"
+            f"{where}: unknown output format {name!r}; known: {', '.join(FORMAT_NAMES)}"
         )
     resized = record.get("resized_size")
     resized_size = (int(resized[0]), int(resized[1])) if resized else None

@@ -15,12 +15,14 @@ from collections.abc import Callable
 from screenpilot.errors import ConfigError, ParseError
 from screenpilot.policies.cards import ModelCard, Parsed
 from screenpilot.policies.catalog import CARD_ALIASES, CARDS
+from screenpilot.policies.settings import Platform
 from screenpilot.tools.actions import ACTION_CLASSES, Action, to_action
 from screenpilot.tools.toolset import from_tool_call
 
 Size = tuple[int, int]
 OutputParser = Callable[[str, Size, "Size | None"], Action]
-OutputReader = Callable[[str, Size, "Size | None"], Parsed]
+OutputReader = Callable[..., Parsed]
+"""``(text, image_size, resized_size=None, platform="mobile") -> Parsed``."""
 
 _FENCE = re.compile(r"```(?:json)?\s*(.*?)```", re.DOTALL)
 
@@ -45,13 +47,17 @@ def parse_canonical(text: str, image_size: Size, resized_size: Size | None = Non
     return to_action(data)
 
 
-def _read_canonical(text: str, image_size: Size, resized_size: Size | None = None) -> Parsed:
+def _read_canonical(
+    text: str, image_size: Size, resized_size: Size | None = None, platform: Platform = "mobile"
+) -> Parsed:
     return Parsed(parse_canonical(text, image_size, resized_size))
 
 
 def _card_reader(card: ModelCard) -> OutputReader:
-    def read(text: str, image_size: Size, resized_size: Size | None = None) -> Parsed:
-        return card.parse(text, image_size, resized_size)
+    def read(
+        text: str, image_size: Size, resized_size: Size | None = None, platform: Platform = "mobile"
+    ) -> Parsed:
+        return card.parse(text, image_size, resized_size, platform=platform)
 
     read.__doc__ = f"The {card.name} model card's answer grammar."
     return read
@@ -73,17 +79,24 @@ READERS: dict[str, OutputReader] = {
 """Output formats by name, read with their repairs; ``screenpilot parse --format NAME``."""
 FORMATS: dict[str, OutputParser] = {name: _actions_only(read) for name, read in READERS.items()}
 """The same formats, giving only the action."""
+FORMAT_NAMES = ("canonical", *CARDS)
+"""The formats' own names (aliases left out), for messages."""
 
 
 def read_output(
-    format_name: str, text: str, image_size: Size, resized_size: Size | None = None
+    format_name: str,
+    text: str,
+    image_size: Size,
+    resized_size: Size | None = None,
+    platform: Platform = "mobile",
 ) -> Parsed:
     """Read ``text`` in the named format; ConfigError for an unknown format."""
     reader = READERS.get(format_name)
     if reader is None:
-        msg = f"unknown output format {format_name!r}; known formats: {', '.join(sorted(READERS))}"
+        msg = f"unknown output format {format_name!r}; known formats: {', '.join(FORMAT_NAMES)}"
         raise ConfigError(msg)
-    return reader(text, image_size, resized_size)
+    parsed: Parsed = reader(text, image_size, resized_size, platform)
+    return parsed
 
 
 def parse_output(

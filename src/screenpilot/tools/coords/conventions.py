@@ -105,7 +105,8 @@ class Convention:
             "screen-pixels": "pixels of the screenshot",
         }[self.units]
         order = "x first" if self.order == "xy" else "y first"
-        return f"{units}, {order}, {self.shape}s, factor {self.factor}"
+        shape = "boxes" if self.shape == "box" else "points"
+        return f"{units}, {order}, {shape}, factor {self.factor}"
 
 
 __all__ = ["RUN_MAX_PIXELS", "Convention", "Size", "Units"]
