@@ -42,7 +42,7 @@ def demo() -> Iterator[DemoEnv]:
     env.close()
 
 
-# Tiny random-weight Qwen2-VL / Qwen2.5-VL checkpoints, built once per test session, offline.
+# Tiny random-weight Qwen2-VL / Qwen2.5-VL / Qwen3-VL checkpoints, built once per session, offline.
 @pytest.fixture(scope="session")
 def tiny_qwen2vl(tmp_path_factory: pytest.TempPathFactory) -> Path:
     pytest.importorskip("transformers", reason="needs the local extra")
@@ -57,6 +57,14 @@ def tiny_qwen25vl(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from screenpilot.policies.tiny import build_model_dir
 
     return build_model_dir(tmp_path_factory.mktemp("qwen25vl") / "model", family="qwen25vl")
+
+
+@pytest.fixture(scope="session")
+def tiny_qwen3vl(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    pytest.importorskip("transformers", reason="needs the local extra")
+    from screenpilot.policies.tiny import build_model_dir
+
+    return build_model_dir(tmp_path_factory.mktemp("qwen3vl") / "model", family="qwen3vl")
 
 
 @pytest.fixture

@@ -15,6 +15,7 @@ pytest.importorskip("transformers", reason="needs the local extra")
 from screenpilot.agent import load_run
 from screenpilot.agent.loop import run_episode
 from screenpilot.environments.demo import DemoEnv
+from screenpilot.errors import ConfigError
 from screenpilot.policies import PolicySettings
 from screenpilot.policies.qwen2vl import IMAGE_PAD, Qwen2VLPolicy
 from screenpilot.registry import make_policy
@@ -137,3 +138,24 @@ def test_the_registry_builds_it_from_options(tiny_qwen2vl: Path) -> None:
     info = policy.describe()
     assert info.prompt_format == "uitars/mobile" and info.decoding["max_new_tokens"] == 5
     assert info.extra["device"] == "cpu" and info.extra["dtype"] == "float32"
+
+
+def test_a_qwen3vl_checkpoint_runs_with_its_card(tiny_qwen3vl: Path, tmp_path: Path) -> None:
+    """Qwen3VLForConditionalGeneration through the same policy: patch 16, so the card resizes
+    with factor 32, and its 0-999 coordinates land where the answer says."""
+    policy = Qwen2VLPolicy(str(tiny_qwen3vl), card="qwen3vl", max_new_tokens=200)
+    assert type(policy.hf_model).__name__ == "Qwen3VLForConditionalGeneration"
+    force = forced(policy, plan(policy, ADD_BREAD))
+    env = DemoEnv(items=("milk",))
+    episode = run_episode(env, policy, "Add bread", run_dir=tmp_path / "run")
+    assert episode.outcome == "success" and force.calls == 5
+    assert env.state.items == [("milk", False), ("bread", False)]
+    # 1080x2400 at 1,024 visual tokens of 32 pixels: 672x1504, both multiples of 32.
+    assert episode.steps[0].decision.info["resized_size"] == [672, 1504]
+
+
+def test_a_card_of_another_patch_size_is_refused(tiny_qwen3vl: Path) -> None:
+    with pytest.raises(
+        ConfigError, match=r"\(factor 32\), but the qwen25vl card resizes with factor 28"
+    ):
+        Qwen2VLPolicy(str(tiny_qwen3vl), card="qwen25vl")

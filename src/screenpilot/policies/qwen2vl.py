@@ -107,6 +107,15 @@ class Qwen2VLPolicy(CardPolicy):
         self.tokenizer.padding_side = "left"
         self.merge_size = int(getattr(self.image_processor, "merge_size", 2))
         self.patch_size = int(getattr(self.image_processor, "patch_size", 14))
+        factor = self.card.convention_for(self.platform).factor
+        if self.patch_size * self.merge_size != factor:
+            msg = (
+                f"{model!r} cuts images into {self.patch_size}-pixel patches merged {self.merge_size}x"
+                f"{self.merge_size} (factor {self.patch_size * self.merge_size}), but the "
+                f"{self.card.name} card resizes with factor {factor}: choose the card of this "
+                "model's family with --card (e.g. qwen3vl for a Qwen3-VL model)"
+            )
+            raise ConfigError(msg)
 
     def _load(self, transformers: Any, model: str) -> None:
         try:

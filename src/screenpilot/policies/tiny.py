@@ -83,8 +83,11 @@ def build_tokenizer() -> Any:
     return tokenizer
 
 
+Family = Literal["qwen2vl", "qwen25vl", "qwen3vl"]
+
+
 def build_config(
-    tokenizer: Any, *, size: Size = "tiny", family: Literal["qwen2vl", "qwen25vl"] = "qwen2vl"
+    tokenizer: Any, *, size: Size = "tiny", family: Family = "qwen2vl"
 ) -> tuple[Any, Any]:
     """(config, model class) of a ``size`` model whose special ids match ``tokenizer``."""
     transformers = require("transformers", "local")
@@ -108,6 +111,8 @@ def build_config(
         vision.update(hidden_size=width, mlp_ratio=4, patch_size=14, spatial_merge_size=2)
         config = transformers.Qwen2VLConfig(vision_config=vision, **text, **token_ids)
         return config, transformers.Qwen2VLForConditionalGeneration
+    if family == "qwen3vl":
+        return _qwen3vl_config(transformers, size, text, token_ids)
     vision = {"depth": 2, "hidden_size": 32, "intermediate_size": 64, "num_heads": 4}
     vision.update(out_hidden_size=width, fullatt_block_indexes=[1], window_size=112)
     vision.update(patch_size=14, spatial_merge_size=2, temporal_patch_size=2)
@@ -115,14 +120,53 @@ def build_config(
     return config, transformers.Qwen2_5_VLForConditionalGeneration
 
 
-def build_image_processor(min_pixels: int = 4 * 28 * 28, max_pixels: int = 1280 * 28 * 28) -> Any:
+def _qwen3vl_config(
+    transformers: Any, size: Size, text: dict[str, Any], token_ids: dict[str, int]
+) -> tuple[Any, Any]:
+    """Qwen3-VL: patch 16, deepstack features, interleaved mrope (transformers' own Qwen3-VL
+    model tests give the tiny recipe; sum(mrope_section) * 2 must equal head_dim)."""
+    if size != "tiny":
+        msg = "only a tiny Qwen3-VL is built here"
+        raise ValueError(msg)
+    width = text["hidden_size"]
+    text = dict(text, head_dim=8, tie_word_embeddings=True)
+    text["rope_scaling"] = {
+        "rope_type": "default",
+        "mrope_section": [2, 1, 1],
+        "mrope_interleaved": True,
+    }
+    vision: dict[str, Any] = {
+        "depth": 2,
+        "hidden_size": 32,
+        "intermediate_size": 32,
+        "num_heads": 4,
+    }
+    vision.update(out_hidden_size=width, patch_size=16, spatial_merge_size=2, temporal_patch_size=2)
+    vision.update(num_position_embeddings=16, deepstack_visual_indexes=[0, 1])
+    vision_ids = (
+        "image_token_id",
+        "video_token_id",
+        "vision_start_token_id",
+        "vision_end_token_id",
+    )
+    ids = {key: token_ids[key] for key in vision_ids}
+    text.update({key: token_ids[key] for key in ("bos_token_id", "eos_token_id", "pad_token_id")})
+    config = transformers.Qwen3VLConfig(
+        text_config=text, vision_config=vision, tie_word_embeddings=True, **ids
+    )
+    return config, transformers.Qwen3VLForConditionalGeneration
+
+
+def build_image_processor(
+    min_pixels: int = 4 * 28 * 28, max_pixels: int = 1280 * 28 * 28, patch_size: int = 14
+) -> Any:
     transformers = require("transformers", "local")
-    return transformers.Qwen2VLImageProcessor(min_pixels=min_pixels, max_pixels=max_pixels)
+    return transformers.Qwen2VLImageProcessor(
+        min_pixels=min_pixels, max_pixels=max_pixels, patch_size=patch_size, merge_size=2
+    )
 
 
-def build_model_dir(
-    path: str | Path, *, size: Size = "tiny", family: Literal["qwen2vl", "qwen25vl"] = "qwen2vl"
-) -> Path:
+def build_model_dir(path: str | Path, *, size: Size = "tiny", family: Family = "qwen2vl") -> Path:
     """Write a random-weight checkpoint (model, tokenizer, image processor) to ``path``."""
     torch = require("torch", "local")
     target = Path(path)
@@ -134,5 +178,9 @@ def build_model_dir(
     model.generation_config.pad_token_id = tokenizer.convert_tokens_to_ids("<|endoftext|>")
     model.save_pretrained(target)
     tokenizer.save_pretrained(target)
-    build_image_processor().save_pretrained(target)
+    patch = 16 if family == "qwen3vl" else 14
+    budget = (
+        (64 * 32 * 32, 1024 * 32 * 32) if family == "qwen3vl" else (4 * 28 * 28, 1280 * 28 * 28)
+    )
+    build_image_processor(*budget, patch_size=patch).save_pretrained(target)
     return target
