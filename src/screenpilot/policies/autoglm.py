@@ -94,7 +94,7 @@ class AutoGLMCard(ModelCard):
         call = read_call_expression(body, min(starts))
         if call is None:
             raise ParseError("cannot read the call", raw_output=text)
-        name, kwargs, _ = call
+        name, kwargs, _, _ = call
         repairs: list[str] = []
         action = self._action(name, kwargs, frame, repairs)
         return Parsed(action, thinking[0].strip() if thinking else None, (), tuple(repairs))

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import abc
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar
 
@@ -76,6 +76,29 @@ def cursor(history: Sequence[Step]) -> coords.Point | None:
         if step.status == "executed" and isinstance(step.action, PointAction):
             return (step.action.x, step.action.y)
     return None
+
+
+def history_turns(
+    history: Sequence[Step],
+    context: PromptContext,
+    answer: Callable[[Step], Any],
+    *,
+    failures: bool = False,
+) -> list[Message]:
+    """Earlier steps as chat turns: each step's screenshot as a user turn (the last
+    ``history_images`` steps that still have one), then the model's answer as an assistant turn
+    (``answer(step)``), then, with ``failures``, a user turn saying why it failed."""
+    messages: list[Message] = []
+    first_image = len(history) - max(context.history_images, 0)
+    for index, step in enumerate(history):
+        if index >= first_image and step.observation is not None:
+            image = step.observation.screenshot.resize(context.image.size)
+            messages.append({"role": "user", "content": [image_part(image)]})
+        messages.append({"role": "assistant", "content": answer(step)})
+        if failures and step.error is not None:
+            failed = f"The previous action failed: {step.error.message}"
+            messages.append({"role": "user", "content": [text_part(failed)]})
+    return messages
 
 
 def previous_images(history: Sequence[Step], context: PromptContext) -> list[dict[str, Any]]:
@@ -242,6 +265,7 @@ __all__ = [
     "PromptContext",
     "Size",
     "cursor",
+    "history_turns",
     "image_part",
     "previous_images",
     "text_part",

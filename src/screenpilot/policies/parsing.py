@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from screenpilot.errors import ParseError
+from screenpilot.policies.text_scan import read_call_expression
 
 _THINK = re.compile(r"<think>.*?(</think>|$)", re.DOTALL)
 _FENCE = re.compile(r"```[a-zA-Z0-9_-]*\s*\n?(.*?)(```|$)", re.DOTALL)
@@ -230,52 +231,12 @@ class FunctionCall:
 
 
 _CALL_START = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)\s*\(")
-_KWARG = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_]*)\s*=\s*")
-_ESCAPES = {"n": "\n", "t": "\t", "\\": "\\", "'": "'", '"': '"'}
-
-
-def _read_string(text: str, pos: int) -> tuple[str, int]:
-    """Read a quoted literal starting at ``text[pos]``; tolerates a missing closing quote."""
-    quote, pos, out = text[pos], pos + 1, []
-    while pos < len(text):
-        char = text[pos]
-        if char == "\\" and pos + 1 < len(text):
-            out.append(_ESCAPES.get(text[pos + 1], "\\" + text[pos + 1]))
-            pos += 2
-            continue
-        if char == quote:
-            # a quote is closing only if what follows ends the argument
-            rest = text[pos + 1 :].lstrip()
-            if not rest or rest[0] in ",)":
-                return "".join(out), pos + 1
-        out.append(char)
-        pos += 1
-    return "".join(out), pos
 
 
 def parse_call(text: str) -> FunctionCall:
     """The first ``name(key='value', ...)`` call in ``text``; ParseError if there is none."""
-    match = _CALL_START.search(text)
-    if match is None:
+    found = read_call_expression(text)
+    if found is None:
         raise ParseError("no function call found (expected e.g. click(...))", raw_output=text)
-    pos, kwargs = match.end(), {}
-    while pos < len(text):
-        rest = text[pos:]
-        stripped = rest.lstrip()
-        if not stripped or stripped[0] == ")":
-            pos += len(rest) - len(stripped) + (1 if stripped else 0)
-            break
-        if stripped[0] == ",":
-            pos += len(rest) - len(stripped) + 1
-            continue
-        kw = _KWARG.match(text, pos)
-        if kw is None:
-            raise ParseError(f"cannot read the arguments of {match[1]}(...)", raw_output=text)
-        pos = kw.end()
-        if pos < len(text) and text[pos] in "'\"":
-            kwargs[kw[1]], pos = _read_string(text, pos)
-        else:  # an unquoted value: up to the next comma or parenthesis
-            end = re.compile(r"[,)]").search(text, pos)
-            stop = end.start() if end else len(text)
-            kwargs[kw[1]], pos = text[pos:stop].strip(), stop
-    return FunctionCall(match[1], kwargs, text[match.start() : pos].strip())
+    name, kwargs, start, end = found
+    return FunctionCall(name, kwargs, text[start:end].strip())

@@ -30,6 +30,7 @@ from screenpilot.policies.cards import (
     ModelCard,
     Parsed,
     PromptContext,
+    history_turns,
     image_part,
     text_part,
 )
@@ -165,12 +166,9 @@ class MAIUICard(Qwen3FunctionCard):
             {"role": "system", "content": [text_part(prompts.load(self.system_files["mobile"]))]},
             {"role": "user", "content": [text_part(task)]},
         ]
-        with_images = len(history) - max(context.history_images, 0)
-        for index, step in enumerate(history):
-            if index >= with_images and step.observation is not None:
-                image = step.observation.screenshot.resize(context.image.size)
-                messages.append({"role": "user", "content": [image_part(image)]})
-            messages.append({"role": "assistant", "content": [text_part(self._turn(step, frame))]})
+        messages += history_turns(
+            history, context, lambda step: [text_part(self._turn(step, frame))]
+        )
         current: list[dict[str, Any]] = [image_part(context.image)]
         current += [text_part(f"{self.notes_heading}: {note}") for note in observation.notes]
         messages.append({"role": "user", "content": current})

@@ -170,10 +170,10 @@ def _bracketed_value(text: str, position: int) -> tuple[str, int]:
     return text[position:end], end
 
 
-def read_call_expression(text: str, start: int = 0) -> tuple[str, dict[str, str], int] | None:
+def read_call_expression(text: str, start: int = 0) -> tuple[str, dict[str, str], int, int] | None:
     """The first ``name(key=value, ...)`` call at or after ``start``: its name, its keyword
-    values as text (quoted values unquoted, bracketed ones with their brackets), and the index
-    after it. None when there is no call. Nothing is evaluated."""
+    values as text (quoted values unquoted, bracketed ones with their brackets), and where it
+    starts and ends. None when there is no call. Nothing is evaluated."""
     position = start
     while position < len(text):
         if text[position].isalpha() or text[position] == "_":
@@ -182,7 +182,7 @@ def read_call_expression(text: str, start: int = 0) -> tuple[str, dict[str, str]
             if opening < len(text) and text[opening] == "(":
                 name = text[position:name_end]
                 kwargs, end = _arguments(text, opening + 1)
-                return name, kwargs, end
+                return name, kwargs, position, end
             position = name_end
         else:
             position += 1

@@ -21,6 +21,7 @@ from screenpilot.policies.cards import (
     ModelCard,
     Parsed,
     PromptContext,
+    history_turns,
     image_part,
     text_part,
 )
@@ -97,15 +98,9 @@ class UITarsCard(ModelCard):
             {"role": "system", "content": prompts.DEFAULT_SYSTEM},
             {"role": "user", "content": [text_part(text)]},
         ]
-        first_image = len(history) - max(context.history_images, 0)
-        for index, step in enumerate(history):
-            if index >= first_image and step.observation is not None:
-                image = step.observation.screenshot.resize(context.image.size)
-                messages.append({"role": "user", "content": [image_part(image)]})
-            messages.append({"role": "assistant", "content": self._turn(step, frame, context)})
-            if step.error is not None:
-                failed = f"The previous action failed: {step.error.message}"
-                messages.append({"role": "user", "content": [text_part(failed)]})
+        messages += history_turns(
+            history, context, lambda step: self._turn(step, frame, context), failures=True
+        )
         current: list[dict[str, Any]] = [image_part(context.image)]
         current += [text_part(f"\nNote: {note}") for note in observation.notes]
         messages.append({"role": "user", "content": current})

@@ -17,7 +17,14 @@ from dataclasses import dataclass
 
 from screenpilot.agent.core import Observation, Step
 from screenpilot.errors import ParseError
-from screenpilot.policies.cards import Message, Parsed, PromptContext, image_part, text_part
+from screenpilot.policies.cards import (
+    Message,
+    Parsed,
+    PromptContext,
+    history_turns,
+    image_part,
+    text_part,
+)
 from screenpilot.policies.parsing import FunctionCall
 from screenpilot.policies.settings import Platform
 from screenpilot.policies.text_scan import between, clean_answer, cut_at_markers
@@ -146,13 +153,9 @@ class UITars2Card(UITarsCard):
             {"role": "system", "content": f"{THINKING}\n\n{ROLE}\n\n{_definitions()}"},
             {"role": "user", "content": [text_part(task)]},
         ]
-        first_image = len(history) - max(context.history_images, 0)
-        for index, step in enumerate(history):
-            if index >= first_image and step.observation is not None:
-                image = step.observation.screenshot.resize(context.image.size)
-                messages.append({"role": "user", "content": [image_part(image)]})
-            line = self.history_line(step, frame, context.platform)
-            messages.append({"role": "assistant", "content": line})
+        messages += history_turns(
+            history, context, lambda step: self.history_line(step, frame, context.platform)
+        )
         current = [image_part(context.image)]
         current += [text_part(f"\n{self.notes_heading}: {note}") for note in observation.notes]
         messages.append({"role": "user", "content": current})

@@ -96,7 +96,7 @@ class UIVenusCard(ModelCard):
         call = read_call_expression(blocks[0])
         if call is None:
             raise ParseError(f"the action block holds no call: {blocks[0].strip()[:200]!r}")
-        name, kwargs, _ = call
+        name, kwargs, _, _ = call
         repairs: list[str] = []
         if len(blocks) > 1:
             repairs.append(
