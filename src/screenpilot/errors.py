@@ -32,6 +32,12 @@ class ParseError(ModelError):
     kind = "parse_error"
 
 
+class AnswerTooLongError(ParseError):
+    """The answer is longer than any reading of it is allowed to be (a model looping)."""
+
+    kind = "answer_too_long"
+
+
 class InvalidActionError(ModelError, ValueError):
     """An action's fields are wrong: unknown type, out-of-range coordinate, empty text."""
 

@@ -25,6 +25,7 @@ from PIL import Image
 from screenpilot.agent.core import Observation, Step
 from screenpilot.errors import ModelError, OutOfFrameError, ParseError
 from screenpilot.policies.settings import Platform
+from screenpilot.policies.text_scan import check_length
 from screenpilot.tools import coords
 from screenpilot.tools.actions import Action, ActionBase, PointAction
 from screenpilot.tools.coords import Convention, ModelFrame
@@ -202,6 +203,7 @@ class ModelCard(abc.ABC):
         Without ``resized_size`` the screenshot is taken to be shown at the default budget; pixel
         coordinates that do not fit that frame are read in the model's own processor's frame,
         then in the screenshot's pixels, and the change is recorded as a repair."""
+        check_length(text)
         frame = self.frame(image_size, resized_size, platform)
         try:
             try:

@@ -9,13 +9,13 @@ its name (and its aliases), besides ``canonical``.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable
 
 from screenpilot.errors import ConfigError, ParseError
 from screenpilot.policies.cards import ModelCard, Parsed
 from screenpilot.policies.catalog import CARD_ALIASES, CARDS
 from screenpilot.policies.settings import Platform
+from screenpilot.policies.text_scan import MAX_JSON_DEPTH, check_length, fenced, json_depth
 from screenpilot.tools.actions import ACTION_CLASSES, Action, to_action
 from screenpilot.tools.toolset import from_tool_call
 
@@ -24,16 +24,17 @@ OutputParser = Callable[[str, Size, "Size | None"], Action]
 OutputReader = Callable[..., Parsed]
 """``(text, image_size, resized_size=None, platform="mobile") -> Parsed``."""
 
-_FENCE = re.compile(r"```(?:json)?\s*(.*?)```", re.DOTALL)
-
 
 def parse_canonical(text: str, image_size: Size, resized_size: Size | None = None) -> Action:
     """Canonical action JSON (``{"type": "tap", ...}``) or a tool call (``{"name", "arguments"}``)."""
-    fenced = _FENCE.search(text)
-    body = (fenced.group(1) if fenced else text).strip()
+    check_length(text)
+    inside = fenced(text)
+    body = (inside[0] if inside else text).strip()
     start, end = body.find("{"), body.rfind("}")
     if start < 0 or end < start:
         raise ParseError("no JSON object found in the output", raw_output=text)
+    if json_depth(body[start : end + 1]) > MAX_JSON_DEPTH:
+        raise ParseError(f"the JSON nests deeper than {MAX_JSON_DEPTH} levels", raw_output=text)
     try:
         data = json.loads(body[start : end + 1])
     except ValueError as exc:
@@ -42,7 +43,7 @@ def parse_canonical(text: str, image_size: Size, resized_size: Size | None = Non
         raise ParseError("expected a JSON object", raw_output=text)
     if "name" in data and "type" not in data:
         return from_tool_call(str(data["name"]), data.get("arguments", {}))
-    if data.get("type") not in ACTION_CLASSES and "type" in data:
+    if "type" in data and not (isinstance(data["type"], str) and data["type"] in ACTION_CLASSES):
         raise ParseError(f"unknown action type {data['type']!r}", raw_output=text)
     return to_action(data)
 

@@ -13,28 +13,22 @@ from dataclasses import dataclass
 from typing import Any
 
 from screenpilot.errors import ParseError
-from screenpilot.policies.text_scan import read_call_expression
+from screenpilot.policies.text_scan import (
+    MAX_JSON_DEPTH,
+    clean_answer,
+    fenced,
+    json_depth,
+    labelled,
+    read_call_expression,
+)
 
-_THINK = re.compile(r"<think>.*?(</think>|$)", re.DOTALL)
-_FENCE = re.compile(r"```[a-zA-Z0-9_-]*\s*\n?(.*?)(```|$)", re.DOTALL)
+MAX_CALLS = 32
+"""Tool calls read from one answer at most (the first is acted on, the rest only recorded)."""
+
 _NUMBER = re.compile(r"-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?")
 _GROUNDING_TOKENS = re.compile(
     r"<\|(?:box_start|box_end|object_ref_start|object_ref_end|quad_start|quad_end)\|>"
 )
-
-
-def strip_chat_markers(text: str) -> str:
-    """Cut a decoded completion at its first end-of-turn marker and drop stray markers."""
-    for marker in ("<|im_end|>", "<|endoftext|>"):
-        cut = text.find(marker)
-        if cut >= 0:
-            text = text[:cut]
-    return text.replace("<|im_start|>", "")
-
-
-def strip_think(text: str) -> str:
-    """Drop ``<think>...</think>`` blocks (closed or not)."""
-    return _THINK.sub("", text)
 
 
 def _balance_json(text: str) -> str:
@@ -95,6 +89,9 @@ def read_json(text: str) -> tuple[Any, str | None]:
     if start < 0:
         raise ParseError("no JSON object found", raw_output=text)
     body = text[start:]
+    if json_depth(body) > MAX_JSON_DEPTH:
+        msg = f"the JSON nests deeper than {MAX_JSON_DEPTH} levels"
+        raise ParseError(msg, raw_output=text[:2000])
     decoder = json.JSONDecoder()
     candidates = [(body, None), (_without_trailing_commas(body), "json: trailing commas dropped")]
     if '"' not in body:  # a Python-style dict with single quotes
@@ -149,10 +146,30 @@ def _call_from_json(read: tuple[Any, str | None], raw: str) -> ToolCall:
     return ToolCall(name if isinstance(name, str) else None, arguments, raw, repairs)
 
 
-_FUNCTION = re.compile(
-    r"✿FUNCTION✿\s*[:：]\s*(?P<name>[^\n]*?)\s*\n\s*✿ARGS✿\s*[:：]\s*(?P<args>.*?)(?=✿|$)",
-    re.DOTALL,
-)
+FUNCTION_MARK, ARGS_MARK = "✿FUNCTION✿", "✿ARGS✿"
+
+
+def _qwen_agent_calls(text: str) -> tuple[list[ToolCall], int]:
+    """qwen-agent's ``✿FUNCTION✿: name`` / ``✿ARGS✿: {...}`` pairs, and where the first starts."""
+    calls: list[ToolCall] = []
+    first, position = -1, 0
+    while (mark := labelled(text, FUNCTION_MARK, position)) is not None:
+        start, name_start = mark
+        line_end = text.find("\n", name_start)
+        if line_end < 0:
+            break
+        args = labelled(text, ARGS_MARK, line_end)
+        if args is None or text[line_end : args[0]].strip():
+            position = line_end
+            continue
+        end = text.find("✿", args[1])
+        end = len(text) if end < 0 else end
+        name = text[name_start:line_end].strip()
+        read = ({"name": name, "arguments": loads_lenient(text[args[1] : end])}, None)
+        calls.append(_call_from_json(read, text[start:end].strip()))
+        first = start if first < 0 else first
+        position = end
+    return calls, first
 
 
 def find_tool_calls(text: str) -> tuple[list[ToolCall], str]:
@@ -161,36 +178,29 @@ def find_tool_calls(text: str) -> tuple[list[ToolCall], str]:
     Reads Hermes ``<tool_call>`` blocks (closing tag optional), qwen-agent
     ``✿FUNCTION✿``/``✿ARGS✿`` pairs, and fenced or bare JSON objects, in that order of preference.
     """
-    text = strip_think(strip_chat_markers(text))
+    text = clean_answer(text)
     if "<tool_call>" in text:
         prose, *blocks = text.split("<tool_call>")
         calls = []
-        for block in blocks:
+        for block in blocks[:MAX_CALLS]:
             body = block.split("</tool_call>")[0]
-            fenced = _FENCE.search(body)
-            body = fenced.group(1) if fenced else body
+            inside = fenced(body)
+            body = inside[0] if inside else body
             if body.strip():
                 calls.append(_call_from_json(read_json(body), body.strip()))
         if calls:
             return calls, prose.strip()
-    matches = list(_FUNCTION.finditer(text))
-    if matches:
-        calls = [
-            _call_from_json(
-                ({"name": m["name"].strip(), "arguments": loads_lenient(m["args"])}, None),
-                m[0].strip(),
-            )
-            for m in matches
-        ]
-        return calls, text[: matches[0].start()].strip()
-    fenced = _FENCE.search(text)
-    body = fenced.group(1) if fenced else text
+    calls, first = _qwen_agent_calls(text)
+    if calls:
+        return calls, text[:first].strip()
+    inside = fenced(text)
+    body = inside[0] if inside else text
     start = body.find("{")
     if start < 0:
         raise ParseError(
             "no tool call found (expected <tool_call>{...}</tool_call>)", raw_output=text
         )
-    prose = text[: text.find("{")].strip() if not fenced else text[: fenced.start()].strip()
+    prose = text[: text.find("{")].strip() if not inside else text[: inside[1]].strip()
     return [_call_from_json(read_json(body[start:]), body[start:].strip())], prose
 
 

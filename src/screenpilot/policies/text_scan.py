@@ -9,6 +9,13 @@ from __future__ import annotations
 import contextlib
 import math
 
+from screenpilot.errors import AnswerTooLongError
+
+MAX_ANSWER_CHARS = 200_000
+"""The longest answer read: about 50,000 tokens, well past any GUI step with its thinking. A
+longer one (a model looping until its token budget ran out) is an ``AnswerTooLongError``."""
+MAX_JSON_DEPTH = 64
+"""The deepest JSON nesting read; a tool call needs three or four levels."""
 CHAT_MARKERS = ("<|im_end|>", "<|endoftext|>", "<|end_of_text|>", "<|eot_id|>")
 """End-of-turn markers: the answer ends at the first one."""
 THINK_TAGS = (("<think>", "</think>"), ("<thinkt>", "</thinkt>"))
@@ -16,6 +23,41 @@ MAX_BRACKETED = 160
 """Characters a bracketed coordinate list may span: a box of four long numbers fits easily."""
 _NUMBER_CHARS = frozenset("0123456789.-+eE")
 _LIST_CHARS = frozenset("0123456789.-+eE ,\t\n()[]")
+
+
+def check_length(text: str) -> None:
+    """Refuse an answer longer than ``MAX_ANSWER_CHARS`` before reading any of it."""
+    if len(text) > MAX_ANSWER_CHARS:
+        msg = (
+            f"the answer is {len(text):,} characters long, past the {MAX_ANSWER_CHARS:,} read "
+            "(the model probably looped): not read"
+        )
+        raise AnswerTooLongError(msg, raw_output=text[:2000])
+
+
+def json_depth(text: str, limit: int = MAX_JSON_DEPTH) -> int:
+    """How deep brackets nest in JSON-ish text (strings skipped); stops counting past ``limit``."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for char in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "{[":
+            depth += 1
+            if depth > deepest:
+                deepest = depth
+                if deepest > limit:
+                    return deepest
+        elif char in "}]":
+            depth = max(depth - 1, 0)
+    return deepest
 
 
 def cut_at_markers(text: str) -> str:
@@ -48,6 +90,30 @@ def clean_answer(text: str) -> str:
     for start_tag, end_tag in THINK_TAGS:
         text = drop_blocks(text, start_tag, end_tag)
     return text
+
+
+def fenced(text: str) -> tuple[str, int] | None:
+    """The body of the first markdown fence (```` ```json ... ``` ````, the closing fence
+    optional) and where the fence starts; None without one."""
+    start = text.find("```")
+    if start < 0:
+        return None
+    position = start + 3
+    while position < len(text) and (text[position].isalnum() or text[position] in "_-"):
+        position += 1  # the language tag
+    end = text.find("```", position)
+    return text[position : end if end >= 0 else len(text)].strip(), start
+
+
+def labelled(text: str, label: str, position: int = 0) -> tuple[int, int] | None:
+    """Where ``label`` followed by optional spaces and a colon (``:`` or ``：``) first occurs at
+    or after ``position``: the label's start and the index after the colon."""
+    while (found := text.find(label, position)) >= 0:
+        after = _skip_spaces(text, found + len(label))
+        if after < len(text) and text[after] in ":：":
+            return found, after + 1
+        position = found + len(label)
+    return None
 
 
 def between(text: str, start_tag: str, end_tag: str) -> list[str]:
@@ -106,6 +172,8 @@ def read_bracketed(text: str, start: int) -> tuple[tuple[float, ...], int] | Non
             return None
         if char in "[(":
             depth += 1
+            if depth > 2:  # a coordinate list nests two levels at most ([[x, y], [x, y]])
+                return None
         elif char in "])":
             depth -= 1
             if depth == 0:
@@ -235,11 +303,17 @@ def quoted_strings(text: str) -> list[str]:
 
 __all__ = [
     "CHAT_MARKERS",
+    "MAX_ANSWER_CHARS",
     "MAX_BRACKETED",
+    "MAX_JSON_DEPTH",
     "between",
+    "check_length",
     "clean_answer",
     "cut_at_markers",
     "drop_blocks",
+    "fenced",
+    "json_depth",
+    "labelled",
     "numbers_in",
     "quoted_strings",
     "read_bracketed",

@@ -8,7 +8,6 @@ bytedance/UI-TARS ``README_coordinates.md``). Both parsers accept either spellin
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -25,15 +24,9 @@ from screenpilot.policies.cards import (
     image_part,
     text_part,
 )
-from screenpilot.policies.parsing import (
-    _CALL_START,
-    FunctionCall,
-    model_point,
-    parse_call,
-    strip_chat_markers,
-    strip_think,
-)
+from screenpilot.policies.parsing import MAX_CALLS, FunctionCall, model_point, parse_call
 from screenpilot.policies.settings import Platform
+from screenpilot.policies.text_scan import clean_answer, labelled, read_call_expression
 from screenpilot.tools import coords
 from screenpilot.tools.actions import (
     Action,
@@ -69,10 +62,24 @@ KNOWN_CALLS = frozenset(
 )
 WAIT_SECONDS = 5.0
 """UI-TARS's ``wait()`` sleeps 5 s (its action-space comment)."""
-_THOUGHT = re.compile(
-    r"(?:Thought|Reflection|Action_Summary)\s*[:：]\s*(.*?)(?=\n\s*Action\s*[:：]|Action\s*[:：]|$)",
-    re.DOTALL,
-)
+_THOUGHT_LABELS = ("Thought", "Reflection", "Action_Summary")
+
+
+def _action_part(body: str) -> tuple[str, str | None]:
+    """The text after the last ``Action:`` (the whole text without one), and the thought: what
+    follows the first ``Thought:`` / ``Reflection:`` / ``Action_Summary:`` up to ``Action:``."""
+    markers, position = [], 0
+    while (found := labelled(body, "Action", position)) is not None:
+        if not body[found[0] - 1 : found[0]].isalpha():  # "Action", not "Reflection_Action"
+            markers.append(found)
+        position = found[1]
+    action_text = body[markers[-1][1] :] if markers else body
+    starts = [found for label in _THOUGHT_LABELS if (found := labelled(body, label)) is not None]
+    if not starts:
+        return action_text, None
+    begin = min(starts)[1]
+    stop = next((start for start, _ in markers if start >= begin), len(body))
+    return action_text, body[begin:stop].strip() or None
 
 
 def _escape(text: str) -> str:
@@ -125,19 +132,16 @@ class UITarsCard(ModelCard):
     def _parse(
         self, text: str, frame: ModelFrame, history: Sequence[Step], platform: Platform
     ) -> Parsed:
-        body = strip_think(strip_chat_markers(text))
-        thought_match = _THOUGHT.search(body)
-        thought = thought_match.group(1).strip() if thought_match else None
-        marker = list(re.finditer(r"Action\s*[:：]", body))
-        action_text = body[marker[-1].end() :] if marker else body
+        body = clean_answer(text)
+        action_text, thought = _action_part(body)
         call = parse_call(action_text)
-        rest = action_text[action_text.find(call.raw) + len(call.raw) :]
-        ignored = tuple(
-            parse_call(rest[m.start() :]).raw
-            for m in _CALL_START.finditer(rest)
-            if m[1] in KNOWN_CALLS
-        )
-        return Parsed(self._action(call, frame), thought or None, ignored)
+        ignored: list[str] = []
+        position = action_text.find(call.raw) + len(call.raw)
+        while len(ignored) < MAX_CALLS and (later := read_call_expression(action_text, position)):
+            name, _, start, position = later
+            if name in KNOWN_CALLS:
+                ignored.append(action_text[start:position].strip())
+        return Parsed(self._action(call, frame), thought or None, tuple(ignored))
 
     def _action(self, call: FunctionCall, frame: ModelFrame) -> Action:
         name, kw = call.name, call.kwargs
