@@ -23,7 +23,7 @@ from screenpilot.agent.core import Decision, Observation, Policy, Request, Step
 from screenpilot.errors import ConfigError, ModelError, ParseError
 from screenpilot.evaluation.aitz_env import load_aitz
 from screenpilot.evaluation.aitz_run import AITZSettings, evaluate_policy, read_scores
-from screenpilot.policies import FunctionPolicy
+from screenpilot.policies import FunctionPolicy, ScriptedPolicy
 from screenpilot.tools.actions import Action, Finish, Key, Scroll, Tap, TypeText, to_json
 from tests.evaluation.aitz_fixtures import small_split, uniform_answer, uniform_split
 
@@ -405,3 +405,43 @@ def test_model_faults_returned_or_raised_in_batches_are_invalid_steps(tmp_path: 
     metrics = evaluate_policy(dataset, FailingBatch, out, AITZSettings(batch_size=2))
     assert metrics["overall"]["invalid_rate"] == 1.0
     assert {s.error for s in read_scores(out).values()} == {"the batch came back empty"}
+
+
+class InterruptedScript(ScriptedPolicy):
+    """A script that is stopped (as by Ctrl-C) when it reaches ``stop_at``."""
+
+    def __init__(self, actions: list[Action], stop_at: int) -> None:
+        super().__init__(actions)
+        self.stop_at = stop_at
+
+    def act(self, task: str, observation: Observation, history: Sequence[Step]) -> Decision:
+        if self.state()["position"] == self.stop_at:
+            raise KeyboardInterrupt
+        return super().act(task, observation, history)
+
+
+def test_a_resumed_script_continues_where_it_stopped(tmp_path: Path) -> None:
+    """A script plays the dataset's steps in order; resumed after an interruption it must
+    continue from its saved position, not from its first action: the metrics equal an
+    uninterrupted run's (two of five steps right: the script only knows episode 1)."""
+    small_split(tmp_path / "data")
+    dataset = load_aitz(tmp_path / "data")
+    script: list[Action] = [Tap(x=0.5, y=0.5), TypeText(text="hello"), Finish(status="success")]
+    whole = evaluate_policy(dataset, lambda: ScriptedPolicy(script), tmp_path / "whole")
+    out = tmp_path / "resumed"
+    with pytest.raises(KeyboardInterrupt):
+        evaluate_policy(dataset, lambda: InterruptedScript(script, stop_at=2), out)
+    logged = [json.loads(line) for line in (out / "results.jsonl").read_text().splitlines()]
+    assert [line["policy_state"] for line in logged] == [{"position": 1}, {"position": 2}]
+    resumed = evaluate_policy(dataset, lambda: ScriptedPolicy(script), out, resume=True)
+    assert resumed == whole
+    assert (out / "metrics.json").read_text() == (tmp_path / "whole" / "metrics.json").read_text()
+
+
+def test_a_policy_with_state_runs_on_one_worker(tmp_path: Path) -> None:
+    small_split(tmp_path / "data")
+    dataset = load_aitz(tmp_path / "data")
+    with pytest.raises(ConfigError, match=r"keeps state between decisions.*--workers 1"):
+        evaluate_policy(
+            dataset, lambda: ScriptedPolicy([]), tmp_path / "out", AITZSettings(workers=2)
+        )

@@ -265,6 +265,17 @@ class Policy(abc.ABC):
                 decisions.append(exc)
         return decisions
 
+    def state(self) -> dict[str, Any] | None:
+        """What the policy must keep to continue exactly where it was (a script's position);
+        None when each decision depends only on its request. A resumable evaluation saves it
+        with every unit it logs and hands the last one to ``restore`` when resumed."""
+        return None
+
+    def restore(self, state: Mapping[str, Any]) -> None:
+        """Continue from a ``state()`` saved earlier."""
+        msg = f"{type(self).__name__} keeps no state to restore"
+        raise ConfigError(msg)
+
     def describe(self) -> PolicyInfo:
         """Identity and settings for run manifests."""
         return PolicyInfo(name=type(self).__name__)

@@ -25,7 +25,7 @@ from screenpilot.evaluation.matching import DEFAULT_PROTOCOL, PROTOCOLS
 from screenpilot.evaluation.misses import write_misses_report
 from screenpilot.evaluation.pool import WorkerPool
 from screenpilot.evaluation.progress import Progress
-from screenpilot.evaluation.run_folder import REPORT, RESULTS, RunFolder, read_log
+from screenpilot.evaluation.run_folder import REPORT, RESULTS, RunFolder, continue_policy, read_log
 from screenpilot.evaluation.run_settings import ADJUSTABLE, Positive, RunSettings
 from screenpilot.evaluation.scoring import StepKey, StepScore, compute_metrics, score_step
 
@@ -164,8 +164,13 @@ def evaluate_policy(
         ]
         size = settings.batch_size
         chunks = [pending[first : first + size] for first in range(0, len(pending), size)]
+        stateful = continue_policy(
+            pool.first, folder, workers=settings.workers, batch_size=settings.batch_size
+        )
         for scores in pool.map(_decide(settings), chunks):
             for score in scores:
+                if stateful:
+                    score.policy_state = pool.first.state()
                 folder.record(score)
         return _finish(folder, dataset, settings)
 

@@ -26,6 +26,7 @@ from typing import IO, TYPE_CHECKING, Any, Generic, TypeVar
 from pydantic import BaseModel, Field, ValidationError
 
 from screenpilot import __version__
+from screenpilot.agent.core import Policy
 from screenpilot.errors import ConfigError
 from screenpilot.evaluation.run_settings import RunSettings
 
@@ -70,6 +71,9 @@ class EvalManifest(BaseModel):
 class LoggedUnit(BaseModel):
     """One line of ``results.jsonl``: a scored unit of an evaluation."""
 
+    policy_state: dict[str, Any] | None = None
+    """The policy's ``state()`` once this unit was decided (for policies that keep one)."""
+
     @property
     def key(self) -> Hashable:
         """What identifies the unit in the plan (resuming skips the keys already logged)."""
@@ -109,6 +113,28 @@ def read_log(path: Path, unit: type[U], *, repair: bool = False) -> list[U]:
         except ValidationError as exc:
             raise ConfigError(f"{path}:{number} is not a logged result: {exc}") from exc
     return units
+
+
+def continue_policy(
+    policy: Policy, folder: RunFolder[U], *, workers: int, batch_size: int = 1
+) -> bool:
+    """Prepare a policy that keeps state (``Policy.state``) to continue a resumed evaluation
+    exactly where it stopped: such a policy decides units one at a time, in order, on one
+    worker, and gets back the state saved with the last unit logged. Returns whether it keeps
+    state (its state is then saved with every unit)."""
+    if policy.state() is None:
+        return False
+    if workers > 1 or batch_size > 1:
+        name = policy.describe().name
+        msg = (
+            f"the {name} policy keeps state between decisions (e.g. a script's position): "
+            "it runs with --workers 1 and --batch-size 1, so that its decisions stay in order"
+        )
+        raise ConfigError(msg)
+    saved = folder.last_policy_state()
+    if saved is not None:
+        policy.restore(saved)
+    return True
 
 
 def write_json(path: Path, data: Mapping[str, Any]) -> None:
@@ -250,6 +276,11 @@ class RunFolder(Generic[U]):
         if progress is not None:
             progress.start(total, [unit.passed for unit in self.done.values()])
         return self.done
+
+    def last_policy_state(self) -> dict[str, Any] | None:
+        """The policy state saved with the last unit logged, if the policy keeps one."""
+        units = list(self.done.values())
+        return units[-1].policy_state if units else None
 
     def record(self, unit: U) -> None:
         """Append ``unit`` to ``results.jsonl`` (flushed) and advance the progress display."""

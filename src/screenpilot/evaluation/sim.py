@@ -21,7 +21,7 @@ from screenpilot.agent.recording import load_run
 from screenpilot.errors import ConfigError
 from screenpilot.evaluation.pool import WorkerPool
 from screenpilot.evaluation.progress import Progress
-from screenpilot.evaluation.run_folder import REPORT, RESULTS, RunFolder, read_log
+from screenpilot.evaluation.run_folder import REPORT, RESULTS, RunFolder, continue_policy, read_log
 from screenpilot.evaluation.run_settings import Positive, RunSettings
 from screenpilot.evaluation.sim_results import EpisodeResult, compute_metrics, write_index
 from screenpilot.sim.catalog import select
@@ -84,8 +84,13 @@ def run_eval(
         done = folder.start(source, suite, total=len(tasks), progress=progress)
         todo = [task for task in tasks if task.name not in done]
 
+        stateful = continue_policy(pool.first, folder, workers=settings.workers)
+
         def work(policy: Policy, task: Task) -> EpisodeResult:
-            return run_episode(out, task, settings, policy)
+            result = run_episode(out, task, settings, policy)
+            if stateful:
+                result.policy_state = policy.state()
+            return result
 
         for result in pool.map(work, todo):
             folder.record(result)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -66,6 +66,17 @@ class ScriptedPolicy(Policy):
         action = self.actions[self._next]
         self._next += 1
         return Decision(action=action, raw_output=json.dumps(to_json(action), ensure_ascii=False))
+
+    def state(self) -> dict[str, Any]:
+        """The position in the script: a resumed evaluation continues from it."""
+        return {"position": self._next}
+
+    def restore(self, state: Mapping[str, Any]) -> None:
+        position = state.get("position")
+        if not isinstance(position, int) or not 0 <= position <= len(self.actions):
+            msg = f"cannot resume the script at position {position!r} ({len(self.actions)} actions)"
+            raise ConfigError(msg)
+        self._next = position
 
     def describe(self) -> PolicyInfo:
         return PolicyInfo(
