@@ -165,7 +165,11 @@ def evaluate_policy(
         size = settings.batch_size
         chunks = [pending[first : first + size] for first in range(0, len(pending), size)]
         stateful = continue_policy(
-            pool.first, folder, workers=settings.workers, batch_size=settings.batch_size
+            pool.first,
+            folder,
+            pending=len(pending),
+            workers=settings.workers,
+            batch_size=settings.batch_size,
         )
         for scores in pool.map(_decide(settings), chunks):
             for score in scores:

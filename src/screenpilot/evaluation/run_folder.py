@@ -116,7 +116,7 @@ def read_log(path: Path, unit: type[U], *, repair: bool = False) -> list[U]:
 
 
 def continue_policy(
-    policy: Policy, folder: RunFolder[U], *, workers: int, batch_size: int = 1
+    policy: Policy, folder: RunFolder[U], *, pending: int, workers: int, batch_size: int = 1
 ) -> bool:
     """Prepare a policy that keeps state (``Policy.state``) to continue a resumed evaluation
     exactly where it stopped: such a policy decides units one at a time, in order, on one
@@ -124,7 +124,7 @@ def continue_policy(
     state (its state is then saved with every unit)."""
     if policy.state() is None:
         return False
-    if workers > 1 or batch_size > 1:
+    if pending > 1 and (workers > 1 or batch_size > 1):
         name = policy.describe().name
         msg = (
             f"the {name} policy keeps state between decisions (e.g. a script's position): "

@@ -84,7 +84,7 @@ def run_eval(
         done = folder.start(source, suite, total=len(tasks), progress=progress)
         todo = [task for task in tasks if task.name not in done]
 
-        stateful = continue_policy(pool.first, folder, workers=settings.workers)
+        stateful = continue_policy(pool.first, folder, pending=len(todo), workers=settings.workers)
 
         def work(policy: Policy, task: Task) -> EpisodeResult:
             result = run_episode(out, task, settings, policy)
