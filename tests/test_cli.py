@@ -180,3 +180,17 @@ def test_report_and_replay_commands(tmp_path: Path) -> None:
 def test_version() -> None:
     result = screenpilot("version")
     assert result.returncode == 0 and result.stdout.strip() == __version__
+
+
+def test_markup_in_tasks_answers_and_paths_is_printed_as_it_is(tmp_path: Path) -> None:
+    """A task, a model's answer and an output path that look like rich markup are data."""
+    script = tmp_path / "finish.jsonl"
+    script.write_text('{"type": "finish", "status": "success", "answer": "[/b] and [copy]"}\n')
+    out = tmp_path / "[copy] [/b]"
+    result = screenpilot(
+        "run", "Press [bold]it[/]", "--env", "demo", "--actions", str(script), "--out", str(out)
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    assert "Press [bold]it[/]" in result.stderr and "answer: [/b] and [copy]" in result.stderr
+    assert f"report: {out / 'report.html'}" in result.stderr

@@ -129,9 +129,12 @@ def prompt_on_terminal(request: ConfirmationRequest) -> bool:
     if not sys.stdin.isatty():
         return False
     from rich.prompt import Confirm as RichConfirm
+    from rich.text import Text
 
     from screenpilot.tools.actions import to_json
 
     concerns = "; ".join(request.concerns)
-    question = f"[bold yellow]Safety check[/]: {concerns}. Execute {to_json(request.action)}?"
+    question = Text.assemble(  # the action's text is printed as it is, never read as markup
+        ("Safety check", "bold yellow"), f": {concerns}. Execute {to_json(request.action)}?"
+    )
     return RichConfirm.ask(question, default=False)

@@ -64,6 +64,12 @@ def print_step(step: Step) -> None:
     console.print(line, highlight=False)
 
 
+def say(*parts: str | tuple[str, str]) -> None:
+    """One line on the terminal: plain text, or (text, style) pairs. Data (paths, tasks, model
+    answers) is printed as it is, never read as markup."""
+    console.print(Text.assemble(*parts), soft_wrap=True, highlight=False)
+
+
 def print_error(label: str, error: BaseException) -> None:
     """One unwrapped line, the message printed literally (it may hold paths and model text)."""
     console.print(Text(f"{label}: ", style="red") + Text(str(error)), soft_wrap=True)

@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 
 from screenpilot import __version__
-from screenpilot.cli.app import app, console, default_out, parse_size, print_step
+from screenpilot.cli.app import app, console, default_out, parse_size, print_step, say
 from screenpilot.cli.options import EnvOption, PolicyChoice, with_policy
 from screenpilot.errors import ConfigError, ScreenpilotError
 from screenpilot.policies.settings import Platform
@@ -84,9 +84,7 @@ def run(
         on_step=print_step,
         seed=seed,
     )
-    console.print(
-        f"[bold]{task}[/]  [dim]env={env} policy={policy.name} → {run_dir}[/]", highlight=False
-    )
+    say((task, "bold"), (f"  env={env} policy={policy.name} → {run_dir}", "dim"))
     try:
         with console.status("running…", spinner="dots"):
             episode = agent.run(task)
@@ -94,17 +92,14 @@ def run(
         environment.close()
         chosen_policy.close()
     colour = "green" if episode.success else "red"
-    console.print(
-        f"[{colour}]{episode.outcome}[/] after {len(episode.steps)} steps"
-        + (f" — answer: {episode.answer}" if episode.answer else ""),
-        highlight=False,
-    )
+    answer = f" — answer: {episode.answer}" if episode.answer else ""
+    say((episode.outcome, colour), f" after {len(episode.steps)} steps{answer}")
     accomplished = episode.success
     if sim_task is not None:
         accomplished = bool(episode.task_success)
-        verdict = "[green]accomplished[/]" if accomplished else "[red]not accomplished[/]"
-        console.print(f"task {sim_task}: {verdict}", highlight=False)
-    console.print(f"report: {run_dir / 'report.html'}", highlight=False)
+        verdict = ("accomplished", "green") if accomplished else ("not accomplished", "red")
+        say(f"task {sim_task}: ", verdict)
+    say(f"report: {run_dir / 'report.html'}")
     raise typer.Exit(0 if accomplished else 1)
 
 
@@ -130,7 +125,7 @@ def report(run_dir: Annotated[Path, typer.Argument(help="A run directory.")]) ->
     """(Re)write report.html for a run directory."""
     from screenpilot.agent.report import write_report
 
-    console.print(f"report: {write_report(run_dir)}", highlight=False)
+    say(f"report: {write_report(run_dir)}")
 
 
 @app.command()
@@ -161,9 +156,8 @@ def replay(
         chosen_policy.close()
     scored = [s for s in episode.steps if "type_match" in s.result_info]
     agree = sum(1 for s in scored if s.result_info["type_match"])
-    console.print(
-        f"{agree}/{len(scored)} steps chose the recorded action type; report: {target / 'report.html'}",
-        highlight=False,
+    say(
+        f"{agree}/{len(scored)} steps chose the recorded action type; report: {target / 'report.html'}"
     )
 
 
@@ -241,7 +235,7 @@ def devices(
 
     found = list_devices(host, port)
     if not found:
-        console.print("no Android devices connected (check `adb devices`)", highlight=False)
+        say("no Android devices connected (check `adb devices`)")
         return
     for device in found:
         typer.echo(f"{device.serial}\t{device.model}\t{device.size}\tAndroid {device.android}")
