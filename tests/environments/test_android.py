@@ -343,13 +343,13 @@ def test_device_failures_raise_in_time_and_keep_the_run(
         output = original(argv)
         if argv[:2] == ["input", "tap"]:
             if failure == "dropped":
-                device.faults.drop_screencap_after = 5000
+                device.faults.cut["screencap"] = 5004
             elif failure == "gone":
                 device.faults.online = False
             elif failure == "exit_status":
                 device.faults.exit_codes["input"] = 1
             elif failure == "hang":
-                device.faults.hang.add("input")
+                device.faults.stall["input"] = 4
             else:
                 adb.stopping.set()
                 adb._tcp.shutdown()
