@@ -181,6 +181,17 @@ def test_repeated_raw_failures_demote_to_png_for_the_episode(adb: AdbServer) -> 
     assert env.reset().info["screenshot_path"] == "raw"  # a new episode tries raw again
 
 
+def test_the_demotion_is_recorded_in_the_run(adb: AdbServer, tmp_path: Path) -> None:
+    env = AndroidEnv(port=adb.port, timeout=1.0, settle_timeout=0.0, poll_interval=0.0)
+    adb.device.faults.cut["exec:screencap"] = 5004
+    script = [{"type": "wait", "seconds": 0.01}] * 3 + [{"type": "finish", "status": "success"}]
+    Agent(env, ScriptedPolicy(script), run_dir=tmp_path / "run", stall_limit=None).run("wait")
+    steps = load_run(tmp_path / "run").steps
+    assert [s.observation_info["screenshot_path"] for s in steps] == ["png"] * 4
+    assert "screenshot_fallback" in steps[0].observation_info
+    assert ["screenshot_demoted" in s.observation_info for s in steps] == [False, False, True, True]
+
+
 def test_a_raw_success_resets_the_count(adb: AdbServer) -> None:
     env = AndroidEnv(port=adb.port, timeout=1.0, settle_timeout=0.0, poll_interval=0.0)
     env.reset()
