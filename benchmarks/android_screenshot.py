@@ -73,18 +73,20 @@ def main() -> None:
         assert server.stdout is not None
         port = int(server.stdout.readline())
         from screenpilot.environments.adb import AdbDevice, connect_client
+        from screenpilot.environments.adb_capture import Screenshots
 
         client = connect_client("127.0.0.1", port, timeout=30)
         device = AdbDevice(client, "emulator-5554", timeout=30)
+        raw, png = Screenshots(device, "raw"), Screenshots(device, "png")
         paths: dict[str, Callable[[], object]] = {
-            "raw": lambda: device.screenshot("raw"),
-            "png": lambda: device.screenshot("png"),
+            "raw": raw.take,
+            "png": png.take,
             # adbutils returns a lazily decoded image: load() makes it do the same work.
             "adbutils png": lambda: device.device.screenshot(error_ok=False).load(),
         }
         sizes = {
-            "raw": device.screenshot("raw").nbytes,
-            "png": device.screenshot("png").nbytes,
+            "raw": raw.take().nbytes,
+            "png": png.take().nbytes,
         }
         sizes["adbutils png"] = sizes["png"]
         results: dict[str, list[float]] = {name: [] for name in paths}

@@ -10,7 +10,6 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -324,59 +323,7 @@ def test_choosing_a_device(monkeypatch: pytest.MonkeyPatch) -> None:
         assert phones[1].events and not phones[0].events
 
 
-SCRIPT = [
-    {"type": "tap", "x": 0.5, "y": 0.5},
-    {"type": "tap", "x": 0.5, "y": 0.25},
-    {"type": "finish", "status": "success"},
-]
-
-
-@pytest.mark.parametrize("failure", ["dropped", "gone", "exit_status", "hang", "server_down"])
-def test_device_failures_raise_in_time_and_keep_the_run(
-    adb: AdbServer, tmp_path: Path, failure: str
-) -> None:
-    device = adb.device
-    env = AndroidEnv(port=adb.port, timeout=1.0, **FAST)
-    original = device.command
-
-    def fail_after_first_tap(argv: list[str]) -> tuple[bytes, bytes, int]:
-        output = original(argv)
-        if argv[:2] == ["input", "tap"]:
-            if failure == "dropped":
-                device.faults.drop_screencap_after = 5000
-            elif failure == "gone":
-                device.faults.online = False
-            elif failure == "exit_status":
-                device.faults.exit_codes["input"] = 1
-            elif failure == "hang":
-                device.faults.hang.add("input")
-            else:
-                adb.stopping.set()
-                adb._tcp.shutdown()
-                adb._tcp.server_close()
-        return output
-
-    device.command = fail_after_first_tap  # type: ignore[method-assign]
-    run_dir = tmp_path / "run"
-    started = time.monotonic()
-    with pytest.raises(DeviceError) as caught:
-        Agent(env, ScriptedPolicy(SCRIPT), run_dir=run_dir).run("tap twice")
-    assert time.monotonic() - started < 15  # bounded: a hung command would block 30 s
-    assert caught.value.device == "emulator-5554"
-    expected = {
-        "dropped": "dropped mid-screenshot",
-        "gone": "not found",
-        "exit_status": "exited with status 1",
-        "hang": "timed out",
-        "server_down": "failed",
-    }[failure]
-    assert expected in str(caught.value)
-    run = load_run(run_dir)
-    assert run.manifest.outcome == "error"
-    assert run.steps[-1].status == "device_error"
-    assert (run_dir / "report.html").exists()
-    if failure == "exit_status":
-        assert "input tap 540 600" in str(caught.value)
+# Lost and misbehaving devices: test_android_faults.py.
 
 
 # --- command-line tools ---------------------------------------------------------------------

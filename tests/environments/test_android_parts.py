@@ -8,7 +8,7 @@ import pytest
 from PIL import Image
 
 from screenpilot.environments import android_input as inputs
-from screenpilot.environments.adb import decode_raw
+from screenpilot.environments.adb_capture import decode_raw
 from screenpilot.environments.uiautomator import parse_hierarchy
 from screenpilot.errors import DeviceError, InvalidActionError, UnsupportedActionError
 from screenpilot.tools.coords import Screen

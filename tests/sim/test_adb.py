@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import re
 import shutil
+import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -16,7 +17,7 @@ from PIL import Image
 from screenpilot.agent import Agent
 from screenpilot.agent.safety import SafetyGate, allow_all
 from screenpilot.environments.android import AndroidEnv
-from screenpilot.sim.adb_server import AdbServer
+from screenpilot.sim.adb_server import VERSION, AdbServer
 from screenpilot.sim.catalog import parse_task
 from screenpilot.sim.env import SimEnv
 from screenpilot.sim.reference import ReferencePolicy
@@ -131,3 +132,43 @@ def test_sim_serve_answers_the_adb_command_line_client() -> None:
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+# --- the served phone's fault modes ---------------------------------------------------------
+
+
+def host_version(port: int, wait: float = 5.0) -> tuple[bytes, bool]:
+    """Ask for ``host:version`` on a raw socket: the bytes that came, and whether the server
+    closed the connection (False: it went silent for ``wait`` seconds)."""
+    with socket.create_connection(("127.0.0.1", port), timeout=wait) as sock:
+        sock.sendall(b"000chost:version")
+        data = bytearray()
+        try:
+            while chunk := sock.recv(4096):
+                data += chunk
+        except TimeoutError:
+            return bytes(data), False
+    return bytes(data), True
+
+
+def test_faults_shape_the_servers_replies() -> None:
+    sim = SimEnv("settings.wifi_on:0")
+    faults = sim.phone.faults
+    with AdbServer(sim.phone) as server:
+        assert host_version(server.port) == (b"OKAY0004" + f"{VERSION:04x}".encode(), True)
+        faults.cut["host"] = 6
+        assert host_version(server.port) == (b"OKAY00", True)
+        faults.cut.clear()
+        faults.garbage["host"] = 4
+        data, closed = host_version(server.port)
+        assert data.startswith(b"OKAY\xde\xad\xbe\xef") and len(data) == 12 and closed
+        faults.garbage.clear()
+        faults.stall["host"] = 4
+        assert host_version(server.port, wait=0.3) == (b"OKAY", False)
+        faults.stall.clear()
+        faults.trickle["host"], faults.trickle_bytes = 0.01, 3
+        assert host_version(server.port)[0] == b"OKAY0004" + f"{VERSION:04x}".encode()
+        faults.trickle.clear()
+        faults.cut["host"], faults.times = 0, 1  # the next reply only
+        assert host_version(server.port) == (b"", True)
+        assert host_version(server.port)[0].startswith(b"OKAY")

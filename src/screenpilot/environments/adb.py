@@ -1,33 +1,31 @@
-"""One Android device behind an adb server: checked shell commands, fast screenshots, pulls.
+"""One Android device behind an adb server: checked shell commands, streams and pulls, each
+done within one deadline.
 
-Built on adbutils' client, with three things it does not do by itself: every failure becomes a
-``DeviceError`` naming the device and command within a bounded timeout; command exit statuses
-are checked; and the raw ``screencap`` stream is read with a bytearray reader (adbutils'
-``read_until_close`` grows a bytes object 4 KiB at a time, which takes ~0.5 s for a 10 MB frame).
+Built on adbutils' client (``adb_wire.BoundedClient``), with what it does not do by itself:
+each operation (a shell command, a stream, a pull) ends within ``timeout`` seconds in all,
+however slowly the device sends; every failure becomes a ``DeviceError`` naming the device and
+command, a ``TransportError`` when the connection itself failed (refused, cut, timed out, bytes
+that are not adb); command exit statuses are checked; and streams are read with a bytearray
+reader (adbutils' ``read_until_close`` grows a bytes object 4 KiB at a time, which takes ~0.5 s
+for a 10 MB frame).
 """
 
 from __future__ import annotations
 
-import io
 import os
 import shlex
 import struct
-import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
-from typing import Any, Literal, cast
+from typing import TYPE_CHECKING
 
-from PIL import Image, UnidentifiedImageError
-
+from screenpilot.environments.deadline import Deadline
 from screenpilot.errors import ConfigError, DeviceError, require
 
+if TYPE_CHECKING:
+    from screenpilot.environments.adb_wire import BoundedClient
+
 DEFAULT_PORT = 5037
-RAW_FORMATS = {1: ("RGBX", 4), 2: ("RGBX", 4), 3: ("RGB", 3), 4: ("RGB;16", 2), 5: ("BGRX", 4)}
-"""Android ``PixelFormat`` codes screencap writes (AOSP frameworks/native, ``PIXEL_FORMAT_*``)
--> (PIL raw mode, bytes per pixel); alpha is dropped while decoding (RGBA_8888 read as RGBX)."""
-ScreenshotPath = Literal["raw", "png"]
-PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
 def server_address(host: str | None = None, port: int | None = None) -> tuple[str, int]:
@@ -43,35 +41,93 @@ def server_address(host: str | None = None, port: int | None = None) -> tuple[st
     return host, port
 
 
-def connect_client(host: str | None, port: int | None, timeout: float) -> Any:
-    """An ``adbutils.AdbClient`` whose sockets all time out after ``timeout`` seconds."""
+def connect_client(host: str | None, port: int | None, timeout: float) -> BoundedClient:
+    """An adbutils client whose every operation ends within ``timeout`` seconds."""
+    if not timeout > 0:
+        raise ConfigError(f"the adb timeout must be a positive number of seconds, got {timeout}")
+    require("adbutils", "android")
+    from screenpilot.environments.adb_wire import BoundedClient
+
+    client = BoundedClient(*server_address(host, port), timeout)
+    client.start_server()
+    return client
+
+
+class TransportError(DeviceError):
+    """The connection to the adb server failed: refused, cut off, timed out, or its bytes
+    are not adb. ``reason`` says which, without the device and command."""
+
+    def __init__(
+        self, reason: str, *, what: str = "", device: str | None = None, command: str | None = None
+    ) -> None:
+        super().__init__(
+            f"{what} failed: {reason}" if what else reason, device=device, command=command
+        )
+        self.reason = reason
+
+
+class ServiceRefused(DeviceError):
+    """The device refused a service (``FAIL`` reply), e.g. an old adbd without ``exec:``."""
+
+
+def transport_reason(exc: BaseException, deadline: Deadline | None) -> str | None:
+    """How the connection failed, or None when the server or device answered with an error
+    (a ``FAIL`` reply: no such device, no such file)."""
     adbutils = require("adbutils", "android")
-    host, port = server_address(host, port)
-    return adbutils.AdbClient(host=host, port=port, socket_timeout=timeout)
+    if isinstance(exc, TimeoutError | adbutils.AdbTimeout) or (deadline and deadline.expired):
+        limit = f" within {deadline.seconds:.3g} s" if deadline else ""
+        return f"timed out: no complete reply{limit}"
+    if isinstance(exc, ConnectionRefusedError):
+        return f"the adb server refused the connection ({exc.strerror or exc})"
+    args = exc.args
+    if args and args[0] == "Invalid sync cmd" and len(args) > 1 and args[1]:
+        return f"the reply is not adb protocol (it starts {args[1]!r})"
+    if args and isinstance(args[0], str) and args[0].startswith("Unknown data: "):
+        if args[0] != "Unknown data: b''":
+            return f"the reply is not adb protocol (it starts {args[0][14:60]})"
+    elif isinstance(exc, ValueError):
+        return f"the reply is not adb protocol ({exc})"
+    if args and args[0] == "shell output invalid":
+        return "the reply ended without the command's exit status (cut off, or not adb)"
+    closed = deadline is not None and deadline.closed
+    if closed or isinstance(exc, EOFError | struct.error) or args == ("Unknown data: b''",):
+        received = deadline.received if deadline else 0
+        if received == 0:
+            return "the adb server closed the connection without answering"
+        return f"the connection closed mid-reply (after {received} bytes)"
+    if isinstance(exc, OSError):
+        return f"the connection failed ({exc})"
+    return None
 
 
 @contextmanager
-def device_errors(device: str | None, command: str | None, what: str) -> Iterator[None]:
-    """Turn adbutils and socket failures into a DeviceError saying what was being done."""
+def device_errors(
+    device: str | None, command: str | None, what: str, deadline: Deadline | None = None
+) -> Iterator[None]:
+    """Turn adbutils and socket failures into DeviceErrors saying what was being done: a
+    TransportError when the connection failed, a plain DeviceError when the other side said no.
+    """
     adbutils = require("adbutils", "android")
     try:
         yield
     except DeviceError:
         raise
-    except (adbutils.AdbError, OSError) as exc:
-        reason = str(exc) or type(exc).__name__
-        if isinstance(exc, TimeoutError | adbutils.AdbTimeout):
-            reason = f"timed out ({reason})"
-        raise DeviceError(f"{what} failed: {reason}", device=device, command=command) from exc
+    except (adbutils.AdbError, OSError, EOFError, ValueError, struct.error) as exc:
+        reason = transport_reason(exc, deadline)
+        if reason is None:
+            message = f"{what} failed: {str(exc) or type(exc).__name__}"
+            raise DeviceError(message, device=device, command=command) from exc
+        raise TransportError(reason, what=what, device=device, command=command) from exc
 
 
-def list_serials(client: Any) -> list[str]:
+def list_serials(client: BoundedClient) -> list[str]:
     """Serials of the devices the server reports as ready ("device" state)."""
-    with device_errors(None, "host:devices", "listing devices"):
+    command = "host:devices"
+    with client.bounded() as deadline, device_errors(None, command, "listing devices", deadline):
         return [info.serial for info in client.list() if info.state == "device"]
 
 
-def pick_serial(client: Any, serial: str | None) -> str:
+def pick_serial(client: BoundedClient, serial: str | None) -> str:
     """The named device if present, else the only device; a clear error otherwise."""
     serials = list_serials(client)
     listing = ", ".join(serials) or "none"
@@ -87,30 +143,32 @@ def pick_serial(client: Any, serial: str | None) -> str:
     return serials[0]
 
 
-@dataclass(frozen=True)
-class Capture:
-    """One screenshot, how it was taken, and how many bytes crossed the connection."""
-
-    image: Image.Image
-    path: ScreenshotPath
-    nbytes: int
-
-
-class ServiceRefused(DeviceError):
-    """The device refused a service (``FAIL`` reply), e.g. an old adbd without ``exec:``."""
-
-
 class AdbDevice:
-    """A connected device; every method raises DeviceError on failure."""
+    """A connected device; every method ends within ``timeout`` seconds or raises
+    DeviceError."""
 
-    def __init__(self, client: Any, serial: str, timeout: float) -> None:
+    def __init__(self, client: BoundedClient, serial: str, timeout: float) -> None:
         self.client, self.serial, self.timeout = client, serial, timeout
-        with device_errors(serial, "host-serial:features", "connecting"):
+        with self.operation("host-serial:features", "connecting"):
             self.device = client.device(serial)
             self.shell_v2 = "shell_v2" in self.device.get_features().split(",")
             self.tport = client.server_version() >= 41  # else the pre-41 transport request
         self.exec_service = True
+        """Whether the device offers ``exec:`` (adbd before Android 5 does not)."""
         self.raw_screencap = True
+        """Whether ``screencap`` writes raw frames (some devices print an error instead)."""
+
+    @contextmanager
+    def operation(
+        self, command: str, what: str, deadline: Deadline | None = None
+    ) -> Iterator[Deadline]:
+        """Run adbutils calls as one operation: ``deadline``, or the running operation's, or
+        a new one of ``timeout`` seconds; failures become DeviceErrors naming ``command``."""
+        with (
+            self.client.bounded(deadline) as current,
+            device_errors(self.serial, command, what, current),
+        ):
+            yield current
 
     def shell(
         self, command: Sequence[str] | str, *, check: bool = True, shown: str | None = None
@@ -121,7 +179,7 @@ class AdbDevice:
         (maybe a password) must not reach error messages and the run directory.
         """
         line = command if isinstance(command, str) else shlex.join(command)
-        with device_errors(self.serial, shown or line, "shell command"):
+        with self.operation(shown or line, "shell command"):
             result = self.device.shell2(line, timeout=self.timeout, v2=self.shell_v2)
         output: str = result.output
         if check and result.returncode != 0:
@@ -132,114 +190,48 @@ class AdbDevice:
             raise DeviceError(msg, device=self.serial, command=shown or line)
         return output
 
-    def read_stream(self, service: str) -> bytes | bytearray:
-        """Everything a device service (``exec:...``) writes until it closes, within the timeout.
+    def read_stream(self, service: str, deadline: Deadline | None = None) -> bytearray:
+        """Everything a device service (``exec:...``) writes until it closes.
 
         One connection (adbutils' device calls open two: a version query, then the transport)
         and a bytearray reader: the hot path of every observation.
         """
-        adbutils = require("adbutils", "android")
-        deadline = time.monotonic() + self.timeout
-        with device_errors(self.serial, service, "reading"):
-            connection = self.client.make_connection(timeout=self.timeout)
+        with self.operation(service, "reading", deadline):
+            connection = self.client.make_connection()
             sock = connection.conn
             try:
                 if self.tport:
                     connection.send_command(f"host:tport:serial:{self.serial}")
                     connection.check_okay()
-                    connection.read(8)  # the transport id
+                    connection.read_exact(8)  # the transport id
                 else:
                     connection.send_command(f"host:transport:{self.serial}")
                     connection.check_okay()
                 connection.send_command(service)
-                try:
-                    connection.check_okay()
-                except adbutils.AdbError as exc:
-                    msg = f"the device refused {service.split(':')[0]}: ({exc})"
-                    raise ServiceRefused(msg, device=self.serial, command=service) from exc
+                reply = connection.read_exact(4)
+                if reply == b"FAIL":
+                    message = connection.read_string_block()
+                    msg = f"the device refused {service.split(':')[0]}: ({message})"
+                    raise ServiceRefused(msg, device=self.serial, command=service)
+                if reply != b"OKAY":
+                    raise require("adbutils", "android").AdbError(f"Unknown data: {reply!r}")
                 data = bytearray()
                 while chunk := sock.recv(1 << 20):
                     data += chunk
-                    if time.monotonic() > deadline:
-                        raise TimeoutError(f"no end of output after {self.timeout:g} s")
             finally:
                 sock.close()  # the device closed its side: no need for adbutils' close delay
         return data
 
     def pull(self, path: str) -> bytes:
-        """A file's bytes over the sync protocol."""
-        with device_errors(self.serial, f"sync:RECV {path}", "pulling a file"):
-            data: bytes = self.device.sync.read_bytes(path)
-        return data
-
-    def screenshot(self, mode: Literal["auto", "raw", "png"] = "auto") -> Capture:
-        """A screenshot: raw pixels when the device can, PNG otherwise; never a blank stand-in."""
-        if mode != "png" and self.exec_service and self.raw_screencap:
+        """A file's bytes over the sync protocol; a plain DeviceError when the device says it
+        cannot send the file, a TransportError when the connection fails."""
+        adbutils = require("adbutils", "android")
+        with self.operation(f"sync:RECV {path}", "pulling a file"):
             try:
-                data = self.read_stream("exec:screencap")
-            except ServiceRefused:
-                if mode == "raw":
-                    raise
-                self.exec_service = False  # an adbd without exec: -> PNG over shell: below
-            else:
-                image = decode_raw(data, self.serial)
-                if image is not None:
-                    return Capture(image, "raw", len(data))
-                if mode == "raw":
-                    msg = f"the device did not send a raw frame ({len(data)} bytes)"
-                    raise DeviceError(msg, device=self.serial, command="screencap")
-                self.raw_screencap = False
-        service = "exec:screencap -p" if self.exec_service else "shell:screencap -p"
-        data = self.read_stream(service)
-        start = max(data.find(PNG_SIGNATURE, 0, 1024), 0)  # skip a warning printed first
-        try:
-            with Image.open(io.BytesIO(memoryview(data)[start:])) as png:
-                image = png.convert("RGB")
-        except (UnidentifiedImageError, OSError) as exc:
-            msg = f"the screenshot is not a valid PNG ({len(data)} bytes: {data[:40]!r})"
-            raise DeviceError(msg, device=self.serial, command="screencap -p") from exc
-        return Capture(image, "png", len(data))
-
-
-def _line_starts(data: bytes | bytearray, limit: int = 1024) -> Iterator[int]:
-    """0, then every position after a newline in the first ``limit`` bytes: where a frame may
-    start when screencap printed a warning first (multi-display devices do; adbutils #133)."""
-    yield 0
-    position = data.find(b"\n", 0, limit)
-    while position >= 0:
-        yield position + 1
-        position = data.find(b"\n", position + 1, limit)
-
-
-def decode_raw(data: bytes | bytearray, serial: str | None = None) -> Image.Image | None:
-    """Decode ``screencap``'s raw output (width, height, format[, dataspace] + pixels).
-
-    None when the bytes are not a raw frame at all (e.g. an error message), so the caller can
-    fall back to PNG; a DeviceError when a valid header promises more pixels than arrived.
-    """
-    for start in _line_starts(data):
-        if len(data) - start < 12:
-            break
-        width, height, pixel_format = struct.unpack_from("<III", data, start)
-        if pixel_format in RAW_FORMATS and 0 < width <= 16384 and 0 < height <= 16384:
-            break
-    else:
-        return None
-    if len(data) - start < 12:
-        return None
-    rawmode, depth = RAW_FORMATS[pixel_format]
-    size = width * height * depth
-    if len(data) - start < 12 + size:
-        msg = f"the connection dropped mid-screenshot ({len(data)} bytes, frame is {size})"
-        raise DeviceError(msg, device=serial, command="screencap")
-    # After a 12- or 16-byte header; a view, so the 10 MB frame is not copied.
-    pixels = cast(bytes, memoryview(data)[len(data) - size :])
-    if rawmode == "RGB;16":
-        numpy = require("numpy", "android")
-        value = numpy.frombuffer(pixels, dtype="<u2").reshape(height, width).astype("uint32")
-        rgb = numpy.stack(
-            [(value >> 11) * 255 // 31, ((value >> 5) & 63) * 255 // 63, (value & 31) * 255 // 31],
-            axis=-1,
-        ).astype("uint8")
-        return Image.fromarray(rgb, "RGB")
-    return Image.frombytes("RGB", (width, height), pixels, "raw", rawmode)
+                data: bytes = self.device.sync.read_bytes(path)
+            except adbutils.AdbError as exc:
+                if exc.args[1:] == (path,):  # adbutils' form of the device's FAIL reply
+                    msg = f"the device cannot send the file: {exc.args[0]}"
+                    raise DeviceError(msg, device=self.serial, command=f"sync:RECV {path}") from exc
+                raise
+        return data

@@ -1,19 +1,21 @@
 """``AndroidEnv``: a real phone or emulator over adb (``pip install "screenpilot[android]"``).
 
 Observations are raw ``screencap`` frames decoded on the host (PNG when the device cannot send
-raw), turned upright when a device captures its panel unrotated, and checked for the all-black
-frames of FLAG_SECURE screens. Actions go through the coordinate contract into ``input``
+raw, or when raw keeps failing: ``adb_capture``), turned upright when a device captures its
+panel unrotated, and checked for the all-black frames of FLAG_SECURE screens. Actions go through the coordinate contract into ``input``
 commands in the device's current (rotated) frame; text is always one quoted argument. After an
 action the environment polls screenshots until the screen stops changing (bounded), instead of
-sleeping a fixed time, and records how long that took.
+sleeping a fixed time, and records how long that took. Every exchange with the device ends
+within ``timeout`` seconds in all, or raises a DeviceError naming the device and command.
 """
 
 from __future__ import annotations
 
+import os
 import re
 import shlex
 from dataclasses import asdict, dataclass
-from typing import Any, Literal
+from typing import Any
 
 from PIL import Image
 
@@ -21,16 +23,17 @@ from screenpilot.agent.core import Observation, UIElement
 from screenpilot.environments import android_input as inputs
 from screenpilot.environments.adb import (
     AdbDevice,
-    Capture,
+    TransportError,
     connect_client,
-    device_errors,
+    list_serials,
     pick_serial,
 )
+from screenpilot.environments.adb_capture import Capture, ScreenshotMode, Screenshots
 from screenpilot.environments.device import DeviceEnv
 from screenpilot.environments.gestures import Button, DevicePoint, Done
 from screenpilot.environments.settle import Settle, settle
 from screenpilot.environments.uiautomator import DUMP_PATH, dump_command, parse_hierarchy
-from screenpilot.errors import DeviceError, InvalidActionError
+from screenpilot.errors import ConfigError, DeviceError, InvalidActionError
 from screenpilot.imaging import fingerprint
 from screenpilot.tools import coords
 from screenpilot.tools.actions import Action, TypeText
@@ -44,6 +47,8 @@ SECURE_NOTE = (
 _ROTATION = re.compile(r"orientation=(\d)")
 _FOCUS = re.compile(r"mCurrentFocus=Window\{\S+ \S+ ([A-Za-z0-9_.]+)/")
 _SIZE = re.compile(r"(Physical|Override) size: (\d+)x(\d+)")
+TIMEOUT_VARIABLE = "SCREENPILOT_ADB_TIMEOUT"
+"""Seconds each adb operation may take for ``--env android`` (default 10)."""
 
 
 @dataclass(frozen=True)
@@ -72,7 +77,7 @@ class AndroidEnv(DeviceEnv):
         port: int | None = None,
         *,
         timeout: float = 10.0,
-        screenshot: Literal["auto", "raw", "png"] = "auto",
+        screenshot: ScreenshotMode = "auto",
         settle_timeout: float = 2.0,
         poll_interval: float = 0.1,
         ui_tree: bool = False,
@@ -82,6 +87,7 @@ class AndroidEnv(DeviceEnv):
         client = connect_client(host, port, timeout)
         self.adb = AdbDevice(client, pick_serial(client, serial), timeout)
         self.serial = self.adb.serial
+        self.screenshots = Screenshots(self.adb, screenshot)
         self._geometry = self._read_geometry()
         self._screen = coords.Screen.same_size(*self._geometry.size)
         self._packages: list[str] | None = None
@@ -89,8 +95,17 @@ class AndroidEnv(DeviceEnv):
 
     @classmethod
     def from_spec(cls, argument: str | None) -> AndroidEnv:
-        """``--env android`` (the only device) or ``--env android:SERIAL``."""
-        return cls(serial=argument or None)
+        """``--env android`` (the only device) or ``--env android:SERIAL``; each adb
+        operation may take ``$SCREENPILOT_ADB_TIMEOUT`` seconds (default 10)."""
+        text = os.environ.get(TIMEOUT_VARIABLE, "10")
+        try:
+            timeout = float(text)
+        except ValueError:
+            timeout = 0.0
+        if not timeout > 0:
+            msg = f"{TIMEOUT_VARIABLE} must be a positive number of seconds, got {text!r}"
+            raise ConfigError(msg)
+        return cls(serial=argument or None, timeout=timeout)
 
     @property
     def screen_size(self) -> tuple[int, int]:
@@ -101,6 +116,7 @@ class AndroidEnv(DeviceEnv):
             **super().describe(),
             "serial": self.serial,
             "natural_size": list(self._geometry.natural),
+            "timeout": self.timeout,
             "screenshot": self.screenshot_mode,
             "ui_tree": self.ui_tree,
             "settle": asdict(self.settle),
@@ -109,6 +125,7 @@ class AndroidEnv(DeviceEnv):
     # --- episode -----------------------------------------------------------------------------
 
     def reset(self, task: str | None = None, *, seed: int | None = None) -> Observation:
+        self.screenshots.new_episode()
         self._geometry = self._read_geometry()
         self._packages = None
         self._notes.clear()
@@ -193,7 +210,7 @@ class AndroidEnv(DeviceEnv):
     # --- observing ---------------------------------------------------------------------------
 
     def _capture(self) -> Capture:
-        return self.adb.screenshot(self.screenshot_mode)
+        return self.screenshots.take()
 
     def _settle_and_observe(self) -> tuple[Observation, dict[str, Any]]:
         """Poll screenshots until two in a row show the same screen, or the timeout passes."""
@@ -232,26 +249,35 @@ class AndroidEnv(DeviceEnv):
         elements: tuple[UIElement, ...] = ()
         if self.ui_tree:
             elements = self._ui_elements(notes)
+        info: dict[str, Any] = {
+            "screenshot_path": capture.path,
+            "screenshot_bytes": capture.nbytes,
+            "rotation": geometry.rotation,
+            "black_frame": black,
+        }
+        if capture.fallback is not None:
+            info["screenshot_fallback"] = capture.fallback
+        if self.screenshots.demoted is not None:
+            info["screenshot_demoted"] = self.screenshots.demoted
         return Observation(
             screenshot=image,
             screen=self._screen,
             ui_elements=elements,
             app=geometry.app,
             notes=tuple(notes),
-            info={
-                "screenshot_path": capture.path,
-                "screenshot_bytes": capture.nbytes,
-                "rotation": geometry.rotation,
-                "black_frame": black,
-            },
+            info=info,
         )
 
     def _ui_elements(self, notes: list[str]) -> tuple[UIElement, ...]:
+        """The UI tree, or a note saying why there is none this step; a failing connection is
+        not a missing tree, and ends the episode like any other."""
         try:
             output = self.adb.shell(dump_command())
             if "ERROR" in output:
                 raise DeviceError(output.strip(), device=self.serial, command="uiautomator dump")
             return parse_hierarchy(self.adb.pull(DUMP_PATH), self._screen)
+        except TransportError:
+            raise
         except (DeviceError, ValueError) as exc:
             notes.append(f"The UI tree is not available this step ({exc}).")
             return ()
@@ -313,10 +339,8 @@ def list_devices(
 ) -> list[DeviceSummary]:
     """Every ready device with its model, screen size and Android version."""
     client = connect_client(host, port, timeout)
-    with device_errors(None, "host:devices", "listing devices"):
-        serials = [info.serial for info in client.list() if info.state == "device"]
     summaries = []
-    for serial in serials:
+    for serial in list_serials(client):
         device = AdbDevice(client, serial, timeout)
         output = device.shell("getprop ro.product.model; getprop ro.build.version.release; wm size")
         lines = output.splitlines()

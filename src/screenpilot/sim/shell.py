@@ -27,19 +27,49 @@ Output = tuple[bytes, bytes, int]
 
 @dataclass
 class Faults:
-    """Failures a served device injects on request (tests use them)."""
+    """Failures a served device injects on request (tests use them).
+
+    The reply faults (``cut``, ``stall``, ``garbage``, ``trickle``) are keyed by what they hit:
+    a command's name (``"screencap"``, ``"input"``), a whole service (``"exec:screencap"``, the
+    raw capture only), ``"sync"`` (file pulls) or ``"host"`` (the server's own replies and the
+    transport handshake before every device request: the whole server misbehaves). Offsets
+    count the bytes of one reply, its ``OKAY`` included."""
 
     online: bool = True
-    drop_screencap_after: int | None = None
-    """Close the connection after this many bytes of a screencap."""
     exec_service: bool = True
     """False: the ``exec:`` service is refused, as on an adbd that predates it."""
     raw_screencap: bool = True
     """False: plain ``screencap`` prints an error instead of raw pixels."""
+    screencap_warning: str = ""
+    """Printed by ``screencap`` before the image, as multi-display devices do."""
     exit_codes: dict[str, int] = field(default_factory=dict)
     """Command name -> exit status it fails with (and a message on stderr)."""
-    hang: set[str] = field(default_factory=set)
-    """Command names that never answer (until the server stops)."""
+    cut: dict[str, int] = field(default_factory=dict)
+    """Close the connection after this many bytes of the reply (0: without answering)."""
+    stall: dict[str, int] = field(default_factory=dict)
+    """Send nothing more after this many bytes of the reply, until the server stops
+    (0: accept the request, then silence; 4: ``OKAY``, then silence)."""
+    garbage: dict[str, int] = field(default_factory=dict)
+    """From this byte of the reply on, send bytes that are not adb (0: instead of ``OKAY``)."""
+    trickle: dict[str, float] = field(default_factory=dict)
+    """Send the reply ``trickle_bytes`` at a time, this many seconds apart."""
+    trickle_bytes: int = 1
+    times: int | None = None
+    """How many replies the reply faults still hit (None: every one); each hit counts one."""
+
+    def faulted(self) -> set[str]:
+        """The names some reply fault hits."""
+        return set(self.cut) | set(self.stall) | set(self.garbage) | set(self.trickle)
+
+    def reply_fault(self, *names: str) -> str | None:
+        """The first of ``names`` a reply fault hits, counting it against ``times``."""
+        faulted = self.faulted()
+        name = next((name for name in names if name in faulted), None)
+        if name is None or self.times == 0:
+            return None
+        if self.times is not None:
+            self.times -= 1
+        return name
 
 
 class AndroidShell:
@@ -265,7 +295,7 @@ class AndroidShell:
         png = "-p" in args
         if not png and not self.faults.raw_screencap:
             return b"", b"screencap: raw output is not supported\n", 1
-        return self.screencap(png), b"", 0
+        return self.faults.screencap_warning.encode() + self.screencap(png), b"", 0
 
     def _cmd_uiautomator(self, args: list[str]) -> Output:
         if args[:1] != ["dump"]:
