@@ -115,6 +115,13 @@ class Server:
     """Body bytes each misbehaving reply managed to write (into the socket's buffers)."""
     lock: threading.Lock = field(default_factory=threading.Lock)
 
+    def wait_idle(self, seconds: float) -> bool:
+        """Whether every request's handler finished within ``seconds``."""
+        deadline = time.monotonic() + seconds
+        while self.active and time.monotonic() < deadline:
+            time.sleep(0.01)
+        return self.active == 0
+
     def reply(self, headers: dict[str, str], body: dict[str, Any]) -> Reply:
         with self.lock:
             self.requests.append((headers, body))
@@ -135,6 +142,51 @@ def client_left(sock: socket.socket, wait: float) -> bool:
         return True
 
 
+def misbehave(handler: BaseHTTPRequestHandler, status: int, reply: Misbehave) -> int:
+    """Answer as ``reply`` says; returns the body bytes written (into the socket's buffers)."""
+    try:
+        return _misbehave(handler, status, reply)
+    except OSError:  # the client gave up
+        return 0
+
+
+def _misbehave(handler: BaseHTTPRequestHandler, status: int, reply: Misbehave) -> int:
+    if reply.mode == "hang":
+        deadline = time.monotonic() + LINGER
+        while time.monotonic() < deadline and not client_left(handler.connection, 0.05):
+            pass
+        return 0
+    if reply.mode == "slow_headers":
+        handler.wfile.write(b"HTTP/1.1 200 OK\r\nx-padding: ")
+        for _ in range(int(LINGER / reply.interval)):
+            handler.wfile.write(b"a")
+            time.sleep(reply.interval)
+        return 0
+    handler.send_response(status)
+    handler.send_header("content-type", "application/json")
+    if reply.declared:
+        handler.send_header("content-length", str(len(reply.data)))
+    handler.end_headers()
+    sent = 0
+    try:
+        if reply.mode == "trickle":
+            for index in range(len(reply.data)):
+                handler.wfile.write(reply.data[index : index + 1])
+                sent += 1
+                time.sleep(reply.interval)
+        elif reply.mode == "cut":
+            handler.wfile.write(reply.data[: len(reply.data) // 2])
+            sent = len(reply.data) // 2
+        else:  # oversize, garbage: as fast as the client reads
+            for start in range(0, len(reply.data), 65536):
+                chunk = reply.data[start : start + 65536]
+                handler.connection.sendall(chunk)
+                sent += len(chunk)
+    except OSError:
+        pass  # the client gave up
+    return sent
+
+
 def serve() -> Iterator[Server]:
     state = Server(url="")
 
@@ -149,7 +201,8 @@ def serve() -> Iterator[Server]:
                 status, payload, headers, delay = state.reply(dict(self.headers), body)
                 time.sleep(delay)
                 if isinstance(payload, Misbehave):
-                    self.misbehave(status, payload)
+                    self.close_connection = True
+                    state.sent.append(misbehave(self, status, payload))
                     return
                 data = payload if isinstance(payload, str) else json.dumps(payload)
                 self.send_response(status)
@@ -164,42 +217,6 @@ def serve() -> Iterator[Server]:
             finally:
                 with state.lock:
                     state.active -= 1
-
-        def misbehave(self, status: int, reply: Misbehave) -> None:
-            self.close_connection = True
-            if reply.mode == "hang":
-                deadline = time.monotonic() + LINGER
-                while time.monotonic() < deadline and not client_left(self.connection, 0.05):
-                    pass
-                return
-            if reply.mode == "slow_headers":
-                self.wfile.write(b"HTTP/1.1 200 OK\r\nx-padding: ")
-                for _ in range(int(LINGER / reply.interval)):
-                    self.wfile.write(b"a")
-                    time.sleep(reply.interval)
-                return
-            self.send_response(status)
-            self.send_header("content-type", "application/json")
-            if reply.declared:
-                self.send_header("content-length", str(len(reply.data)))
-            self.end_headers()
-            sent = 0
-            try:
-                if reply.mode == "trickle":
-                    for index in range(len(reply.data)):
-                        self.wfile.write(reply.data[index : index + 1])
-                        sent += 1
-                        time.sleep(reply.interval)
-                elif reply.mode == "cut":
-                    self.wfile.write(reply.data[: len(reply.data) // 2])
-                    sent = len(reply.data) // 2
-                else:  # oversize, garbage: as fast as the client reads
-                    for start in range(0, len(reply.data), 65536):
-                        self.connection.sendall(reply.data[start : start + 65536])
-                        sent += len(reply.data[start : start + 65536])
-            finally:
-                with state.lock:
-                    state.sent.append(sent)
 
         def log_message(self, *args: object) -> None:
             pass
