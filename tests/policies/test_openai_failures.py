@@ -203,6 +203,34 @@ def test_a_redirect_is_a_configuration_error(server: Server) -> None:
         act(policy(server.url))
 
 
+def test_act_batch_ends_within_its_bound_when_the_server_hangs(server: Server) -> None:
+    server.script = [hang()] * 16
+    chosen = policy(server.url, concurrency=2)
+    screen = DemoEnv().reset()
+    started = time.monotonic()
+    with pytest.raises(DeviceError, match="no complete answer"):
+        chosen.act_batch([(f"task {n}", screen, ()) for n in range(8)])
+    # Two requests at a time; the first to fail for good ends the batch: the queued requests
+    # are dropped and the running one abandoned. One request's worth, not four rounds.
+    assert time.monotonic() - started < bound(2)
+    assert len(server.requests) <= 4
+    started = time.monotonic()
+    chosen.close()
+    assert time.monotonic() - started < 4 * TIMEOUT
+
+
+def test_act_batch_abandons_running_requests_when_one_fails_for_good(server: Server) -> None:
+    refused = (401, {"error": "invalid api key"}, {}, 0.0)
+    server.script = [hang(), refused, hang(), refused]
+    chosen = policy(server.url, concurrency=2, timeout=30.0)
+    screen = DemoEnv().reset()
+    started = time.monotonic()
+    with pytest.raises(ConfigError, match="refused the credentials"):
+        chosen.act_batch([(f"task {n}", screen, ()) for n in range(4)])
+    assert time.monotonic() - started < 10.0  # the hanging request's 30 s were not waited out
+    assert len(server.requests) == 2
+
+
 def test_act_batch_keeps_model_errors_in_place(server: Server) -> None:
     def answer(body: dict[str, Any]) -> str:
         return FINISH

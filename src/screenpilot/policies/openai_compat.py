@@ -17,9 +17,10 @@ from __future__ import annotations
 import base64
 import io
 import os
+import threading
 import time
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from typing import Any
 
 from PIL import Image
@@ -83,7 +84,8 @@ class OpenAIPolicy(CardPolicy):
         call ends within ``(max_retries + 1) · timeout + backoff · (2^max_retries - 1)``
         seconds plus the time to encode the image and parse the answer (615 s with the
         defaults), up to ``max_retries · 60`` s later if the server's Retry-After asks for
-        longer waits. ``act_batch`` takes at most that per round of ``concurrency`` requests."""
+        longer waits. ``act_batch`` takes at most that per round of ``concurrency`` requests,
+        and about one round once the server fails for good."""
         super().__init__(settings, **changes)
         base_url, api_key_env = self.settings.base_url, self.settings.api_key_env
         if not base_url:
@@ -157,7 +159,7 @@ class OpenAIPolicy(CardPolicy):
         self, body: dict[str, Any], group: Cancel | None = None
     ) -> tuple[str, Usage | None]:
         """POST one request, retrying what may pass; returns the text and usage. Abandoning
-        ``group`` ends it at once."""
+        ``group`` ends it at once (``act_batch`` does once another request failed for good)."""
         return self._transport.post(body, self._read_completion, group)
 
     def _read_completion(self, data: Any) -> tuple[str, Usage | None]:
@@ -192,14 +194,45 @@ class OpenAIPolicy(CardPolicy):
         return content, _usage(data.get("usage"))
 
     def act_batch(self, requests: Sequence[Request]) -> list[Decision | ModelError]:
-        """Concurrent requests, at most ``concurrency`` at a time; results in request order."""
+        """Concurrent requests, at most ``concurrency`` at a time; results in request order.
+
+        A model fault comes back in its request's place. The first failure that ends the batch
+        (the server is down, the key refused) is raised at once: the queued requests are
+        dropped and the running ones abandoned (a connection being opened runs out its
+        timeout at most)."""
         decisions: list[Decision | ModelError] = []
         if len(requests) <= 1:
             decisions.extend(self._act_one(request) for request in requests)
             return decisions
-        with ThreadPoolExecutor(max_workers=min(self.concurrency, len(requests))) as pool:
-            decisions.extend(pool.map(self._act_one, requests))
+        with self._transport.group() as batch:
+            decisions.extend(self._concurrently(requests, batch))
         return decisions
+
+    def _concurrently(self, requests: Sequence[Request], batch: Cancel) -> list[Decision]:
+        failures: list[BaseException] = []
+        lock = threading.Lock()
+
+        def one(request: Request) -> Decision:
+            if batch.reason is not None:
+                raise _Dropped
+            try:
+                return self._act_one(request, batch)
+            except BaseException as exc:
+                with lock:
+                    failures.append(exc)
+                batch.abandon("another request of the batch failed")
+                raise
+
+        pool = ThreadPoolExecutor(max_workers=min(self.concurrency, len(requests)))
+        try:
+            futures = [pool.submit(one, request) for request in requests]
+            wait(futures, return_when=FIRST_EXCEPTION)
+            if failures:
+                raise failures[0]  # the first to fail; the others were abandoned after it
+            return [future.result() for future in futures]
+        finally:
+            batch.abandon("the batch ended")  # running requests end at once (Ctrl-C)
+            pool.shutdown(wait=True, cancel_futures=True)
 
     def _act_one(self, request: Request, group: Cancel | None = None) -> Decision:
         task, observation, history = request
@@ -251,6 +284,10 @@ def _usage(usage: Any) -> Usage:
         )
     except (TypeError, ValueError):
         return Usage()
+
+
+class _Dropped(Exception):
+    """A request of a batch not sent because another one had failed for good."""
 
 
 __all__ = ["OpenAIPolicy", "encode_image"]
