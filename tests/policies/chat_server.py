@@ -1,17 +1,38 @@
-"""A chat-completions server on 127.0.0.1 that answers from a script (for OpenAIPolicy tests)."""
+"""A chat-completions server on 127.0.0.1 that answers from a script (for OpenAIPolicy tests).
+
+Besides well-formed replies it can misbehave the ways real servers and proxies do: trickle the
+body (or the headers) a byte at a time, cut the connection mid-body, send megabytes, accept a
+request and then say nothing, or answer 200 with something that is not a completion.
+"""
 
 from __future__ import annotations
 
 import json
+import select
+import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Literal
 
 Reply = tuple[int, Any, dict[str, str], float]
-"""(status, body: dict (sent as JSON) or str (sent raw), headers, delay in seconds)."""
+"""(status, body: dict (sent as JSON), str (sent raw) or ``Misbehave``, headers, delay in s)."""
+
+LINGER = 30.0
+"""The longest a misbehaving reply keeps its connection open while the client stays."""
+
+
+@dataclass(frozen=True)
+class Misbehave:
+    """A reply that breaks the protocol; build it with the helpers below."""
+
+    mode: Literal["trickle", "slow_headers", "cut", "oversize", "hang", "garbage"]
+    data: bytes = b""
+    interval: float = 0.05
+    declared: bool = True
+    """Whether the headers say the body's length (otherwise it ends when the server closes)."""
 
 
 def completion(text: str) -> dict[str, Any]:
@@ -47,6 +68,39 @@ def tool_call_completion(
     }
 
 
+def trickle(text: str = "done", *, interval: float = 0.05, padding: int = 2000) -> Reply:
+    """A valid completion (after ``padding`` spaces) sent one byte every ``interval`` s."""
+    data = b" " * padding + json.dumps(completion(text)).encode()
+    return (200, Misbehave("trickle", data, interval), {}, 0.0)
+
+
+def slow_headers(*, interval: float = 0.05) -> Reply:
+    """A status line, then header bytes one every ``interval`` s, never finishing."""
+    return (200, Misbehave("slow_headers", interval=interval), {}, 0.0)
+
+
+def cut(text: str = "done") -> Reply:
+    """Headers promising a whole completion, half of it, then the connection closes."""
+    return (200, Misbehave("cut", json.dumps(completion(text)).encode()), {}, 0.0)
+
+
+def oversize(size: int, *, declared: bool = True) -> Reply:
+    """A 200 whose completion text is ``size`` bytes long (``declared`` in content-length)."""
+    head = b'{"choices": [{"index": 0, "message": {"role": "assistant", "content": "'
+    data = head + b"a" * size + b'"}}]}'
+    return (200, Misbehave("oversize", data, declared=declared), {}, 0.0)
+
+
+def hang() -> Reply:
+    """Read the request, then send nothing until the client goes away."""
+    return (200, Misbehave("hang"), {}, 0.0)
+
+
+def garbage(data: bytes = b"<html><body>\x1b[31mIt works!</body></html>") -> Reply:
+    """A 200 whose body is not a completion (default: a web server's page)."""
+    return (200, Misbehave("garbage", data), {}, 0.0)
+
+
 @dataclass
 class Server:
     """Answers each POST with the next scripted reply, or ``answer(body)`` when the script is empty."""
@@ -57,7 +111,16 @@ class Server:
     requests: list[tuple[dict[str, str], dict[str, Any]]] = field(default_factory=list)
     active: int = 0
     peak: int = 0
+    sent: list[int] = field(default_factory=list)
+    """Body bytes each misbehaving reply managed to write (into the socket's buffers)."""
     lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def wait_idle(self, seconds: float) -> bool:
+        """Whether every request's handler finished within ``seconds``."""
+        deadline = time.monotonic() + seconds
+        while self.active and time.monotonic() < deadline:
+            time.sleep(0.01)
+        return self.active == 0
 
     def reply(self, headers: dict[str, str], body: dict[str, Any]) -> Reply:
         with self.lock:
@@ -66,6 +129,62 @@ class Server:
                 return self.script.pop(0)
         assert self.answer is not None, "the test did not script this request"
         return (200, completion(self.answer(body)), {}, 0.0)
+
+
+def client_left(sock: socket.socket, wait: float) -> bool:
+    """Whether the client closed its end within ``wait`` seconds (it sends nothing more)."""
+    ready, _, _ = select.select([sock], [], [], wait)
+    if not ready:
+        return False
+    try:
+        return sock.recv(1, socket.MSG_PEEK) == b""
+    except OSError:
+        return True
+
+
+def misbehave(handler: BaseHTTPRequestHandler, status: int, reply: Misbehave) -> int:
+    """Answer as ``reply`` says; returns the body bytes written (into the socket's buffers)."""
+    try:
+        return _misbehave(handler, status, reply)
+    except OSError:  # the client gave up
+        return 0
+
+
+def _misbehave(handler: BaseHTTPRequestHandler, status: int, reply: Misbehave) -> int:
+    if reply.mode == "hang":
+        deadline = time.monotonic() + LINGER
+        while time.monotonic() < deadline and not client_left(handler.connection, 0.05):
+            pass
+        return 0
+    if reply.mode == "slow_headers":
+        handler.wfile.write(b"HTTP/1.1 200 OK\r\nx-padding: ")
+        for _ in range(int(LINGER / reply.interval)):
+            handler.wfile.write(b"a")
+            time.sleep(reply.interval)
+        return 0
+    handler.send_response(status)
+    handler.send_header("content-type", "application/json")
+    if reply.declared:
+        handler.send_header("content-length", str(len(reply.data)))
+    handler.end_headers()
+    sent = 0
+    try:
+        if reply.mode == "trickle":
+            for index in range(len(reply.data)):
+                handler.wfile.write(reply.data[index : index + 1])
+                sent += 1
+                time.sleep(reply.interval)
+        elif reply.mode == "cut":
+            handler.wfile.write(reply.data[: len(reply.data) // 2])
+            sent = len(reply.data) // 2
+        else:  # oversize, garbage: as fast as the client reads
+            for start in range(0, len(reply.data), 65536):
+                chunk = reply.data[start : start + 65536]
+                handler.connection.sendall(chunk)
+                sent += len(chunk)
+    except OSError:
+        pass  # the client gave up
+    return sent
 
 
 def serve() -> Iterator[Server]:
@@ -81,6 +200,10 @@ def serve() -> Iterator[Server]:
             try:
                 status, payload, headers, delay = state.reply(dict(self.headers), body)
                 time.sleep(delay)
+                if isinstance(payload, Misbehave):
+                    self.close_connection = True
+                    state.sent.append(misbehave(self, status, payload))
+                    return
                 data = payload if isinstance(payload, str) else json.dumps(payload)
                 self.send_response(status)
                 for name, value in headers.items():
@@ -106,3 +229,11 @@ def serve() -> Iterator[Server]:
     yield state
     httpd.shutdown()
     httpd.server_close()
+
+
+def closed_port_url() -> str:
+    """A loopback URL where nothing listens (connections are refused)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    return f"http://127.0.0.1:{port}/v1"

@@ -2,10 +2,14 @@
 
 vLLM, SGLang and DashScope's compatible mode all accept the same request. The screenshot is
 smart-resized on the client to the model's pixel budget (so the server's own resize is a no-op
-and the coordinate frame is known exactly) and sent as a compact data URI. Transient failures
-(429, 5xx, timeouts, unreadable bodies) are retried with exponential backoff; authentication
-and unknown-model errors are configuration errors, reported at once. The API key is read from
-an environment variable and never recorded.
+and the coordinate frame is known exactly) and sent as a compact data URI. The HTTP exchange
+(``transport``) has a total deadline per attempt (``timeout``: connecting, sending and the
+whole answer), a cap on the answer's size (``max_response_bytes``) and bounded retries with
+backoff; its module documentation says which failure becomes which error and why: a server
+that fails or stalls is a ``DeviceError`` after the retries (the run stops, saved), an answer
+that is no usable completion is a ``BadResponseError`` (a ``ModelError``: recorded on the step),
+a refused key, an unknown model or a wrong URL is a ``ConfigError`` at once. The API key is read
+from an environment variable and never recorded.
 """
 
 from __future__ import annotations
@@ -13,24 +17,29 @@ from __future__ import annotations
 import base64
 import io
 import os
-import random
 import threading
 import time
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from typing import Any
 
 from PIL import Image
 
 from screenpilot.agent.core import Decision, Usage
-from screenpilot.errors import ConfigError, DeviceError, ModelError, require
+from screenpilot.errors import ConfigError, ModelError
 from screenpilot.policies.cards import Message
+from screenpilot.policies.deadline import Cancel
 from screenpilot.policies.settings import PolicySettings
 from screenpilot.policies.tool_card import tool_calls_as_text
+from screenpilot.policies.transport import BadResponseError, Transport
 from screenpilot.policies.vlm import CardPolicy, Request
 
-RETRY_STATUSES = frozenset({408, 409, 425, 429, 500, 502, 503, 504})
 IMAGE_FORMATS = {"jpeg": "image/jpeg", "png": "image/png", "webp": "image/webp"}
+DEFAULT_TIMEOUT = 120.0
+DEFAULT_MAX_RETRIES = 4
+DEFAULT_MAX_RESPONSE_BYTES = 4 * 2**20
+"""4 MiB: a completion of a few thousand tokens is some kilobytes; even with logprobs of every
+token it stays far below."""
 
 
 def encode_image(image: Image.Image, image_format: str = "jpeg", quality: int = 90) -> str:
@@ -46,14 +55,6 @@ def encode_image(image: Image.Image, image_format: str = "jpeg", quality: int = 
     return f"data:{IMAGE_FORMATS[image_format]};base64,{data}"
 
 
-class _RetryableError(Exception):
-    """A failure worth another attempt; ``wait`` is the server's Retry-After, if any."""
-
-    def __init__(self, message: str, wait: float | None = None) -> None:
-        super().__init__(message)
-        self.wait = wait
-
-
 class OpenAIPolicy(CardPolicy):
     """A model card over ``POST {base_url}/chat/completions``; safe to call from many threads."""
 
@@ -64,9 +65,8 @@ class OpenAIPolicy(CardPolicy):
         settings: PolicySettings | str,
         /,
         *,
-        timeout: float = 120.0,
-        max_retries: int = 4,
         backoff: float = 1.0,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
         image_format: str = "jpeg",
         image_quality: int = 90,
         concurrency: int = 8,
@@ -74,7 +74,18 @@ class OpenAIPolicy(CardPolicy):
         **changes: Any,
     ) -> None:
         """``settings`` (or the served model's name) with ``changes`` (``base_url=``, ``card=``,
-        ... — ``PolicySettings`` fields); the rest are transport settings of this policy."""
+        ``timeout=``, ``max_retries=``, ... — ``PolicySettings`` fields); the rest are settings
+        of this policy's transport: ``backoff`` (seconds before the first retry, doubling),
+        ``max_response_bytes`` (an answer past it is abandoned), ``concurrency`` (requests of
+        one ``act_batch`` at a time), ``extra_body`` (merged into every request).
+
+        ``timeout`` (default 120 s) is each attempt's deadline, from waiting for a connection
+        to the answer's last byte; ``max_retries`` (default 4) bounds the attempts. One ``act``
+        call ends within ``(max_retries + 1) · timeout + backoff · (2^max_retries - 1)``
+        seconds plus the time to encode the image and parse the answer (615 s with the
+        defaults), up to ``max_retries · 60`` s later if the server's Retry-After asks for
+        longer waits. ``act_batch`` takes at most that per round of ``concurrency`` requests,
+        and about one round once the server fails for good."""
         super().__init__(settings, **changes)
         base_url, api_key_env = self.settings.base_url, self.settings.api_key_env
         if not base_url:
@@ -83,24 +94,31 @@ class OpenAIPolicy(CardPolicy):
             raise ConfigError(f"--base-url must be an http(s) URL, got {base_url!r}")
         if image_format not in IMAGE_FORMATS:
             raise ConfigError(f"image format must be one of {sorted(IMAGE_FORMATS)}")
-        httpx = require("httpx", "openai")
-        self._httpx = httpx
         self.base_url = base_url.rstrip("/")
         self.api_key_env = api_key_env
-        key = os.environ.get(api_key_env) if api_key_env else None
-        headers = {"Authorization": f"Bearer {key}"} if key else {}
-        self._client = httpx.Client(
-            timeout=timeout,
-            headers=headers,
-            limits=httpx.Limits(max_connections=max(concurrency, 1) * 2),
-        )
-        self.timeout, self.max_retries, self.backoff = timeout, max_retries, backoff
+        timeout, max_retries = self.settings.timeout, self.settings.max_retries
+        self.timeout = DEFAULT_TIMEOUT if timeout is None else timeout
+        self.max_retries = DEFAULT_MAX_RETRIES if max_retries is None else max_retries
+        self.backoff, self.max_response_bytes = backoff, max_response_bytes
         self.image_format, self.image_quality = image_format, image_quality
         self.concurrency = max(concurrency, 1)
         self.extra_body = dict(extra_body or {})
-        self._lock = threading.Lock()
-        self.retries = 0
+        self._transport = Transport(
+            f"{self.base_url}/chat/completions",
+            api_key=os.environ.get(api_key_env) if api_key_env else None,
+            key_hint=f"${api_key_env}" if api_key_env else "--api-key-env",
+            model=self.model,
+            timeout=self.timeout,
+            max_retries=self.max_retries,
+            backoff=backoff,
+            max_bytes=max_response_bytes,
+            connections=self.concurrency * 2,
+        )
+
+    @property
+    def retries(self) -> int:
         """Retries made so far (all threads)."""
+        return self._transport.retries
 
     def to_openai(self, messages: Sequence[Message]) -> list[dict[str, Any]]:
         """Card messages with PIL images replaced by ``image_url`` data URIs."""
@@ -137,75 +155,86 @@ class OpenAIPolicy(CardPolicy):
             body["tools"] = list(tools)
         return {**body, **self.extra_body}
 
-    def complete(self, body: dict[str, Any]) -> tuple[str, Usage | None]:
-        """POST one request, retrying transient failures; returns the text and usage."""
-        url = f"{self.base_url}/chat/completions"
-        for attempt in range(self.max_retries + 1):
-            try:
-                return self._attempt(url, body)
-            except _RetryableError as exc:
-                if attempt == self.max_retries:
-                    msg = f"giving up after {attempt + 1} attempts: {exc}"
-                    raise DeviceError(msg, device=self.base_url) from None
-                delay = self.backoff * 2**attempt * (0.5 + random.random() / 2)
-                with self._lock:
-                    self.retries += 1
-                time.sleep(min(exc.wait, 60.0) if exc.wait is not None else delay)
-        raise AssertionError("unreachable")
+    def complete(
+        self, body: dict[str, Any], group: Cancel | None = None
+    ) -> tuple[str, Usage | None]:
+        """POST one request, retrying what may pass; returns the text and usage. Abandoning
+        ``group`` ends it at once (``act_batch`` does once another request failed for good)."""
+        return self._transport.post(body, self._read_completion, group)
 
-    def _attempt(self, url: str, body: dict[str, Any]) -> tuple[str, Usage | None]:
-        httpx = self._httpx
-        try:
-            response = self._client.post(url, json=body)
-        except httpx.TimeoutException as exc:
-            raise _RetryableError(f"timed out after {self.timeout:g} s ({exc})") from exc
-        except httpx.TransportError as exc:
-            raise _RetryableError(f"connection failed: {exc}") from exc
-        status = response.status_code
-        detail = response.text[:300]
-        if status in (401, 403):
-            hint = f"${self.api_key_env}" if self.api_key_env else "--api-key-env"
-            msg = f"the server refused the credentials (HTTP {status}): check {hint}; {detail}"
-            raise ConfigError(msg)
-        if status == 404:
-            msg = (
-                f"HTTP 404 from {url}: unknown model {self.model!r} or wrong --base-url "
-                f"(it usually ends in /v1); {detail}"
-            )
-            raise ConfigError(msg)
-        if status in RETRY_STATUSES:
-            raise _RetryableError(f"HTTP {status}: {detail}", _retry_after(response))
-        if status >= 400:
-            raise DeviceError(f"HTTP {status}: {detail}", device=self.base_url)
-        try:
-            data = response.json()
-            message = data["choices"][0]["message"]
-            content = message.get("content")
-            tool_calls = message.get("tool_calls") or []
-        except (ValueError, KeyError, IndexError, TypeError, AttributeError) as exc:
-            raise _RetryableError(f"malformed response ({exc!r}): {detail}") from exc
+    def _read_completion(self, data: Any) -> tuple[str, Usage | None]:
+        """A chat completion's text (tool calls written as Hermes text) and usage."""
+        show = self._transport.show
+        if isinstance(data, dict) and "error" in data and "choices" not in data:
+            msg = f"the server answered with an error, not a completion: {show(data['error'])}"
+            raise BadResponseError(msg)
+        choices = data.get("choices") if isinstance(data, dict) else None
+        choice = choices[0] if isinstance(choices, list) and choices else None
+        message = choice.get("message") if isinstance(choice, dict) else None
+        if not isinstance(choice, dict) or not isinstance(message, dict):
+            msg = f"the answer is not a chat completion (no choices[0].message): {show(data)}"
+            raise BadResponseError(msg)
+        content = message.get("content")
         if isinstance(content, list):  # some servers return content parts
-            content = "".join(p.get("text", "") for p in content if isinstance(p, dict))
-        if tool_calls and isinstance(tool_calls, list):  # OpenAI function calling
+            content = "".join(
+                str(p.get("text", "")) for p in content if isinstance(p, dict) and "text" in p
+            )
+        tool_calls = message.get("tool_calls")
+        if tool_calls and not isinstance(tool_calls, list):
+            raise BadResponseError(f"the completion's tool_calls are {show(tool_calls)}")
+        if tool_calls:  # OpenAI function calling; a call that is none is a ParseError
             content = tool_calls_as_text(content if isinstance(content, str) else None, tool_calls)
+        if content is None:
+            reason = choice.get("finish_reason")
+            msg = f"the completion has no text and no tool calls (finish_reason {reason!r})"
+            raise BadResponseError(msg, retryable=False)
         if not isinstance(content, str):
-            raise _RetryableError(f"malformed response: content is {content!r}")
-        usage = data.get("usage") or {}
-        return content, Usage(
-            int(usage.get("prompt_tokens") or 0), int(usage.get("completion_tokens") or 0)
-        )
+            msg = f"the answer is not a chat completion: its content is {show(content)}"
+            raise BadResponseError(msg)
+        return content, _usage(data.get("usage"))
 
     def act_batch(self, requests: Sequence[Request]) -> list[Decision | ModelError]:
-        """Concurrent requests, at most ``concurrency`` at a time; results in request order."""
+        """Concurrent requests, at most ``concurrency`` at a time; results in request order.
+
+        A model fault comes back in its request's place. The first failure that ends the batch
+        (the server is down, the key refused) is raised at once: the queued requests are
+        dropped and the running ones abandoned (a connection being opened runs out its
+        timeout at most)."""
         decisions: list[Decision | ModelError] = []
         if len(requests) <= 1:
             decisions.extend(self._act_one(request) for request in requests)
             return decisions
-        with ThreadPoolExecutor(max_workers=min(self.concurrency, len(requests))) as pool:
-            decisions.extend(pool.map(self._act_one, requests))
+        with self._transport.group() as batch:
+            decisions.extend(self._concurrently(requests, batch))
         return decisions
 
-    def _act_one(self, request: Request) -> Decision:
+    def _concurrently(self, requests: Sequence[Request], batch: Cancel) -> list[Decision]:
+        failures: list[BaseException] = []
+        lock = threading.Lock()
+
+        def one(request: Request) -> Decision:
+            if batch.reason is not None:
+                raise _Dropped
+            try:
+                return self._act_one(request, batch)
+            except BaseException as exc:
+                with lock:
+                    failures.append(exc)
+                batch.abandon("another request of the batch failed")
+                raise
+
+        pool = ThreadPoolExecutor(max_workers=min(self.concurrency, len(requests)))
+        try:
+            futures = [pool.submit(one, request) for request in requests]
+            wait(futures, return_when=FIRST_EXCEPTION)
+            if failures:
+                raise failures[0]  # the first to fail; the others were abandoned after it
+            return [future.result() for future in futures]
+        finally:
+            batch.abandon("the batch ended")  # running requests end at once (Ctrl-C)
+            pool.shutdown(wait=True, cancel_futures=True)
+
+    def _act_one(self, request: Request, group: Cancel | None = None) -> Decision:
         task, observation, history = request
         prepared = self.prepare(task, observation, history)
         size = prepared.resized_size
@@ -220,8 +249,8 @@ class OpenAIPolicy(CardPolicy):
         body = self.body(prepared.messages, prepared.tools)
         encoded = time.perf_counter()
         try:
-            text, usage = self.complete(body)
-        except ModelError as exc:  # e.g. tool calls that are not function calls
+            text, usage = self.complete(body, group)
+        except ModelError as exc:  # an unusable answer, or tool calls that are no calls
             spent = {"prompt": prepared.seconds + encoded - started}
             return Decision(error=exc, raw_output=exc.raw_output, timings=spent)
         timings = {
@@ -237,18 +266,28 @@ class OpenAIPolicy(CardPolicy):
             "api_key_env": self.api_key_env,
             "image_format": self.image_format,
             "image_quality": self.image_quality if self.image_format == "jpeg" else None,
+            "timeout": self.timeout,
+            "max_retries": self.max_retries,
+            "max_response_bytes": self.max_response_bytes,
         }
 
     def close(self) -> None:
-        self._client.close()
+        self._transport.close()
 
 
-def _retry_after(response: Any) -> float | None:
-    value = response.headers.get("retry-after")
+def _usage(usage: Any) -> Usage:
+    """Token counts as reported (0 where a server leaves them out or garbles them)."""
+    counts = usage if isinstance(usage, dict) else {}
     try:
-        return max(float(value), 0.0) if value is not None else None
-    except ValueError:
-        return None
+        return Usage(
+            int(counts.get("prompt_tokens") or 0), int(counts.get("completion_tokens") or 0)
+        )
+    except (TypeError, ValueError):
+        return Usage()
+
+
+class _Dropped(Exception):
+    """A request of a batch not sent because another one had failed for good."""
 
 
 __all__ = ["OpenAIPolicy", "encode_image"]

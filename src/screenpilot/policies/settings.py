@@ -38,6 +38,18 @@ class PolicySettings(BaseModel):
         "OPENAI_API_KEY",
         description="Environment variable holding the API key (its name is recorded, never the key).",
     )
+    timeout: float | None = Field(
+        None,
+        gt=0,
+        description="Seconds a served model (--policy openai) has for one request, from "
+        "connecting to the answer's last byte (default 120).",
+    )
+    max_retries: int | None = Field(
+        None,
+        ge=0,
+        description="Retries of a served model's request after a failure that may pass "
+        "(default 4).",
+    )
     max_new_tokens: int = Field(256, ge=1, description="Cap on generated tokens per step.")
     min_pixels: int | None = Field(
         None,

@@ -1,0 +1,350 @@
+"""Model servers that stall or misbehave end within their deadline, as the right kind of error.
+
+Timeouts are small and the bounds generous multiples of them, so that a slow machine passes:
+every bound is "a few times what the settings allow", never a tight wall-clock figure.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytest.importorskip("httpx", reason="needs the openai extra")
+
+from screenpilot.agent import load_run
+from screenpilot.agent.core import Decision
+from screenpilot.environments.demo import DemoEnv
+from screenpilot.errors import ConfigError, DeviceError, ModelError
+from screenpilot.policies.openai_compat import OpenAIPolicy
+from screenpilot.policies.transport import BadResponseError
+from tests.policies.chat_server import (
+    Reply,
+    Server,
+    closed_port_url,
+    completion,
+    cut,
+    garbage,
+    hang,
+    oversize,
+    slow_headers,
+    trickle,
+)
+from tests.test_cli import screenpilot
+
+pytestmark = pytest.mark.timeout(60)
+
+TIMEOUT = 0.5
+BACKOFF = 0.05
+FINISH = '<tool_call>{"name": "mobile_use", "arguments": {"action": "terminate", "status": "success"}}</tool_call>'
+
+
+def policy(url: str, **options: Any) -> OpenAIPolicy:
+    settings: dict[str, Any] = {
+        "card": "qwen25vl",
+        "api_key_env": None,
+        "timeout": TIMEOUT,
+        "max_retries": 1,
+        "backoff": BACKOFF,
+    }
+    return OpenAIPolicy("qwen-test", base_url=url, **(settings | options))
+
+
+def act(chosen: OpenAIPolicy) -> tuple[Decision, float]:
+    started = time.monotonic()
+    decision = chosen.act("t", DemoEnv().reset(), ())
+    return decision, time.monotonic() - started
+
+
+def bound(attempts: int) -> float:
+    """Generous: four times each attempt's deadline, plus the backoff waits."""
+    return 4 * attempts * TIMEOUT + attempts * BACKOFF * 2 + 1.0
+
+
+@pytest.mark.parametrize(
+    ("reply", "cause"),
+    [
+        (trickle(), "no complete answer within 0.5 s"),
+        (slow_headers(), "no complete answer within 0.5 s"),
+        (hang(), "no complete answer within 0.5 s"),
+        (cut(), "the connection broke"),
+    ],
+    ids=["trickle", "slow_headers", "hang", "cut"],
+)
+def test_a_stalling_or_broken_server_is_retried_then_a_device_error(
+    server: Server, reply: Reply, cause: str
+) -> None:
+    server.script = [reply, reply]
+    chosen = policy(server.url)
+    started = time.monotonic()
+    with pytest.raises(DeviceError) as raised:
+        act(chosen)
+    elapsed = time.monotonic() - started
+    message = str(raised.value)
+    assert f"{server.url}/chat/completions" in message and cause in message
+    assert "gave up after 2 attempts" in message
+    assert len(server.requests) == 2 and chosen.retries == 1
+    assert elapsed < bound(2)
+    if "within" in cause:
+        assert elapsed >= 2 * TIMEOUT  # each attempt had its whole deadline
+        assert "raise --timeout" in message
+
+
+def test_a_hanging_server_sees_the_client_leave(server: Server) -> None:
+    server.script = [hang()]
+    chosen = policy(server.url, max_retries=0)
+    with pytest.raises(DeviceError):
+        act(chosen)
+    assert server.wait_idle(4 * TIMEOUT)  # the connection was closed, not left to linger
+    started = time.monotonic()
+    chosen.close()
+    assert time.monotonic() - started < 4 * TIMEOUT
+
+
+@pytest.mark.parametrize("declared", [True, False], ids=["content-length", "streamed"])
+def test_an_oversized_answer_is_abandoned_at_the_cap_as_a_model_error(
+    server: Server, declared: bool
+) -> None:
+    server.script = [oversize(64 * 2**20, declared=declared)]
+    chosen = policy(server.url, max_response_bytes=2**20)
+    decision, elapsed = act(chosen)
+    assert isinstance(decision.error, BadResponseError) and decision.error.kind == "bad_response"
+    message = str(decision.error)
+    assert f"{server.url}/chat/completions" in message
+    assert "larger than 1 MiB" in message and "max_response_bytes" in message
+    assert len(server.requests) == 1  # the same request would bring the same megabytes
+    assert decision.error.received <= 2**20 + 2**17  # at most one chunk past the cap
+    assert elapsed < bound(1)
+    assert server.wait_idle(10.0)
+    if not declared:
+        assert server.sent[0] < 32 * 2**20  # the rest was never sent: the client hung up
+    started = time.monotonic()
+    chosen.close()
+    assert time.monotonic() - started < 4 * TIMEOUT
+
+
+def test_a_large_but_allowed_answer_is_read(server: Server) -> None:
+    server.script = [(200, completion(FINISH + " " * 500_000), {}, 0.0)]
+    decision, _ = act(policy(server.url, max_response_bytes=2**20))
+    assert decision.action is not None and decision.action.type == "finish"
+
+
+@pytest.mark.parametrize(
+    ("reply", "says"),
+    [
+        (garbage(), "the answer is not JSON"),
+        ((200, {"choices": []}, {}, 0.0), "not a chat completion"),
+        ((200, {"error": {"message": "upstream overloaded"}}, {}, 0.0), "upstream overloaded"),
+        ((200, [1, 2], {}, 0.0), "not a chat completion"),
+        ((200, {"choices": [{"message": {"content": 7}}]}, {}, 0.0), "content is 7"),
+    ],
+    ids=["html", "no-choices", "error-object", "list", "content-type"],
+)
+def test_a_body_that_is_not_a_completion_is_retried_then_a_model_error(
+    server: Server, reply: Reply, says: str
+) -> None:
+    server.script = [reply, reply]
+    chosen = policy(server.url)
+    decision, elapsed = act(chosen)
+    assert isinstance(decision.error, BadResponseError) and decision.error.kind == "bad_response"
+    message = str(decision.error)
+    assert f"{server.url}/chat/completions" in message and says in message
+    assert "2 attempts" in message and len(server.requests) == 2
+    assert "\x1b" not in message  # the body's control characters are escaped
+    assert elapsed < bound(2)
+
+
+def test_a_body_that_is_not_a_completion_then_a_good_one(server: Server) -> None:
+    server.script = [garbage(), (200, completion(FINISH), {}, 0.0)]
+    decision, _ = act(policy(server.url))
+    assert decision.action is not None and len(server.requests) == 2
+
+
+def test_an_empty_answer_is_the_models_and_not_retried(server: Server) -> None:
+    empty = {"choices": [{"message": {"content": None}, "finish_reason": "length"}]}
+    server.script = [(200, empty, {}, 0.0)]
+    decision, _ = act(policy(server.url))
+    assert isinstance(decision.error, BadResponseError)
+    assert "no text and no tool calls (finish_reason 'length')" in str(decision.error)
+    assert len(server.requests) == 1
+
+
+def test_an_unreachable_server_is_a_device_error_after_the_retries() -> None:
+    url = closed_port_url()
+    chosen = policy(url, max_retries=2)
+    started = time.monotonic()
+    with pytest.raises(DeviceError, match="could not connect") as raised:
+        act(chosen)
+    assert f"{url}/chat/completions" in str(raised.value) and chosen.retries == 2
+    assert time.monotonic() - started < bound(3)
+
+
+def test_the_key_never_reaches_an_error_message(
+    server: Server, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TEST_LLM_KEY", "sk-secret-1234")
+    echo = {"error": "invalid key sk-secret-1234"}
+    server.script = [(401, echo, {}, 0.0), (200, echo, {}, 0.0), (200, echo, {}, 0.0)]
+    chosen = policy(server.url, api_key_env="TEST_LLM_KEY")
+    with pytest.raises(ConfigError) as raised:
+        act(chosen)
+    assert "sk-secret-1234" not in str(raised.value) and "invalid key ***" in str(raised.value)
+    decision, _ = act(chosen)
+    assert decision.error is not None and "sk-secret-1234" not in str(decision.error)
+
+
+def test_a_redirect_is_a_configuration_error(server: Server) -> None:
+    server.script = [(301, "", {"location": "https://example.invalid/v1/chat/completions"}, 0.0)]
+    with pytest.raises(ConfigError, match=r"redirected .* to https://example\.invalid"):
+        act(policy(server.url))
+
+
+def test_act_batch_ends_within_its_bound_when_the_server_hangs(server: Server) -> None:
+    server.script = [hang()] * 16
+    chosen = policy(server.url, concurrency=2)
+    screen = DemoEnv().reset()
+    started = time.monotonic()
+    with pytest.raises(DeviceError, match="no complete answer"):
+        chosen.act_batch([(f"task {n}", screen, ()) for n in range(8)])
+    # Two requests at a time; the first to fail for good ends the batch: the queued requests
+    # are dropped and the running one abandoned. One request's worth, not four rounds.
+    assert time.monotonic() - started < bound(2)
+    assert len(server.requests) <= 4
+    started = time.monotonic()
+    chosen.close()
+    assert time.monotonic() - started < 4 * TIMEOUT
+
+
+def test_act_batch_abandons_running_requests_when_one_fails_for_good(server: Server) -> None:
+    refused = (401, {"error": "invalid api key"}, {}, 0.0)
+    server.script = [hang(), refused, hang(), refused]
+    chosen = policy(server.url, concurrency=2, timeout=30.0)
+    screen = DemoEnv().reset()
+    started = time.monotonic()
+    with pytest.raises(ConfigError, match="refused the credentials"):
+        chosen.act_batch([(f"task {n}", screen, ()) for n in range(4)])
+    assert time.monotonic() - started < 10.0  # the hanging request's 30 s were not waited out
+    assert len(server.requests) == 2
+
+
+def test_act_batch_keeps_model_errors_in_place(server: Server) -> None:
+    def answer(body: dict[str, Any]) -> str:
+        return FINISH
+
+    server.answer = answer
+    server.script = [oversize(2**21)]
+    chosen = policy(server.url, concurrency=2, max_response_bytes=2**20)
+    screen = DemoEnv().reset()
+    decisions = chosen.act_batch([(f"task {n}", screen, ()) for n in range(3)])
+    errors = [d.error for d in decisions if isinstance(d, Decision) and d.error is not None]
+    assert len(errors) == 1 and isinstance(errors[0], BadResponseError)
+    assert sum(1 for d in decisions if isinstance(d, Decision) and d.action) == 2
+
+
+def test_close_after_an_abandoned_trickle_does_not_hang(server: Server) -> None:
+    server.script = [trickle(interval=0.01, padding=200_000)]
+    chosen = policy(server.url, max_retries=0)
+    with pytest.raises(DeviceError):
+        act(chosen)
+    started = time.monotonic()
+    chosen.close()
+    assert time.monotonic() - started < 4 * TIMEOUT
+
+
+def test_close_abandons_a_request_in_flight(server: Server) -> None:
+    server.script = [hang()]
+    chosen = policy(server.url, max_retries=3, timeout=30.0)
+    failures: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            act(chosen)
+        except (DeviceError, ModelError) as exc:
+            failures.append(exc)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    while not server.requests:
+        time.sleep(0.01)
+    started = time.monotonic()
+    chosen.close()
+    thread.join(10)
+    assert not thread.is_alive() and time.monotonic() - started < 10.0  # not the 30 s deadline
+    assert isinstance(failures[0], DeviceError) and len(server.requests) == 1
+    assert str(failures[0]).endswith("abandoned: the policy was closed")
+
+
+def test_transport_settings_are_checked() -> None:
+    url = "http://127.0.0.1:9/v1"
+    with pytest.raises(ConfigError, match="max_response_bytes"):
+        policy(url, max_response_bytes=100)
+    with pytest.raises(ConfigError, match="--timeout"):
+        policy(url, timeout=0)
+    with pytest.raises(ConfigError, match="--max-retries"):
+        policy(url, max_retries=-1)
+    recorded = policy(url).describe().extra
+    assert recorded["settings"]["timeout"] == TIMEOUT and recorded["settings"]["max_retries"] == 1
+    assert recorded["max_response_bytes"] == 4 * 2**20
+
+
+def run_cli(server: Server, out: Path, *options: str) -> subprocess.CompletedProcess[str]:
+    return screenpilot(
+        "run", "Say done", "--policy", "openai", "--model", "qwen-test", "--card", "qwen25vl",
+        "--base-url", server.url, "--max-pixels", str(256 * 28 * 28), "--timeout", str(TIMEOUT),
+        "--max-retries", "1", "--out", str(out), *options,
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("reply", "cause"),
+    [
+        (hang(), "no complete answer within 0.5 s"),
+        (trickle(), "no complete answer within 0.5 s"),
+        (cut(), "the connection broke"),
+    ],
+    ids=["hang", "trickle", "cut"],
+)
+def test_a_run_against_a_stalling_server_stops_with_a_device_error(
+    server: Server, tmp_path: Path, reply: Reply, cause: str
+) -> None:
+    server.script = [reply, reply]
+    out = tmp_path / "run"
+    started = time.monotonic()
+    result = run_cli(server, out)
+    assert time.monotonic() - started < 60  # the defaults (120 s, 4 retries) would take 10 min
+    assert result.returncode == 3, result.stderr
+    said = f"device error: {server.url}/chat/completions: gave up after 2 attempts: "
+    assert said in result.stderr and cause in result.stderr
+    manifest = load_run(out).manifest
+    assert manifest.outcome == "error" and manifest.steps == 0
+    assert manifest.error is not None and manifest.error.startswith("DeviceError: ")
+    assert manifest.policy.extra["settings"]["timeout"] == TIMEOUT
+    assert len(server.requests) == 2
+
+
+@pytest.mark.parametrize(
+    ("reply", "says"),
+    [
+        (garbage(), "the answer is not JSON"),
+        (oversize(8 * 2**20, declared=False), "larger than 4 MiB"),
+    ],
+    ids=["garbage", "oversize"],
+)
+def test_a_run_against_a_server_with_unusable_answers_records_model_errors(
+    server: Server, tmp_path: Path, reply: Reply, says: str
+) -> None:
+    server.script = [reply] * 4
+    out = tmp_path / "run"
+    result = run_cli(server, out, "--max-steps", "2")
+    assert result.returncode == 1, result.stderr
+    run = load_run(out)
+    assert run.manifest.outcome == "max_steps" and run.manifest.error is None
+    assert [step.status for step in run.steps] == ["model_error", "model_error"]
+    for step in run.steps:
+        assert step.error is not None and step.error.kind == "bad_response"
+        assert says in step.error.message and server.url in step.error.message
+    assert "\x1b" not in result.stderr  # the body's escape codes never reach the terminal
