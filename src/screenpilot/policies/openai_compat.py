@@ -28,11 +28,11 @@ from PIL import Image
 from screenpilot.agent.core import Decision, Usage
 from screenpilot.errors import ConfigError, ModelError
 from screenpilot.policies.cards import Message
-from screenpilot.policies.deadline import Cancel
 from screenpilot.policies.settings import PolicySettings
 from screenpilot.policies.tool_card import tool_calls_as_text
 from screenpilot.policies.transport import BadResponseError, Transport
 from screenpilot.policies.vlm import CardPolicy, Request
+from screenpilot.policies.watchdog import Cancel
 
 IMAGE_FORMATS = {"jpeg": "image/jpeg", "png": "image/png", "webp": "image/webp"}
 DEFAULT_TIMEOUT = 120.0

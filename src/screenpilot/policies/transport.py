@@ -58,7 +58,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from screenpilot.errors import ConfigError, DeviceError, ModelError, require
-from screenpilot.policies.deadline import DEADLINE, Cancel, Watchdog
+from screenpilot.policies.watchdog import DEADLINE, Cancel, Watchdog
 
 T = TypeVar("T")
 
