@@ -19,8 +19,9 @@ pytest.importorskip("httpx", reason="needs the openai extra")
 from screenpilot.agent import load_run
 from screenpilot.agent.core import Decision
 from screenpilot.environments.demo import DemoEnv
-from screenpilot.errors import ConfigError, DeviceError, ModelError
+from screenpilot.errors import AnswerTooLongError, ConfigError, DeviceError, ModelError
 from screenpilot.policies.openai_compat import OpenAIPolicy
+from screenpilot.policies.text_scan import MAX_ANSWER_CHARS
 from screenpilot.policies.transport import BadResponseError
 from tests.policies.chat_server import (
     Reply,
@@ -128,9 +129,20 @@ def test_an_oversized_answer_is_abandoned_at_the_cap_as_a_model_error(
 
 
 def test_a_large_but_allowed_answer_is_read(server: Server) -> None:
-    server.script = [(200, completion(FINISH + " " * 500_000), {}, 0.0)]
+    # Many read chunks long, yet inside both the byte cap and the parser's character limit.
+    server.script = [(200, completion(FINISH + " " * (MAX_ANSWER_CHARS - len(FINISH))), {}, 0.0)]
     decision, _ = act(policy(server.url, max_response_bytes=2**20))
     assert decision.action is not None and decision.action.type == "finish"
+
+
+def test_an_answer_past_the_character_limit_is_the_models_error_not_a_crash(
+    server: Server,
+) -> None:
+    server.script = [(200, completion(FINISH + " " * MAX_ANSWER_CHARS), {}, 0.0)]
+    decision, _ = act(policy(server.url, max_response_bytes=2**20))
+    assert decision.action is None
+    assert isinstance(decision.error, AnswerTooLongError)
+    assert decision.error.kind == "answer_too_long" and len(server.requests) == 1
 
 
 @pytest.mark.parametrize(
