@@ -17,7 +17,7 @@ from screenpilot.evaluation.aitz_images import (
     decode_screenshot,
     screenshot_size,
 )
-from screenpilot.evaluation.aitz_run import AITZSettings, evaluate_policy
+from screenpilot.evaluation.aitz_run import AITZSettings, evaluate_policy, score_predictions
 from screenpilot.policies import FunctionPolicy
 from screenpilot.tools.actions import Finish
 from tests.evaluation.aitz_damage import (
@@ -138,6 +138,18 @@ def test_a_screenshot_that_passes_the_check_but_does_not_decode_fails_where_used
     assert caught.value.file == path and caught.value.field == "image_path"
     assert str(caught.value).startswith(f"the screenshot {path} cannot be decoded: ")
     assert str(caught.value).endswith("(episode 222 step 1)")
+    # A policy run stops there (from a worker thread too), the steps before it logged;
+    # scoring predictions needs no pixels, but drawing that miss in report.html does.
+    policy = FunctionPolicy(lambda task, observation, history: Finish(status="success"))
+    settings = AITZSettings(workers=2)
+    with pytest.raises(DatasetError, match=f"the screenshot {re.escape(str(path))} cannot be"):
+        evaluate_policy(dataset, lambda: policy, tmp_path / "run", settings)
+    assert (tmp_path / "run/results.jsonl").exists()
+    predictions = tmp_path / "p.jsonl"
+    predictions.write_text("")
+    with pytest.raises(DatasetError, match=f"the screenshot {re.escape(str(path))} cannot be"):
+        score_predictions(dataset, predictions, "canonical", AITZSettings(), tmp_path / "scored")
+    assert (tmp_path / "scored/metrics.json").exists()
 
 
 def test_a_screenshot_changed_after_loading_is_refused_where_used(tmp_path: Path) -> None:
