@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageFile
 
+from screenpilot.errors import ConfigError
 from screenpilot.evaluation.aitz_env import DatasetError, Skip, load_aitz
 from screenpilot.evaluation.aitz_images import (
     MAX_SCREENSHOT_PIXELS,
@@ -41,6 +42,16 @@ def test_the_healthy_split_loads(tmp_path: Path) -> None:
     assert [e.episode_id for e in dataset.episodes] == ["111", "222", "333"]
     assert len(dataset) == 7 and dataset.skipped == []
     assert all(s.screenshot().size == SIZE for s in dataset.steps)
+
+
+def test_hidden_folders_are_neither_subsets_nor_episodes(tmp_path: Path) -> None:
+    healthy_split(tmp_path)
+    (tmp_path / "test/.cache").mkdir()
+    (tmp_path / "test/install/.ipynb_checkpoints").mkdir()
+    dataset = load_aitz(tmp_path, "test")
+    assert [e.episode_id for e in dataset.episodes] == ["111", "222", "333"]
+    with pytest.raises(ConfigError, match="limit must be at least 1, got 0"):
+        load_aitz(tmp_path, "test", limit=0)
 
 
 def test_the_damage_generator_covers_every_kind() -> None:

@@ -14,6 +14,10 @@ lift (the finger's path; ``coords.swipe_to_scroll`` gives its ``Scroll`` directi
 moving up, which AITZ labels "scroll up", is ``Scroll("down")``); TYPE is ``TypeText``;
 PRESS_BACK / HOME / ENTER are keys; STATUS_TASK_COMPLETE is ``Finish("success")`` and
 STATUS_TASK_IMPOSSIBLE ``Finish("failure")``.
+
+Nothing read is trusted: the fields are checked by ``aitz_fields`` and the screenshots by
+``aitz_images`` before use, and whatever is wrong is a ``DatasetError`` naming the file, the
+step, the field and the reason.
 """
 
 from __future__ import annotations
