@@ -6,7 +6,7 @@ predictions file (about two thirds exact, the rest near misses, wrong types and 
 written once; then the configurations run --repeat rounds, interleaved, in this process and
 the median of each is reported with its ratio to loading alone.
 
-    python benchmarks/aitz_scoring.py [--repeat 5] [--keep DIR]
+    python benchmarks/aitz_scoring.py [--repeat 5] [--keep DIR] [--real-screens]
 """
 
 from __future__ import annotations
@@ -37,15 +37,12 @@ SIZE = (540, 1140)
 
 
 def _step(rng: random.Random, last: bool) -> dict[str, Any]:
-    boxes = [
-        [
-            rng.randrange(0, 1100),
-            rng.randrange(0, 500),
-            rng.randrange(10, 60),
-            rng.randrange(20, 300),
-        ]
-        for _ in range(30)
-    ]
+    boxes = []
+    for _ in range(30):  # [top, left, height, width] inside the screenshot, as AITZ's are
+        height, width = rng.randrange(10, 60), rng.randrange(20, 300)
+        boxes.append(
+            [rng.randrange(0, SIZE[1] - height), rng.randrange(0, SIZE[0] - width), height, width]
+        )
     none = "[-1.0, -1.0]"
     if last:
         code, touch, lift, text, desc = 10, none, none, "", "stop and set the query as completed"
@@ -83,11 +80,24 @@ def _step(rng: random.Random, last: bool) -> dict[str, Any]:
     }
 
 
-def write_split(root: Path, seed: int = 0) -> None:
-    """The synthetic test split; every episode's screenshots share one PNG's bytes."""
+SAMPLE_SCREEN = (
+    Path(__file__).resolve().parents[1]
+    / "tests/data/aitz/train/google_apps/GOOGLE_APPS-523638528775825151"
+    / "GOOGLE_APPS-523638528775825151_1.png"
+)
+
+
+def write_split(root: Path, seed: int = 0, *, real_screens: bool = False) -> None:
+    """The synthetic test split; every episode's screenshots share one PNG's bytes: a flat
+    grey screen (4 kB), or with ``real_screens`` the sample episode's home screen scaled to
+    540×1140 (180 kB, about the size of AITZ's screenshots)."""
     rng = random.Random(seed)
     png = root / "screen.png"
-    Image.new("RGB", SIZE, (240, 240, 240)).save(png)
+    if real_screens:
+        with Image.open(SAMPLE_SCREEN) as screen:
+            screen.convert("RGB").resize(SIZE).save(png)
+    else:
+        Image.new("RGB", SIZE, (240, 240, 240)).save(png)
     data = png.read_bytes()
     for subset, episodes, steps in SUBSETS:
         lengths = [steps // episodes + (1 if n < steps % episodes else 0) for n in range(episodes)]
@@ -149,12 +159,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--keep", type=Path, help="write the split here and keep it")
+    parser.add_argument(
+        "--real-screens",
+        action="store_true",
+        help="screenshots of AITZ's size in bytes (a real screen scaled up), not flat grey ones",
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as scratch:
         root = args.keep or Path(scratch) / "aitz"
         if not (root / "test").exists():
             root.mkdir(parents=True, exist_ok=True)
-            write_split(root)
+            write_split(root, real_screens=args.real_screens)
         predictions = root / "predictions.jsonl"
         write_predictions(root, predictions)
         steps = len(load_aitz(root, "test"))

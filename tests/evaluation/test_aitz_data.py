@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from screenpilot.errors import ConfigError
-from screenpilot.evaluation.aitz_env import AITZEnv, DatasetError, gt_history, load_aitz
+from screenpilot.evaluation.aitz_env import AITZEnv, gt_history, load_aitz
 from screenpilot.evaluation.aitz_run import AITZSettings, score_predictions
 from screenpilot.evaluation.matching import PROTOCOLS
 from screenpilot.tools import coords
@@ -109,45 +109,6 @@ def test_the_annotation_hash_changes_with_the_annotations(tmp_path: Path) -> Non
     path = tmp_path / "test/install/INSTALL-333/INSTALL-333.json"
     path.write_text(path.read_text().replace("do the thing", "do another thing"))
     assert load_aitz(tmp_path, "test").annotation_sha256 != before
-
-
-@pytest.mark.parametrize(
-    ("damage", "message"),
-    [
-        ("missing_png", r"INSTALL-333.json step 0: cannot read its screenshot .*INSTALL-333_0.png"),
-        ("broken_json", r"INSTALL-333.json is not valid JSON"),
-        ("unknown_code", r"INSTALL-333.json step 0: unknown action code 9"),
-        ("bad_field", r"INSTALL-333.json step 0: field 'ui_positions' is not valid JSON"),
-        ("missing_json", r"INSTALL-333.json"),
-    ],
-)
-def test_bad_data_names_the_file_or_is_skipped_on_request(
-    tmp_path: Path, damage: str, message: str
-) -> None:
-    every_code_episode(tmp_path)
-    folder = tmp_path / "test/install/INSTALL-333"
-    annotation = folder / "INSTALL-333.json"
-    if damage == "missing_png":
-        (folder / "INSTALL-333_0.png").unlink()
-    elif damage == "broken_json":
-        annotation.write_text(annotation.read_text()[:-5])
-    elif damage == "missing_json":
-        annotation.unlink()
-    else:
-        records = json.loads(annotation.read_text())
-        if damage == "unknown_code":
-            records[0]["result_action_type"] = 9
-        else:
-            records[0]["ui_positions"] = "[[1, 2, 3"
-        annotation.write_text(json.dumps(records))
-    with pytest.raises(DatasetError, match=message):
-        load_aitz(tmp_path, "test")
-    dataset = load_aitz(tmp_path, "test", skip_bad=True)
-    assert [e.episode_id for e in dataset.episodes] == ["111", "222"]
-    (skip,) = dataset.skipped
-    assert skip.path == "test/install/INSTALL-333/INSTALL-333.json"
-    assert "INSTALL-333" in skip.reason
-    assert dataset.describe()["skipped"] == [{"path": skip.path, "reason": skip.reason}]
 
 
 def test_ground_truth_history_in_the_cards_convention(tmp_path: Path) -> None:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from screenpilot.evaluation.aitz_env import load_aitz
 from screenpilot.tools.actions import to_json
+from tests.evaluation.aitz_damage import with_header
 from tests.evaluation.test_aitz_data import SAMPLE
 from tests.test_cli import screenpilot
 
@@ -131,3 +132,83 @@ def test_bad_data_stops_with_the_file_or_is_skipped(tmp_path: Path) -> None:
     assert metrics["overall"]["steps"] == 0
     assert metrics["skipped"][0]["path"].endswith("GOOGLE_APPS-523638528775825151.json")
     assert "skipped" in skipped.stderr
+
+
+def test_broken_screenshots_stop_the_run_or_are_skipped_and_printed_as_they_are(
+    tmp_path: Path,
+) -> None:
+    """A truncated screenshot and one whose header claims 100000×100000, in a folder whose
+    name is rich markup: exit 2 naming the file and field, or with --skip-bad exactly those
+    episodes left out, listed in metrics.json and printed literally."""
+    data = tmp_path / "d [/b] [copy]"
+    shutil.copytree(SAMPLE, data)
+    for name in ("OTHER-1", "OTHER-2"):  # two more episodes, copies of the sample
+        copy = data / "train/google_apps" / name
+        shutil.copytree(data / "train/google_apps/GOOGLE_APPS-523638528775825151", copy)
+        for path in copy.iterdir():
+            path.rename(copy / path.name.replace("GOOGLE_APPS-523638528775825151", name))
+        annotation = copy / f"{name}.json"
+        records = json.loads(annotation.read_text())
+        for record in records:
+            record["episode_id"] = name[-1]
+            record.pop("image_path")
+        annotation.write_text(json.dumps(records))
+    episode = data / "train/google_apps/GOOGLE_APPS-523638528775825151"
+    truncated = episode / "GOOGLE_APPS-523638528775825151_2.png"
+    truncated.write_bytes(truncated.read_bytes()[:5000])
+    bomb = data / "train/google_apps/OTHER-2/OTHER-2_0.png"
+    bomb.write_bytes(with_header(bomb.read_bytes(), 100_000, 100_000))
+    predictions = tmp_path / "p [i] [copy].jsonl"
+    predictions.write_text(json.dumps({"episode_id": "1", "step_id": 3, "action": None}) + "\n")
+    args = ["eval", "aitz", "--data", str(data), "--split", "train"]
+    args += ["--predictions", str(predictions)]
+    stopped = screenpilot(*args)
+    assert stopped.returncode == 2 and "Traceback" not in stopped.stderr
+    annotation = episode / "GOOGLE_APPS-523638528775825151.json"
+    assert (
+        f"error: {annotation} step 2, field 'image_path': the screenshot {truncated} is "
+        "truncated: its 'IDAT' chunk at byte" in stopped.stderr
+    )
+    out = tmp_path / "out [/b]"
+    skipped = screenpilot(*args, "--skip-bad", "--out", str(out))
+    assert skipped.returncode == 0, skipped.stderr
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert json.loads(skipped.stdout) == metrics
+    assert [s["path"] for s in metrics["skipped"]] == [
+        "train/google_apps/GOOGLE_APPS-523638528775825151/GOOGLE_APPS-523638528775825151.json",
+        "train/google_apps/OTHER-2/OTHER-2.json",
+    ]
+    assert f"the screenshot {truncated} is truncated" in metrics["skipped"][0]["reason"]
+    assert f"the screenshot {bomb} is 100000×100000" in metrics["skipped"][1]["reason"]
+    assert metrics["overall"]["steps"] == 4 and metrics["overall"]["episodes"] == 1
+    assert metrics["predictions_missing_steps"] == 3
+    for skip in metrics["skipped"]:
+        assert f"skipped {skip['path']}: {skip['reason']}" in skipped.stderr
+    assert f"report: {out / 'report.html'}" in skipped.stderr
+
+
+def test_bad_predictions_lines_and_a_damaged_folder_stop_with_a_message(tmp_path: Path) -> None:
+    predictions = tmp_path / "p [b] [copy].jsonl"
+    good = {"episode_id": "523638528775825151", "step_id": 0, "action": None}
+    predictions.write_bytes(
+        json.dumps(good).encode() + b'\n{"episode_id": "x", "step_id": "abc", "action": null}\n'
+    )
+    args = ["eval", "aitz", "--data", str(SAMPLE), "--split", "train"]
+    args += ["--predictions", str(predictions)]
+    result = screenpilot(*args)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert (
+        f"error: {predictions}:2: field 'step_id': must be a whole number from 0 to 100,000, "
+        "got 'abc'" in result.stderr
+    )
+    predictions.write_bytes(json.dumps(good).encode() + b"\n\xff\xfe\n")
+    result = screenpilot(*args)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert f"error: {predictions}:2: is not UTF-8: byte 0xff at offset" in result.stderr
+    predictions.write_text(json.dumps(good) + "\n")
+    out = tmp_path / "out"
+    assert screenpilot(*args, "--out", str(out)).returncode == 0
+    (out / "manifest.json").write_text("")
+    resumed = screenpilot(*args, "--out", str(out), "--resume")
+    assert resumed.returncode == 2 and "Traceback" not in resumed.stderr
+    assert f"cannot resume {out}: its manifest.json is damaged" in resumed.stderr

@@ -71,23 +71,6 @@ def test_scoring_a_canonical_predictions_file(tmp_path: Path) -> None:
     assert "tap.x" in (scores[("1", 1)].error or "")
 
 
-@pytest.mark.parametrize(
-    ("line", "message"),
-    [
-        ("{not json", r"p.jsonl:2 is not valid JSON"),
-        ('{"step_id": 0, "action": null}', r"p.jsonl:2 needs an object with episode_id"),
-        ('{"episode_id": "1", "step_id": 0, "action": null}', r"p.jsonl:2: a second prediction"),
-        ('{"episode_id": "1", "step_id": 1}', r"p.jsonl:2 has no 'action'"),
-    ],
-)
-def test_bad_prediction_files_name_the_line(tmp_path: Path, line: str, message: str) -> None:
-    small_split(tmp_path / "data")
-    first = {"episode_id": "1", "step_id": 0, "action": None}
-    predictions = write_lines(tmp_path / "p.jsonl", [first, line])
-    with pytest.raises(ConfigError, match=message):
-        score_predictions(load_aitz(tmp_path / "data"), predictions, "canonical", AITZSettings())
-
-
 def test_scoring_raw_model_outputs_through_the_output_formats(tmp_path: Path) -> None:
     small_split(tmp_path / "data")
     dataset = load_aitz(tmp_path / "data")

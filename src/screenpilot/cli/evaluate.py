@@ -63,7 +63,11 @@ def eval_aitz(
         str, typer.Option(help="canonical (action JSON) or raw (model text + format).")
     ] = "canonical",
     skip_bad: Annotated[
-        bool, typer.Option(help="Record and skip unreadable episodes instead of stopping.")
+        bool,
+        typer.Option(
+            help="Leave out the episodes whose annotation or screenshots are broken (listed "
+            "with the reason in metrics.json's skipped) instead of stopping."
+        ),
     ] = False,
     report: Annotated[bool, typer.Option(help="Write OUT/report.html of the misses.")] = True,
 ) -> None:
@@ -80,8 +84,12 @@ def eval_aitz(
         report=report,
     )
     dataset = load_aitz(data, split, subset, limit=limit, skip_bad=skip_bad)
-    for skip in dataset.skipped:
-        console.print(Text.assemble(("skipped", "yellow"), " ", skip.reason))
+    for skip in dataset.skipped:  # paths and reasons are data: printed literally
+        console.print(
+            Text.assemble(("skipped", "yellow"), " ", skip.path, ": ", skip.reason),
+            soft_wrap=True,
+            highlight=False,
+        )
     target = out
     with RunProgress(console, "eval aitz", unit="steps", figure="EM") as progress:
         if predictions is not None:

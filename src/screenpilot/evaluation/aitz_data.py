@@ -14,12 +14,15 @@ lift (the finger's path; ``coords.swipe_to_scroll`` gives its ``Scroll`` directi
 moving up, which AITZ labels "scroll up", is ``Scroll("down")``); TYPE is ``TypeText``;
 PRESS_BACK / HOME / ENTER are keys; STATUS_TASK_COMPLETE is ``Finish("success")`` and
 STATUS_TASK_IMPOSSIBLE ``Finish("failure")``.
+
+Nothing read is trusted: the fields are checked by ``aitz_fields`` and the screenshots by
+``aitz_images`` before use, and whatever is wrong is a ``DatasetError`` naming the file, the
+step, the field and the reason.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,6 +32,10 @@ from PIL import Image
 
 from screenpilot.agent.core import Observation, UIElement
 from screenpilot.errors import ConfigError
+from screenpilot.evaluation import aitz_fields as fields
+from screenpilot.evaluation.aitz_fields import MAX_ANNOTATION_BYTES, Where
+from screenpilot.evaluation.aitz_fields import DatasetError as DatasetError
+from screenpilot.evaluation.aitz_images import ScreenshotError, decode_screenshot, screenshot_size
 from screenpilot.evaluation.groundtruth import (
     KNOWN_CODES,
     ActionCode,
@@ -42,11 +49,6 @@ from screenpilot.tools.coords import Screen
 
 SPLITS = ("train", "test")
 COAT_FIELDS = ("coat_screen_desc", "coat_action_think", "coat_action_desc", "coat_action_result")
-_NO_POINT = (-1.0, -1.0)
-
-
-class DatasetError(ConfigError):
-    """AITZ data that cannot be read; the message names the file."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,13 +73,22 @@ class AITZStep:
         """The ground truth's type: click, scroll, type, press or stop."""
         return gt_kind(self.gt).type
 
+    def screenshot(self) -> Image.Image:
+        """The recorded screen's pixels (RGB, a fresh image each call), checked and decoded
+        completely; a screenshot that cannot be is a ``DatasetError`` naming it."""
+        try:
+            return decode_screenshot(self.image, self.gt.screen.size)
+        except ScreenshotError as exc:
+            raise DatasetError(
+                f"the screenshot {self.image} {exc} (episode {self.episode_id} step "
+                f"{self.step_id})",
+                file=self.image,
+                field="image_path",
+            ) from exc
+
     def observation(self) -> Observation:
         """The recorded screen as the policy sees it (a fresh image each call)."""
-        try:
-            with Image.open(self.image) as image:
-                screenshot = image.convert("RGB")
-        except (OSError, ValueError) as exc:
-            raise DatasetError(f"cannot read the screenshot {self.image}: {exc}") from exc
+        screenshot = self.screenshot()
         return Observation(
             screenshot=screenshot,
             screen=Screen.same_size(*screenshot.size),
@@ -152,155 +163,128 @@ def load_aitz(
     limit: int | None = None,
     skip_bad: bool = False,
 ) -> AITZDataset:
-    """Read a split; bad episodes raise ``DatasetError``, or are recorded in ``skipped``."""
+    """Read a split. An episode that cannot be read (its annotation file or any of its
+    screenshots) raises ``DatasetError``, or with ``skip_bad`` is left out and recorded in
+    ``skipped``. Folders whose names start with a dot are not subsets or episodes."""
     root = Path(root)
     split_dir = root / split
     if split not in SPLITS:
         raise ConfigError(f"unknown AITZ split {split!r}; expected one of: {', '.join(SPLITS)}")
+    if limit is not None and limit < 1:
+        raise ConfigError(f"limit must be at least 1, got {limit}")
     if not split_dir.is_dir():
         raise ConfigError(f"{split_dir} does not exist: --data must hold {'/'.join(SPLITS)}/")
-    subsets = sorted(p.name for p in split_dir.iterdir() if p.is_dir())
+    subsets = [d.name for d in _folders(split_dir)]
     if subset is not None:
         if subset not in subsets:
             raise ConfigError(
                 f"no subset {subset!r} in {split_dir} (found: {', '.join(subsets) or 'none'})"
             )
         subsets = [subset]
-    directories = [
-        d for name in subsets for d in sorted((split_dir / name).iterdir()) if d.is_dir()
-    ]
+    directories = [d for name in subsets for d in _folders(split_dir / name)]
     if limit is not None:
         directories = directories[:limit]
     digest = hashlib.sha256()
     dataset = AITZDataset(root, split, subset, limit, [])
-    seen: set[str] = set()
+    seen: dict[str, Path] = {}
     for directory in directories:
         annotation = directory / f"{directory.name}.json"
         digest.update(f"{annotation.relative_to(root).as_posix()}\0".encode())
         try:
-            raw = annotation.read_bytes()
+            raw = _read_annotation(annotation)
             digest.update(hashlib.sha256(raw).digest())
             episode = parse_episode(raw, annotation, split, directory.parent.name, split_dir)
             if episode.episode_id in seen:
-                raise DatasetError(f"{annotation}: episode id {episode.episode_id} appears twice")
-        except (OSError, DatasetError) as exc:
-            error = exc if isinstance(exc, DatasetError) else DatasetError(f"{annotation}: {exc}")
+                raise Where(annotation).error(
+                    f"{episode.episode_id} is also the episode of {seen[episode.episode_id]}",
+                    "episode_id",
+                )
+        except DatasetError as error:
             if not skip_bad:
-                raise error from exc
-            dataset.skipped.append(Skip(str(annotation.relative_to(root)), str(error)))
+                raise
+            dataset.skipped.append(Skip(annotation.relative_to(root).as_posix(), str(error)))
             continue
-        seen.add(episode.episode_id)
+        seen[episode.episode_id] = annotation
         dataset.episodes.append(episode)
     dataset.annotation_sha256 = digest.hexdigest()
     return dataset
 
 
+def _folders(directory: Path) -> list[Path]:
+    try:
+        return sorted(p for p in directory.iterdir() if p.is_dir() and not p.name.startswith("."))
+    except OSError as exc:
+        raise DatasetError(
+            f"{directory}: cannot list the folder: {exc.strerror or exc}", file=directory
+        ) from exc
+
+
+def _read_annotation(annotation: Path) -> bytes:
+    where = Where(annotation)
+    try:
+        if not annotation.exists():
+            raise where.error(f"missing: an episode folder holds {annotation.name}")
+        if not annotation.is_file():
+            raise where.error("is not a file")
+        size = annotation.stat().st_size
+        if size > MAX_ANNOTATION_BYTES:
+            raise where.error(
+                f"is {size:,} bytes, more than the {MAX_ANNOTATION_BYTES:,} an episode may have"
+            )
+        return annotation.read_bytes()
+    except OSError as exc:
+        raise where.error(f"cannot be read: {exc.strerror or exc}") from exc
+
+
 def parse_episode(
     raw: bytes, annotation: Path, split: str, subset: str, split_dir: Path
 ) -> AITZEpisode:
-    """One episode from its annotation file's bytes."""
-    try:
-        records = json.loads(raw)
-    except ValueError as exc:
-        raise DatasetError(f"{annotation} is not valid JSON: {exc}") from exc
+    """One episode from its annotation file's bytes (its screenshots checked)."""
+    records = fields.load_json(raw, Where(annotation))
     if not isinstance(records, list) or not records:
-        raise DatasetError(f"{annotation} must hold a non-empty JSON list of steps")
-    steps = [_parse_step(r, n, annotation, split, subset, split_dir) for n, r in enumerate(records)]
-    steps.sort(key=lambda s: s.step_id)
-    ids = [s.step_id for s in steps]
-    if len(set(ids)) != len(ids) or len({s.episode_id for s in steps}) != 1:
-        raise DatasetError(
-            f"{annotation}: steps must share one episode id and have distinct step ids"
+        raise Where(annotation).error(
+            f"must hold a non-empty JSON list of steps, got {fields.shown(records, 40)}"
         )
+    steps = [_parse_step(r, n, annotation, split, subset, split_dir) for n, r in enumerate(records)]
+    first: dict[int, int] = {}
+    for number, step in enumerate(steps):
+        if step.episode_id != steps[0].episode_id:
+            raise Where(annotation, number).error(
+                f"{step.episode_id!r} differs from step 0's {steps[0].episode_id!r}", "episode_id"
+            )
+        if step.step_id in first:
+            raise Where(annotation, number).error(
+                f"{step.step_id} is also the step_id of step {first[step.step_id]}", "step_id"
+            )
+        first[step.step_id] = number
+    steps.sort(key=lambda s: s.step_id)
     return AITZEpisode(
         split, subset, steps[0].episode_id, annotation.parent, steps[0].instruction, tuple(steps)
     )
 
 
-def _decoded(record: Mapping[str, Any], name: str, where: str) -> Any:
-    if name not in record:
-        raise DatasetError(f"{where}: missing field {name!r}")
-    value = record[name]
-    if isinstance(value, str):
-        try:
-            return json.loads(value)
-        except ValueError as exc:
-            raise DatasetError(f"{where}: field {name!r} is not valid JSON: {exc}") from exc
-    return value
-
-
-def _point(record: Mapping[str, Any], name: str, where: str) -> coords.Point | None:
-    value = _decoded(record, name, where)
-    if not (isinstance(value, list) and len(value) == 2):
-        raise DatasetError(f"{where}: {name} must be [y, x], got {value!r}")
-    y, x = float(value[0]), float(value[1])
-    if (y, x) == _NO_POINT:
-        return None
-    if not (0 <= x <= 1 and 0 <= y <= 1):
-        raise DatasetError(f"{where}: {name} {value!r} is outside [0, 1]")
-    return coords.point_from_yx(y, x)
-
-
 def _parse_step(
     record: Any, number: int, annotation: Path, split: str, subset: str, split_dir: Path
 ) -> AITZStep:
-    where = f"{annotation} step {number}"
+    where = Where(annotation, number)
     if not isinstance(record, dict):
-        raise DatasetError(f"{where}: expected a JSON object")
-    try:
-        code, step_id = int(record["result_action_type"]), int(record["step_id"])
-        episode_id, instruction = str(record["episode_id"]), str(record["instruction"])
-    except KeyError as exc:
-        raise DatasetError(f"{where}: missing field {exc.args[0]!r}") from exc
-    except (TypeError, ValueError) as exc:
-        raise DatasetError(f"{where}: {exc}") from exc
+        raise where.error(f"must be a JSON object, got {fields.shown(record, 40)}")
+    step_id = fields.integer(record, "step_id", where, 0, fields.MAX_STEP_ID)
+    episode_id = fields.identifier(record, "episode_id", where)
+    instruction = fields.text(record, "instruction", where)
+    code = fields.integer(record, "result_action_type", where, -(2**31), 2**31)
     if code not in KNOWN_CODES:
-        raise DatasetError(
-            f"{where}: unknown action code {code} (known: {', '.join(map(str, sorted(KNOWN_CODES)))})"
-        )
+        known = ", ".join(map(str, sorted(KNOWN_CODES)))
+        raise where.error(f"unknown action code {code} (known: {known})", "result_action_type")
     directory = annotation.parent
-    relative = record.get("image_path")
-    image = split_dir / relative if relative else directory / f"{directory.name}_{step_id}.png"
+    default = directory / f"{directory.name}_{step_id}.png"
+    image = fields.image_path(record, where, split_dir, default)
     try:
-        with Image.open(image) as opened:
-            screen = Screen.same_size(*opened.size)
-    except (OSError, ValueError) as exc:
-        raise DatasetError(f"{where}: cannot read its screenshot {image}: {exc}") from exc
-    positions = _decoded(record, "ui_positions", where)
-    texts = _decoded(record, "ui_text", where)
-    types = _decoded(record, "ui_types", where)
-    if not (isinstance(positions, list) and isinstance(texts, list) and isinstance(types, list)):
-        raise DatasetError(f"{where}: ui_positions, ui_text and ui_types must be lists")
-    if not len(positions) == len(texts) == len(types):
-        raise DatasetError(
-            f"{where}: ui_positions, ui_text and ui_types differ in length "
-            f"({len(positions)}, {len(texts)}, {len(types)})"
-        )
-    try:
-        pixel_boxes = tuple((int(t), int(lft), int(h), int(w)) for t, lft, h, w in positions)
-    except (TypeError, ValueError) as exc:
-        raise DatasetError(f"{where}: ui_positions must be [y, x, h, w] lists: {exc}") from exc
-    boxes = tuple(coords.yxhw_from_pixels(*box, screen) for box in pixel_boxes)
-    touch, lift = _point(record, "result_touch_yx", where), _point(record, "result_lift_yx", where)
-    text = str(record.get("result_action_text") or "")
-    if code == ActionCode.DUAL_POINT and (touch is None or lift is None):
-        raise DatasetError(f"{where}: a DUAL_POINT step needs touch and lift points")
-    if code == ActionCode.TYPE and not text.strip():
-        raise DatasetError(f"{where}: a TYPE step with no text")
-    gt = GroundTruth(
-        code=code,
-        touch=touch,
-        lift=lift,
-        text=text,
-        screen=screen,
-        boxes=boxes,
-        pixel_boxes=pixel_boxes,
-        description=str(record.get("coat_action_desc") or ""),
-    )
-    elements = tuple(
-        UIElement(coords.box_from_yxhw(box), text=str(t), kind=str(k))
-        for box, t, k in zip(boxes, texts, types, strict=True)
-    )
+        size = screenshot_size(image)
+    except ScreenshotError as exc:
+        raise where.error(f"the screenshot {image} {exc}", "image_path", file=image) from exc
+    fields.stated_size(record, where, size)
+    gt, elements = _ground_truth(record, where, code, Screen.same_size(*size))
     return AITZStep(
         split=split,
         subset=subset,
@@ -311,5 +295,43 @@ def _parse_step(
         gt=gt,
         action=gt_action(gt),
         ui_elements=elements,
-        coat={name: str(record.get(name) or "") for name in COAT_FIELDS},
+        coat={name: fields.text(record, name, where, optional=True) for name in COAT_FIELDS},
     )
+
+
+def _ground_truth(
+    record: Mapping[str, Any], where: Where, code: int, screen: Screen
+) -> tuple[GroundTruth, tuple[UIElement, ...]]:
+    pixel_boxes = fields.pixel_boxes(record, where, screen.size)
+    texts = fields.labels(record, "ui_text", where)
+    types = fields.labels(record, "ui_types", where)
+    if not len(pixel_boxes) == len(texts) == len(types):
+        raise where.error(
+            f"ui_positions, ui_text and ui_types differ in length "
+            f"({len(pixel_boxes)}, {len(texts)}, {len(types)})",
+            "ui_text" if len(texts) != len(pixel_boxes) else "ui_types",
+        )
+    touch = fields.point(record, "result_touch_yx", where)
+    lift = fields.point(record, "result_lift_yx", where)
+    text = fields.text(record, "result_action_text", where, optional=True)
+    if code == ActionCode.DUAL_POINT and (touch is None or lift is None):
+        name = "result_touch_yx" if touch is None else "result_lift_yx"
+        raise where.error("a DUAL_POINT step needs touch and lift points, got [-1, -1]", name)
+    if code == ActionCode.TYPE and not text.strip():
+        raise where.error("a TYPE step needs the text typed, got none", "result_action_text")
+    boxes = tuple(coords.yxhw_from_pixels(*box, screen) for box in pixel_boxes)
+    gt = GroundTruth(
+        code=code,
+        touch=touch,
+        lift=lift,
+        text=text,
+        screen=screen,
+        boxes=boxes,
+        pixel_boxes=pixel_boxes,
+        description=fields.text(record, "coat_action_desc", where, optional=True),
+    )
+    elements = tuple(
+        UIElement(coords.box_from_yxhw(box), text=t, kind=k)
+        for box, t, k in zip(boxes, texts, types, strict=True)
+    )
+    return gt, elements

@@ -3,97 +3,217 @@
 One JSON object per line: ``{"episode_id", "step_id", "action": {...} | null}`` (the
 ``canonical`` format), or ``{"episode_id", "step_id", "raw": "<model text>", "format":
 "qwen25vl", "resized_size"?: [w, h]}`` parsed by that output format (the ``raw`` format).
+
+The file is the caller's: every line is checked when it is read (UTF-8, JSON, the ids, the
+fields its format needs, one line per step) and a wrong one is a ``PredictionsError`` (a
+``ConfigError``) naming ``file:line``, the field and the reason. What a line predicts is the
+model's: an action that is not one, or model text no reader can read, is scored as an invalid
+step with its reason, as a policy's unusable output would be.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from screenpilot.errors import ConfigError, ModelError
 from screenpilot.evaluation.aitz_env import AITZDataset, AITZStep
+from screenpilot.evaluation.aitz_fields import MAX_STEP_ID, shown
 from screenpilot.evaluation.scoring import StepKey, StepScore, score_step
 from screenpilot.policies.formats import FORMAT_NAMES, READERS
-from screenpilot.tools.actions import to_action
+from screenpilot.tools.actions import Action, to_action
 
 PREDICTION_FORMATS = ("canonical", "raw")
+MAX_RESIZED_SIDE = 100_000
+_READER_FAILURES = (TypeError, ValueError, KeyError, IndexError, AttributeError, RecursionError)
+"""What a reader that trips over model text may raise besides ``ModelError``: the output is
+still unusable, so the step is invalid (with the exception named), not the run stopped."""
 
 
-def read_predictions(path: Path) -> tuple[list[tuple[int, dict[str, Any]]], str]:
-    """The file's (line number, object) pairs and the SHA-256 of its bytes."""
+class PredictionsError(ConfigError):
+    """A line of a predictions file that cannot be scored; ``line`` is 1-based."""
+
+    def __init__(self, path: Path, line: int | None, reason: str, field: str | None = None):
+        place = str(path) if line is None else f"{path}:{line}"
+        if field is not None:
+            place += f": field {field!r}"
+        super().__init__(f"{place}: {reason}")
+        self.file, self.line, self.field = path, line, field
+
+
+Failure = Callable[[str, str], PredictionsError]
+"""Builds the error of one line: (field, reason)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Prediction:
+    """One line, checked: the step it is for and what it predicts."""
+
+    line: int
+    key: StepKey
+    action: Any = None
+    """canonical: the action's JSON (None: no action)."""
+    raw: str = ""
+    """raw: the model's text, read by the output format ``reader``."""
+    reader: str = ""
+    resized_size: tuple[int, int] | None = None
+
+
+def read_predictions(path: Path, fmt: str) -> tuple[list[Prediction], str]:
+    """The file's predictions in line order and the SHA-256 of its bytes."""
+    if fmt not in PREDICTION_FORMATS:
+        raise ConfigError(f"unknown predictions format {fmt!r}; expected canonical or raw")
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise ConfigError(f"cannot read the predictions file {path}: {exc}") from exc
-    lines = []
-    for number, line in enumerate(data.decode("utf-8").splitlines(), start=1):
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        bad_line = data.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1)
+        raise PredictionsError(
+            path,
+            bad_line,
+            f"is not UTF-8: byte 0x{data[exc.start]:02x} at offset {exc.start} of the file "
+            f"(byte {column + 1} of the line) is not valid there",
+        ) from exc
+    predictions: list[Prediction] = []
+    first: dict[StepKey, int] = {}
+    # split("\n"), not splitlines(): U+2028 and other line separators are text inside a line
+    for number, line in enumerate(text.removeprefix("\ufeff").split("\n"), start=1):
         if not line.strip():
             continue
-        try:
-            record = json.loads(line)
-        except ValueError as exc:
-            raise ConfigError(f"{path}:{number} is not valid JSON: {exc}") from exc
-        if not isinstance(record, dict) or "episode_id" not in record or "step_id" not in record:
-            raise ConfigError(f"{path}:{number} needs an object with episode_id and step_id")
-        lines.append((number, record))
-    return lines, hashlib.sha256(data).hexdigest()
+        prediction = _prediction(path, number, line, fmt)
+        if prediction.key in first:
+            raise PredictionsError(
+                path,
+                number,
+                f"a second prediction for episode {prediction.key[0]} step {prediction.key[1]} "
+                f"(the first is on line {first[prediction.key]})",
+            )
+        first[prediction.key] = number
+        predictions.append(prediction)
+    return predictions, hashlib.sha256(data).hexdigest()
+
+
+def _prediction(path: Path, number: int, line: str, fmt: str) -> Prediction:
+    try:
+        record = json.loads(line)
+    except RecursionError as exc:
+        raise PredictionsError(path, number, "is not readable JSON: nested too deeply") from exc
+    except ValueError as exc:
+        raise PredictionsError(path, number, f"is not valid JSON: {exc}") from exc
+    if not isinstance(record, dict):
+        raise PredictionsError(
+            path, number, f"must be a JSON object with episode_id and step_id, got {shown(record)}"
+        )
+
+    def fail(field: str, reason: str) -> PredictionsError:
+        return PredictionsError(path, number, reason, field)
+
+    for name in ("episode_id", "step_id", *(("action",) if fmt == "canonical" else ())):
+        if name not in record:
+            raise fail(name, "missing" + (" (an action object, or null)" * (name == "action")))
+    key = (_episode_id(record["episode_id"], fail), _step_id(record["step_id"], fail))
+    if fmt == "canonical":
+        return Prediction(number, key, action=record["action"])
+    raw, reader = record.get("raw"), record.get("format")
+    if not isinstance(raw, str):
+        raise fail("raw", f"must be the model's text (a string), got {shown(raw)}")
+    if not isinstance(reader, str):
+        raise fail("format", f"must name an output format (e.g. qwen25vl), got {shown(reader)}")
+    if reader not in READERS:
+        raise fail("format", f"unknown output format {reader!r}; known: {', '.join(FORMAT_NAMES)}")
+    resized = record.get("resized_size")
+    if resized is not None and not (
+        isinstance(resized, list)
+        and len(resized) == 2
+        and all(type(side) is int and 0 < side <= MAX_RESIZED_SIDE for side in resized)
+    ):
+        raise fail(
+            "resized_size",
+            f"must be [width, height], two whole numbers from 1 to {MAX_RESIZED_SIDE:,}, "
+            f"got {shown(resized)}",
+        )
+    size = (resized[0], resized[1]) if resized else None
+    return Prediction(number, key, raw=raw, reader=reader, resized_size=size)
+
+
+def _episode_id(value: Any, fail: Failure) -> str:
+    if type(value) is int and value >= 0:
+        return str(value)
+    if isinstance(value, str) and value.strip():
+        return value
+    raise fail("episode_id", f"must be a non-empty string (or a whole number), got {shown(value)}")
+
+
+def _step_id(value: Any, fail: Failure) -> int:
+    """A whole number: an integer, an integral float (3.0) or its digits as a string ("3")."""
+    number: int | None = None
+    if type(value) is int:
+        number = value
+    elif type(value) is float and value.is_integer():
+        number = int(value)
+    elif isinstance(value, str) and value.strip().isdigit() and len(value.strip()) <= 9:
+        number = int(value.strip())
+    if number is None or not 0 <= number <= MAX_STEP_ID:
+        raise fail(
+            "step_id", f"must be a whole number from 0 to {MAX_STEP_ID:,}, got {shown(value)}"
+        )
+    return number
 
 
 def prediction_score(
-    step: AITZStep, record: dict[str, Any], fmt: str, protocol: str, where: str
+    step: AITZStep, prediction: Prediction, protocol: str, where: str
 ) -> StepScore:
-    """Score one line; an unusable prediction is an invalid step with its reason."""
-    if fmt == "canonical":
-        if "action" not in record:
-            raise ConfigError(f"{where} has no 'action' (an action object, or null)")
-        raw = json.dumps(record["action"], ensure_ascii=False)
-        if record["action"] is None:
+    """Score one prediction; an unusable one is an invalid step with its reason."""
+    if prediction.reader:
+        raw = prediction.raw
+
+        def parse() -> tuple[Action, list[str]]:
+            parsed = READERS[prediction.reader](raw, step.gt.screen.size, prediction.resized_size)
+            return parsed.action, list(parsed.repairs)
+
+        what = f"{prediction.reader} reader"
+    else:
+        raw = json.dumps(prediction.action, ensure_ascii=False)
+        if prediction.action is None:
             return score_step(step, None, protocol, raw=raw, error="no action")
-        try:
-            return score_step(step, to_action(record["action"]), protocol, raw=raw)
-        except ModelError as exc:
-            return score_step(step, None, protocol, raw=raw, error=str(exc))
-    name, text = record.get("format"), record.get("raw")
-    if not isinstance(text, str) or not isinstance(name, str):
-        raise ConfigError(f"{where} needs 'raw' (the model's text) and 'format' (e.g. qwen25vl)")
-    reader = READERS.get(name)
-    if reader is None:
-        raise ConfigError(
-            f"{where}: unknown output format {name!r}; known: {', '.join(FORMAT_NAMES)}"
-        )
-    resized = record.get("resized_size")
-    resized_size = (int(resized[0]), int(resized[1])) if resized else None
+
+        def parse() -> tuple[Action, list[str]]:
+            return to_action(prediction.action), []
+
+        what = "action reader"
     try:
-        parsed = reader(text, step.gt.screen.size, resized_size)
+        action, repairs = parse()
     except ModelError as exc:
-        return score_step(step, None, protocol, raw=text, error=str(exc))
-    return score_step(step, parsed.action, protocol, raw=text, repairs=parsed.repairs)
+        return score_step(step, None, protocol, raw=raw, error=str(exc))
+    except ConfigError as exc:
+        raise ConfigError(f"{where}: {exc}") from exc
+    except _READER_FAILURES as exc:
+        error = f"the {what} failed on this output ({type(exc).__name__}: {exc})"
+        return score_step(step, None, protocol, raw=raw, error=error)
+    return score_step(step, action, protocol, raw=raw, repairs=repairs)
 
 
 def score_lines(
-    dataset: AITZDataset,
-    lines: list[tuple[int, dict[str, Any]]],
-    fmt: str,
-    protocol: str,
-    path: Path,
+    dataset: AITZDataset, predictions: list[Prediction], protocol: str, path: Path
 ) -> tuple[dict[StepKey, StepScore], int]:
-    """The scores of the lines for steps of ``dataset`` (in file order), and how many lines
-    name steps outside it (ignored). A second line for one step is a ``ConfigError``."""
-    if fmt not in PREDICTION_FORMATS:
-        raise ConfigError(f"unknown predictions format {fmt!r}; expected canonical or raw")
+    """The scores of the predictions for steps of ``dataset`` (in file order), and how many
+    lines name steps outside it (ignored)."""
     by_key = {(s.episode_id, s.step_id): s for s in dataset.steps}
     scores: dict[StepKey, StepScore] = {}
     unmatched = 0
-    for number, record in lines:
-        key = (str(record["episode_id"]), int(record["step_id"]))
-        step = by_key.get(key)
+    for prediction in predictions:
+        step = by_key.get(prediction.key)
         if step is None:
             unmatched += 1
             continue
-        where = f"{path}:{number}"
-        if key in scores:
-            raise ConfigError(f"{where}: a second prediction for episode {key[0]} step {key[1]}")
-        scores[key] = prediction_score(step, record, fmt, protocol, where)
+        where = f"{path}:{prediction.line}"
+        scores[prediction.key] = prediction_score(step, prediction, protocol, where)
     return scores, unmatched

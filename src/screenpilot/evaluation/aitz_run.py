@@ -222,8 +222,8 @@ def score_predictions(
     invalid, lines for steps outside the selected split/subset/limit are counted and ignored.
     With ``out`` the evaluation folder is written too."""
     settings = (settings or AITZSettings()).for_dataset(dataset)
-    lines, digest = read_predictions(predictions)
-    scores, unmatched = score_lines(dataset, lines, fmt, settings.protocol, predictions)
+    lines, digest = read_predictions(predictions, fmt)
+    scores, unmatched = score_lines(dataset, lines, settings.protocol, predictions)
     extra = {
         "predictions_unmatched_lines": unmatched,
         "predictions_missing_steps": len(dataset) - len(scores),

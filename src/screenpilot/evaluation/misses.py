@@ -3,13 +3,17 @@ the ground truth (green) and the prediction (red) drawn on the recorded screen."
 
 from __future__ import annotations
 
+import base64
+import io
 import json
 from collections.abc import Mapping, Sequence
 from html import escape
 from pathlib import Path
 from typing import Any
 
-from screenpilot.agent.report import action_label, action_overlay, image_thumbnail
+from PIL import Image
+
+from screenpilot.agent.report import action_label, action_overlay
 from screenpilot.evaluation.aitz_env import AITZStep
 from screenpilot.evaluation.index import Fact, badge, write_page
 from screenpilot.evaluation.run_folder import RESULTS, EvalManifest
@@ -121,7 +125,7 @@ def _drawn(action: ActionBase) -> tuple[ActionBase, str]:
 
 
 def _screen(step: AITZStep, prediction: ActionBase | None) -> str:
-    data, width, height = image_thumbnail(step.image, THUMBNAIL_HEIGHT)
+    data, width, height = _thumbnail(step.screenshot(), THUMBNAIL_HEIGHT)
     gt_mark, gt_label = _drawn(step.action)
     marks = action_overlay(gt_mark, width, height, False, GT_COLOUR)
     pills = (
@@ -136,3 +140,13 @@ def _screen(step: AITZStep, prediction: ActionBase | None) -> str:
         f'<image href="data:image/jpeg;base64,{data}" width="{width}" height="{height}"/>'
         f"{marks}</svg>{pills}"
     )
+
+
+def _thumbnail(image: Image.Image, height: int) -> tuple[str, int, int]:
+    """A base64 JPEG of a screenshot (decoded and checked by ``AITZStep.screenshot``) at most
+    ``height`` pixels tall, and its width and height."""
+    scale = min(1.0, height / image.height)
+    size = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
+    buffer = io.BytesIO()
+    image.resize(size, Image.Resampling.LANCZOS).save(buffer, "JPEG", quality=82)
+    return base64.b64encode(buffer.getvalue()).decode("ascii"), size[0], size[1]

@@ -105,7 +105,8 @@ def read_log(path: Path, unit: type[U], *, repair: bool = False) -> list[U]:
         with path.open("r+b") as handle:
             handle.truncate(end)
     units = []
-    for number, line in enumerate(data[:end].decode("utf-8").splitlines(), start=1):
+    # Lines end at b"\n" only: model text may hold U+2028 and other separators, written raw.
+    for number, line in enumerate(data[:end].split(b"\n"), start=1):
         if not line.strip():
             continue
         try:
