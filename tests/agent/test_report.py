@@ -72,3 +72,12 @@ def test_report_survives_missing_screenshots(tmp_path: Path) -> None:
     html = write_report(run_dir).read_text()
     assert html.count("screenshot not saved") == 1
     assert 'id="step-2"' in html
+
+
+def test_report_names_a_damaged_screenshot_instead_of_failing(tmp_path: Path) -> None:
+    run_dir = run(tmp_path)
+    shot = run_dir / "screens/0001.png"
+    shot.write_bytes(shot.read_bytes()[:200])  # cut short, as by a full disk
+    html = write_report(run_dir).read_text()
+    assert "screenshot screens/0001.png unreadable (OSError: " in html
+    assert html.count("unreadable") == 1 and 'id="step-3"' in html

@@ -244,6 +244,7 @@ def test_screenpilot_run_exits_3_with_the_run_saved(
     assert result.returncode == 3, result.stderr
     assert "device error" in result.stdout + result.stderr
     assert expected in result.stdout + result.stderr
+    assert f"screenpilot: the run so far is saved in {out}" in result.stdout + result.stderr
     run = load_run(out)
     assert run.manifest.outcome == "error"
     assert run.steps[-1].status == "device_error"

@@ -331,6 +331,7 @@ def test_a_run_against_a_stalling_server_stops_with_a_device_error(
     assert result.returncode == 3, result.stderr
     said = f"device error: {server.url}/chat/completions: gave up after 2 attempts: "
     assert said in result.stderr and cause in result.stderr
+    assert f"screenpilot: the run so far is saved in {out}" in result.stderr
     manifest = load_run(out).manifest
     assert manifest.outcome == "error" and manifest.steps == 0
     assert manifest.error is not None and manifest.error.startswith("DeviceError: ")

@@ -100,10 +100,14 @@ def _badge(status: str) -> str:
     )
 
 
-def _thumbnail(run: RunData, relative: str | None) -> tuple[str, int, int] | None:
+def _thumbnail(run: RunData, relative: str | None) -> tuple[str, int, int] | str | None:
+    """The step's thumbnail; why it cannot be drawn when the file is damaged; None if absent."""
     if relative is None or not (run.run_dir / relative).exists():
         return None
-    return image_thumbnail(run.run_dir / relative)
+    try:
+        return image_thumbnail(run.run_dir / relative)
+    except (OSError, ValueError, Image.DecompressionBombError) as exc:
+        return f"{type(exc).__name__}: {exc}"
 
 
 def image_thumbnail(path: Path, height: int = THUMBNAIL_HEIGHT) -> tuple[str, int, int]:
@@ -129,6 +133,8 @@ def _screen(
     thumb = _thumbnail(run, relative)
     if thumb is None:
         return '<div class="missing">screenshot not saved</div>'
+    if isinstance(thumb, str):
+        return f'<div class="missing">screenshot {escape(relative or "")} unreadable ({escape(thumb)})</div>'
     data, width, height = thumb
     label = action_label(action) if action is not None else ""
     pill = f'<span class="pill{" muted" if muted else ""}">{escape(label)}</span>' if label else ""

@@ -71,8 +71,11 @@ def say(*parts: str | tuple[str, str]) -> None:
 
 
 def print_error(label: str, error: BaseException) -> None:
-    """One unwrapped line, the message printed literally (it may hold paths and model text)."""
+    """One unwrapped line, the message printed literally (it may hold paths and model text),
+    then each note the error carries (such as where the run so far was saved)."""
     console.print(Text(f"{label}: ", style="red") + Text(str(error)), soft_wrap=True)
+    for note in getattr(error, "__notes__", ()):
+        console.print(Text(str(note)), soft_wrap=True, highlight=False)
 
 
 def main() -> None:
