@@ -17,11 +17,14 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
+import sys
 import tempfile
 import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the tests' virtual device
 
 from tests.android_device import VirtualDevice
 
@@ -79,17 +82,7 @@ def exit_code(error: BaseException | None) -> int:
 def run_case(fault: Callable[[AdbServer], None], timeout: float, cap: float) -> tuple[str, float]:
     """One episode with ``fault`` after the first tap: (what ended it, seconds after the fault)."""
     server = AdbServer(VirtualDevice()).start()
-    device, injected = server.device, []
-    original = device.command
-
-    def command(argv: list[str]) -> tuple[bytes, bytes, int]:
-        output = original(argv)
-        if argv[:2] == ["input", "tap"] and not injected:
-            fault(server)
-            injected.append(time.monotonic())
-        return output
-
-    device.command = command  # type: ignore[method-assign]
+    injected = server.after_command(["input", "tap"], fault)
     outcome: list[BaseException | None] = []
     env = AndroidEnv(port=server.port, timeout=timeout, settle_timeout=0.5, ui_tree=True)
 

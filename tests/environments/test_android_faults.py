@@ -77,23 +77,6 @@ def adb(monkeypatch: pytest.MonkeyPatch) -> Iterator[AdbServer]:
         yield server
 
 
-def after_first_tap(server: AdbServer, fault: Fault) -> list[float]:
-    """Inject ``fault`` once the device has run the first tap; returns [when it did]."""
-    device = server.device
-    original = device.command
-    injected: list[float] = []
-
-    def command(argv: list[str]) -> tuple[bytes, bytes, int]:
-        output = original(argv)
-        if argv[:2] == ["input", "tap"] and not injected:
-            fault(server)
-            injected.append(time.monotonic())
-        return output
-
-    device.command = command  # type: ignore[method-assign]
-    return injected
-
-
 @pytest.mark.parametrize("case", sorted(FAULTS))
 def test_a_failing_device_ends_the_episode_in_time_and_keeps_the_run(
     adb: AdbServer, tmp_path: Path, case: str
@@ -102,7 +85,7 @@ def test_a_failing_device_ends_the_episode_in_time_and_keeps_the_run(
     env = AndroidEnv(
         port=adb.port, timeout=TIMEOUT, settle_timeout=0.2, poll_interval=0.01, ui_tree=True
     )
-    injected = after_first_tap(adb, fault)
+    injected = adb.after_command(["input", "tap"], fault)
     run_dir = tmp_path / "run"
     with pytest.raises(DeviceError) as caught:
         Agent(env, ScriptedPolicy(SCRIPT), run_dir=run_dir).run("tap twice")
@@ -222,7 +205,7 @@ def test_screenpilot_run_exits_3_with_the_run_saved(
     adb: AdbServer, tmp_path: Path, case: str
 ) -> None:
     fault, expected = FAULTS[case]
-    injected = after_first_tap(adb, fault)
+    injected = adb.after_command(["input", "tap"], fault)
     actions = tmp_path / "actions.jsonl"
     actions.write_text("".join(json.dumps(action) + "\n" for action in SCRIPT))
     environment = {

@@ -15,6 +15,7 @@ from typing import Any
 from screenpilot.errors import ParseError
 from screenpilot.policies.text_scan import (
     MAX_JSON_DEPTH,
+    JsonStrings,
     clean_answer,
     fenced,
     json_depth,
@@ -36,27 +37,19 @@ def _balance_json(text: str) -> str:
     the right one, a stray closer is dropped, and what a truncated text leaves open is closed."""
     stack: list[str] = []
     out: list[str] = []
-    in_string = escaped = False
+    strings = JsonStrings()
     for char in text:
-        if in_string:
-            if escaped:
-                escaped = False
-            elif char == "\\":
-                escaped = True
-            elif char == '"':
-                in_string = False
-        elif char == '"':
-            in_string = True
-        elif char in "{[":
-            stack.append("}" if char == "{" else "]")
-        elif char in "}])":
-            if not stack:
-                continue  # a closer with nothing open
-            char = stack.pop()
+        if strings.outside(char):
+            if char in "{[":
+                stack.append("}" if char == "{" else "]")
+            elif char in "}])":
+                if not stack:
+                    continue  # a closer with nothing open
+                char = stack.pop()
         out.append(char)
     repaired = "".join(out)
-    if in_string:
-        repaired += ('\\"' if escaped else "") + '"'
+    if strings.inside:
+        repaired += ('\\"' if strings.escaped else "") + '"'
     repaired = repaired.rstrip()
     while repaired.endswith((",", ":")):
         repaired = repaired[:-1].rstrip()
@@ -66,14 +59,9 @@ def _balance_json(text: str) -> str:
 def _without_trailing_commas(text: str) -> str:
     """Commas directly before a closing bracket dropped (``[1, 2,]``), outside strings."""
     out: list[str] = []
-    in_string = escaped = False
+    strings = JsonStrings()
     for char in text:
-        if in_string:
-            escaped = not escaped and char == "\\"
-            in_string = escaped or char != '"'
-        elif char == '"':
-            in_string = True
-        elif char in "}]":
+        if strings.outside(char) and char in "}]":
             while out and out[-1] in " \t\r\n,":
                 if out.pop() == ",":
                     break

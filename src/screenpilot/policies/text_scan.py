@@ -35,21 +35,39 @@ def check_length(text: str) -> None:
         raise AnswerTooLongError(msg, raw_output=text[:2000])
 
 
+class JsonStrings:
+    """Follows JSON string literals one character at a time, for scanners that look at brackets
+    and commas: ``outside(char)`` is True when ``char`` is structural (not in a string, not a
+    quote). ``inside`` and ``escaped`` tell where a text that ends mid-string stopped."""
+
+    __slots__ = ("escaped", "inside")
+
+    def __init__(self) -> None:
+        self.inside = self.escaped = False
+
+    def outside(self, char: str) -> bool:
+        if self.inside:
+            if self.escaped:
+                self.escaped = False
+            elif char == "\\":
+                self.escaped = True
+            elif char == '"':
+                self.inside = False
+            return False
+        if char == '"':
+            self.inside = True
+            return False
+        return True
+
+
 def json_depth(text: str, limit: int = MAX_JSON_DEPTH) -> int:
     """How deep brackets nest in JSON-ish text (strings skipped); stops counting past ``limit``."""
     depth = deepest = 0
-    in_string = escaped = False
+    strings = JsonStrings()
     for char in text:
-        if in_string:
-            if escaped:
-                escaped = False
-            elif char == "\\":
-                escaped = True
-            elif char == '"':
-                in_string = False
-        elif char == '"':
-            in_string = True
-        elif char in "{[":
+        if not strings.outside(char):
+            continue
+        if char in "{[":
             depth += 1
             if depth > deepest:
                 deepest = depth
@@ -306,6 +324,7 @@ __all__ = [
     "MAX_ANSWER_CHARS",
     "MAX_BRACKETED",
     "MAX_JSON_DEPTH",
+    "JsonStrings",
     "between",
     "check_length",
     "clean_answer",

@@ -17,6 +17,7 @@ import socketserver
 import struct
 import threading
 import time
+from collections.abc import Callable
 from types import TracebackType
 
 from screenpilot.sim.shell import AndroidShell, Faults
@@ -83,6 +84,24 @@ class AdbServer:
     def device(self) -> AndroidShell:
         """The first device (most tests have one)."""
         return next(iter(self.devices.values()))
+
+    def after_command(self, prefix: list[str], then: Callable[[AdbServer], None]) -> list[float]:
+        """Call ``then(self)`` once, right after the first device command starting with
+        ``prefix`` has run (e.g. ``["input", "tap"]``), to inject a fault mid-episode. Returns a
+        list that receives the ``time.monotonic()`` of that moment."""
+        device = self.device
+        original = device.command
+        happened: list[float] = []
+
+        def command(argv: list[str]) -> tuple[bytes, bytes, int]:
+            output = original(argv)
+            if argv[: len(prefix)] == prefix and not happened:
+                then(self)
+                happened.append(time.monotonic())
+            return output
+
+        device.command = command  # type: ignore[method-assign]
+        return happened
 
     # --- protocol ----------------------------------------------------------------------------
 
