@@ -194,3 +194,17 @@ def test_markup_in_tasks_answers_and_paths_is_printed_as_it_is(tmp_path: Path) -
     assert "Traceback" not in result.stderr
     assert "Press [bold]it[/]" in result.stderr and "answer: [/b] and [copy]" in result.stderr
     assert f"report: {out / 'report.html'}" in result.stderr
+
+
+def test_control_characters_in_a_models_answer_are_shown_escaped(tmp_path: Path) -> None:
+    """An answer carrying terminal escapes (clear screen, a title, a right-to-left override)
+    cannot act on the terminal: they are printed as escapes."""
+    script = tmp_path / "finish.jsonl"
+    answer = "done\x1b[2J\x1b]0;owned\x07 \u202eevil"
+    script.write_text(json.dumps({"type": "finish", "status": "success", "answer": answer}) + "\n")
+    result = screenpilot(
+        "run", "t", "--env", "demo", "--actions", str(script), "--out", str(tmp_path / "run")
+    )
+    assert result.returncode == 0, result.stderr
+    assert "answer: done\\x1b[2J\\x1b]0;owned\\x07 \\u202eevil" in result.stderr
+    assert "\x1b" not in result.stderr and "\u202e" not in result.stderr

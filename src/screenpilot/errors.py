@@ -76,6 +76,21 @@ class DeviceError(ScreenpilotError):
         self.command = command
 
 
+LONGEST_TIMEOUT = 86_400.0
+"""The longest a timeout setting may be (a day): longer ones overflow the timers that keep it."""
+
+
+def check_timeout(name: str, seconds: float) -> float:
+    """``seconds`` if it is a usable timeout (above 0, at most a day), else a ConfigError."""
+    if not 0 < seconds <= LONGEST_TIMEOUT:  # NaN fails both comparisons
+        msg = (
+            f"{name} must be a number of seconds above 0 and at most {LONGEST_TIMEOUT:,.0f}, "
+            f"got {seconds!r}"
+        )
+        raise ConfigError(msg)
+    return seconds
+
+
 def require(module: str, extra: str) -> ModuleType:
     """Import an optional dependency, or explain which extra provides it."""
     try:

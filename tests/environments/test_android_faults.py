@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from screenpilot.agent import Agent, load_run
+from screenpilot.agent import Agent, Step, load_run
 from screenpilot.environments.android import AndroidEnv
 from screenpilot.errors import ConfigError, DeviceError
 from screenpilot.policies import ScriptedPolicy
@@ -31,7 +31,8 @@ from tests.android_device import VirtualDevice
 TIMEOUT = 0.5
 """The configured timeout of these tests, in seconds."""
 BOUND = 3 * TIMEOUT
-"""How long after a fault the episode must have ended: generous, so a loaded machine passes."""
+"""How long after a fault the loop must have the failed step (saving the run not counted):
+generous, so a loaded machine passes."""
 SMALL = {"natural_size": (108, 240)}
 SCRIPT = [
     {"type": "tap", "x": 0.5, "y": 0.5},
@@ -87,11 +88,17 @@ def test_a_failing_device_ends_the_episode_in_time_and_keeps_the_run(
     )
     injected = adb.after_command(["input", "tap"], fault)
     run_dir = tmp_path / "run"
+    failed: list[float] = []  # when the loop had the failed step (before saving the run)
+
+    def on_step(step: Step) -> None:
+        if step.status == "device_error":
+            failed.append(time.monotonic())
+
     with pytest.raises(DeviceError) as caught:
-        Agent(env, ScriptedPolicy(SCRIPT), run_dir=run_dir).run("tap twice")
-    ended = time.monotonic()
+        Agent(env, ScriptedPolicy(SCRIPT), run_dir=run_dir, on_step=on_step).run("tap twice")
     assert injected, "the fault was never injected"
-    assert ended - injected[0] < BOUND, f"{ended - injected[0]:.2f} s after the fault"
+    assert len(failed) == 1
+    assert failed[0] - injected[0] < BOUND, f"{failed[0] - injected[0]:.2f} s after the fault"
     error = caught.value
     assert error.device == "emulator-5554"
     assert error.command, str(error)
@@ -234,7 +241,7 @@ def test_screenpilot_run_exits_3_with_the_run_saved(
     assert (out / "report.html").exists()
 
 
-@pytest.mark.parametrize("text", ["soon", "0", "-1"])
+@pytest.mark.parametrize("text", ["soon", "0", "-1", "1e10", "inf", "nan"])
 def test_the_command_lines_timeout_must_be_positive_seconds(
     monkeypatch: pytest.MonkeyPatch, text: str
 ) -> None:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import struct
+import zlib
 
 import pytest
 from PIL import Image
 
 from screenpilot.environments import android_input as inputs
-from screenpilot.environments.adb_capture import decode_raw
+from screenpilot.environments.adb_capture import decode_png, decode_raw
 from screenpilot.environments.uiautomator import parse_hierarchy
 from screenpilot.errors import DeviceError, InvalidActionError, UnsupportedActionError
 from screenpilot.tools.coords import Screen
@@ -145,3 +146,24 @@ def test_raw_frames_decode_from_the_readers_bytearray() -> None:
     data = struct.pack("<IIII", 3, 1, 1, 0) + image.convert("RGBA").tobytes()
     decoded = decode_raw(bytearray(data))
     assert decoded is not None and decoded.tobytes() == image.tobytes()
+
+
+def png_chunk(kind: bytes, data: bytes) -> bytes:
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        # A well-formed header claiming 20000x20000 pixels (PIL's decompression-bomb refusal).
+        b"\x89PNG\r\n\x1a\n"
+        + png_chunk(b"IHDR", struct.pack(">IIBBBBB", 20_000, 20_000, 8, 2, 0, 0, 0))
+        + png_chunk(b"IEND", b""),
+        b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", b"\x00" * 13),  # zero size
+        b"\x89PNG\r\n\x1a\nIHDR",  # cut short
+    ],
+    ids=["bomb", "zero-size", "cut"],
+)
+def test_a_png_screenshot_that_cannot_be_decoded_is_a_device_error(data: bytes) -> None:
+    with pytest.raises(DeviceError, match="the screenshot is not a valid PNG"):
+        decode_png(data, "emulator-5554", "exec:screencap -p")

@@ -4,10 +4,16 @@ points, pixel [top, left, height, width] boxes, one PNG per step."""
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from PIL import Image
+
+from screenpilot.agent.core import Observation, Policy, Step
+from screenpilot.errors import ParseError
+from screenpilot.policies import FunctionPolicy
+from screenpilot.tools.actions import Action, Finish, Scroll, Tap, TypeText
 
 NO_POINT = "[-1.0, -1.0]"
 
@@ -115,3 +121,26 @@ def uniform_answer(task: str, observation: Any, history: Any) -> Any:
     episode, number = int(observation.info["episode_id"]), observation.info["step_id"]
     right = episode % 2 == 0 or number % 2 == 0
     return Tap(x=(number + 1) / 10 if right else 0.95, y=0.5 if right else 0.05)
+
+
+def small_policy(task: str, observation: Observation, history: Sequence[Step]) -> Action:
+    """Right, wrong text, right | right scroll, unparseable."""
+    key = (observation.info["episode_id"], observation.info["step_id"])
+    answers: dict[tuple[str, int], Action] = {
+        ("1", 0): Tap(x=0.5, y=0.5),
+        ("1", 1): TypeText(text="bye"),
+        ("1", 2): Finish(status="success"),
+        ("2", 0): Scroll(direction="down"),
+    }
+    if key not in answers:
+        raise ParseError("no tool call in the output", raw_output="I am not sure")
+    return answers[key]
+
+
+def small() -> Policy:
+    return FunctionPolicy(small_policy, name="small")
+
+
+def uniform() -> Policy:
+    """A policy answering the uniform split's steps as they were annotated."""
+    return FunctionPolicy(uniform_answer, name="uniform")

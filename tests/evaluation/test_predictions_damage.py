@@ -63,6 +63,8 @@ BAD_LINES: list[tuple[str, str, str | None, str]] = [
             ("1.5", "1.5"),
             ("true", "True"),
             ('"1e3"', "'1e3'"),
+            ('"²"', "'²'"),
+            ('"١٢"', "'١٢'"),
             ("[]", "\\[\\]"),
             ("NaN", "nan"),
             ("Infinity", "inf"),

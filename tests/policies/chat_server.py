@@ -68,10 +68,13 @@ def tool_call_completion(
     }
 
 
-def trickle(text: str = "done", *, interval: float = 0.05, padding: int = 2000) -> Reply:
-    """A valid completion (after ``padding`` spaces) sent one byte every ``interval`` s."""
+def trickle(
+    text: str = "done", *, interval: float = 0.05, padding: int = 2000, declared: bool = True
+) -> Reply:
+    """A valid completion (after ``padding`` spaces) sent one byte every ``interval`` s; its
+    length in the headers, or (not ``declared``) the body ending when the server closes."""
     data = b" " * padding + json.dumps(completion(text)).encode()
-    return (200, Misbehave("trickle", data, interval), {}, 0.0)
+    return (200, Misbehave("trickle", data, interval, declared=declared), {}, 0.0)
 
 
 def slow_headers(*, interval: float = 0.05) -> Reply:

@@ -7,6 +7,7 @@ import io
 import json
 import time
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -19,6 +20,7 @@ from screenpilot.environments.demo import DemoEnv
 from screenpilot.errors import ConfigError, DeviceError
 from screenpilot.policies import PolicySettings
 from screenpilot.policies.openai_compat import OpenAIPolicy
+from screenpilot.policies.transport import _retry_after as retry_after
 from screenpilot.registry import make_policy
 from tests.helpers import ADD_BUTTON, FIELD, HOME_ICON
 from tests.policies.chat_server import Server, completion
@@ -167,3 +169,32 @@ def test_options_and_their_errors(server: Server) -> None:
     info = built.describe()
     assert info.name == "openai" and info.prompt_format == "uitars15/mobile"
     assert info.extra["base_url"] == server.url and info.min_pixels == 100 * 28 * 28
+
+
+@pytest.mark.parametrize(
+    ("value", "seconds"),
+    [
+        ("2", 2.0),
+        ("-3", 0.0),
+        ("nan", None),
+        ("inf", None),
+        ("Wed, 21 Oct 2026 07:28:00 GMT", None),
+    ],
+)
+def test_retry_after_is_a_finite_number_of_seconds_or_ignored(
+    value: str, seconds: float | None
+) -> None:
+    response = SimpleNamespace(headers={"retry-after": value})
+    assert retry_after(response) == seconds
+
+
+@pytest.mark.parametrize("url", ["http://[::1/v1", "http:///v1", "http://localhost:99999/v1"])
+def test_a_base_url_without_a_usable_host_is_refused_at_once(url: str) -> None:
+    with pytest.raises(ConfigError, match="--base-url must be an http\\(s\\) URL with a host"):
+        OpenAIPolicy("qwen-test", base_url=url, api_key_env=None)
+
+
+@pytest.mark.parametrize("seconds", [float("inf"), 1e12, float("nan")])
+def test_a_timeout_no_timer_can_keep_is_refused_at_once(seconds: float) -> None:
+    with pytest.raises(ConfigError, match="timeout"):
+        OpenAIPolicy("qwen-test", base_url="http://127.0.0.1:9/v1", timeout=seconds)

@@ -17,7 +17,7 @@ import pytest
 pytest.importorskip("httpx", reason="needs the openai extra")
 
 from screenpilot.agent import load_run
-from screenpilot.agent.core import Decision
+from screenpilot.agent.core import Decision, Usage
 from screenpilot.environments.demo import DemoEnv
 from screenpilot.errors import AnswerTooLongError, ConfigError, DeviceError, ModelError
 from screenpilot.policies.openai_compat import OpenAIPolicy
@@ -33,6 +33,7 @@ from tests.policies.chat_server import (
     hang,
     oversize,
     slow_headers,
+    tool_call_completion,
     trickle,
 )
 from tests.test_cli import screenpilot
@@ -70,11 +71,12 @@ def bound(attempts: int) -> float:
     ("reply", "cause"),
     [
         (trickle(), "no complete answer within 0.5 s"),
+        (trickle(declared=False), "no complete answer within 0.5 s"),
         (slow_headers(), "no complete answer within 0.5 s"),
         (hang(), "no complete answer within 0.5 s"),
         (cut(), "the connection broke"),
     ],
-    ids=["trickle", "slow_headers", "hang", "cut"],
+    ids=["trickle", "trickle-until-close", "slow_headers", "hang", "cut"],
 )
 def test_a_stalling_or_broken_server_is_retried_then_a_device_error(
     server: Server, reply: Reply, cause: str
@@ -361,3 +363,21 @@ def test_a_run_against_a_server_with_unusable_answers_records_model_errors(
         assert step.error is not None and step.error.kind == "bad_response"
         assert says in step.error.message and server.url in step.error.message
     assert "\x1b" not in result.stderr  # the body's escape codes never reach the terminal
+
+
+def test_nesting_past_the_stack_in_tool_call_arguments_is_the_models_error(
+    server: Server,
+) -> None:
+    deep = "[" * 100_000
+    server.script = [(200, tool_call_completion([("tap", deep)]), {}, 0.0)]
+    decision, _ = act(policy(server.url, card="tools"))
+    assert decision.action is None and isinstance(decision.error, ModelError)
+    assert str(decision.error) == "the JSON nests deeper than 64 levels"
+
+
+def test_token_counts_a_server_cannot_mean_read_as_zero(server: Server) -> None:
+    reply = completion(FINISH) | {"usage": {"prompt_tokens": float("inf"), "completion_tokens": 3}}
+    server.script = [(200, reply, {}, 0.0)]
+    decision, _ = act(policy(server.url))
+    assert decision.action is not None and decision.action.type == "finish"
+    assert decision.usage == Usage(0, 0)

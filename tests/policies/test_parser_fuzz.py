@@ -179,3 +179,34 @@ def test_any_text_reads_as_an_action_or_a_model_error_in_linear_time(name: str) 
         assert spent <= budget, f"{len(text):,} characters took {spent:.3f} s: {text[:200]!r}"
         slowest = max(slowest, spent / (floor + unit * len(text)))
     print(f"{name}: slowest input at {slowest:.1f}x its length's share")  # noqa: T201
+
+
+HARD_SHAPES = {
+    "function marks with no arguments": ("", "✿FUNCTION✿: a\n", ""),
+    "tool-call arguments as deep JSON text": ('{"name": "tap", "arguments": "', "[", '"}'),
+    "an open tool call, then brackets": ("<tool_call>{", "[", ""),
+    "calls opened and never closed": ("", "click(point='(", ""),
+}
+"""Shapes that once cost quadratic time or escaped as RecursionError: a head, a unit repeated
+to the length asked, and a tail."""
+
+
+def hard(shape: str, length: int) -> str:
+    head, unit, tail = HARD_SHAPES[shape]
+    repeats = (length - len(head) - len(tail)) // len(unit)
+    return head + unit * repeats + tail
+
+
+@pytest.mark.parametrize("shape", HARD_SHAPES)
+@pytest.mark.parametrize("name", FORMAT_NAMES)
+def test_hard_shapes_read_typed_and_four_times_longer_costs_about_four_times(
+    name: str, shape: str
+) -> None:
+    def read(text: str) -> object:
+        return READERS[name](text, PHONE, None)
+
+    short, long = hard(shape, 40_000), hard(shape, 160_000)
+    short_time = min(run(read, short) for _ in range(5))  # a non-ModelError fails here
+    long_time = min(run(read, long) for _ in range(5))
+    # Linear is 4x; quadratic would be 16x. Tiny times are all fixed cost: nothing to compare.
+    assert long_time <= 8 * short_time + 0.005, f"{short_time:.4f} s, then {long_time:.4f} s"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import sys
+import unicodedata
 from pathlib import Path
 
 import typer
@@ -58,24 +59,42 @@ def print_step(step: Step) -> None:
     line = Text.assemble(
         (f"{step.index + 1:>3} ", "dim"),
         (f"{step.status:<12} ", colour),
-        describe_action(step),  # model text: printed as it is, never read as markup
+        shown(describe_action(step)),  # model text: printed as it is, never read as markup
         (f" {seconds:.2f}s", "dim"),
     )
     console.print(line, highlight=False)
 
 
+_BIDI_CONTROLS = frozenset(
+    "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+)
+
+
+def shown(text: str) -> str:
+    """``text`` safe to print: control characters (escape sequences, bells, carriage returns)
+    and bidirectional overrides written as escapes (``\\x1b``), so that data cannot restyle,
+    move, reorder or hide what the terminal shows. Newlines and tabs stay."""
+    return "".join(
+        char
+        if char in "\n\t" or (unicodedata.category(char) != "Cc" and char not in _BIDI_CONTROLS)
+        else ascii(char)[1:-1]
+        for char in text
+    )
+
+
 def say(*parts: str | tuple[str, str]) -> None:
     """One line on the terminal: plain text, or (text, style) pairs. Data (paths, tasks, model
-    answers) is printed as it is, never read as markup."""
-    console.print(Text.assemble(*parts), soft_wrap=True, highlight=False)
+    answers) is printed as it is, never read as markup, with control characters escaped."""
+    safe = [(shown(part[0]), part[1]) if isinstance(part, tuple) else shown(part) for part in parts]
+    console.print(Text.assemble(*safe), soft_wrap=True, highlight=False)
 
 
 def print_error(label: str, error: BaseException) -> None:
     """One unwrapped line, the message printed literally (it may hold paths and model text),
     then each note the error carries (such as where the run so far was saved)."""
-    console.print(Text(f"{label}: ", style="red") + Text(str(error)), soft_wrap=True)
+    console.print(Text(f"{label}: ", style="red") + Text(shown(str(error))), soft_wrap=True)
     for note in getattr(error, "__notes__", ()):
-        console.print(Text(str(note)), soft_wrap=True, highlight=False)
+        console.print(Text(shown(str(note))), soft_wrap=True, highlight=False)
 
 
 def main() -> None:

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from rich.text import Text
 
-from screenpilot.cli.app import app, console, default_out
+from screenpilot.cli.app import app, console, default_out, say
 from screenpilot.cli.options import PolicyChoice, with_policy
 
 eval_app = typer.Typer(
@@ -85,11 +85,7 @@ def eval_aitz(
     )
     dataset = load_aitz(data, split, subset, limit=limit, skip_bad=skip_bad)
     for skip in dataset.skipped:  # paths and reasons are data: printed literally
-        console.print(
-            Text.assemble(("skipped", "yellow"), " ", skip.path, ": ", skip.reason),
-            soft_wrap=True,
-            highlight=False,
-        )
+        say(("skipped", "yellow"), " ", skip.path, ": ", skip.reason)
     target = out
     with RunProgress(console, "eval aitz", unit="steps", figure="EM") as progress:
         if predictions is not None:
@@ -108,7 +104,7 @@ def eval_aitz(
                 dataset, policy.build, target, settings, resume=resume, progress=progress
             )
     if report and target is not None:
-        console.print(Text(f"report: {target / 'report.html'}"), soft_wrap=True)
+        say(f"report: {target / 'report.html'}")
     overall = metrics["overall"]
     console.print(
         Text.assemble(

@@ -7,9 +7,8 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.text import Text
 
-from screenpilot.cli.app import app, console, parse_size
+from screenpilot.cli.app import app, console, parse_size, say
 from screenpilot.cli.evaluate import eval_app
 from screenpilot.cli.options import PolicyChoice, with_policy
 from screenpilot.errors import ConfigError
@@ -129,4 +128,4 @@ def eval_sim(
             markup=False,
             highlight=False,
         )
-    console.print(Text(f"report: {out / 'report.html'}"), soft_wrap=True)
+    say(f"report: {out / 'report.html'}")

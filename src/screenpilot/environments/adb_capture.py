@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import io
 import struct
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Literal, cast
@@ -124,6 +125,20 @@ class Screenshots:
         return Capture(image, "png", len(data), failure)
 
 
+_UNDECODABLE = (
+    UnidentifiedImageError,
+    OSError,
+    SyntaxError,
+    ValueError,
+    EOFError,
+    struct.error,
+    zlib.error,
+    Image.DecompressionBombError,
+)
+"""What PIL raises on bytes it cannot decode (some damage it reports as SyntaxError, a header
+claiming hundreds of millions of pixels as DecompressionBombError)."""
+
+
 def decode_png(data: bytes | bytearray, serial: str | None, command: str) -> Image.Image:
     """``screencap -p``'s output as an RGB image (after a warning it may print first)."""
     start = max(data.find(PNG_SIGNATURE, 0, 1024), 0)
@@ -131,7 +146,7 @@ def decode_png(data: bytes | bytearray, serial: str | None, command: str) -> Ima
         with Image.open(io.BytesIO(memoryview(data)[start:])) as png:
             image: Image.Image = png.convert("RGB")
             return image
-    except (UnidentifiedImageError, OSError) as exc:
+    except _UNDECODABLE as exc:
         msg = f"the screenshot is not a valid PNG ({len(data)} bytes: {bytes(data[:40])!r})"
         raise DeviceError(msg, device=serial, command=command) from exc
 

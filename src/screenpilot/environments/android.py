@@ -33,7 +33,13 @@ from screenpilot.environments.device import DeviceEnv
 from screenpilot.environments.gestures import Button, DevicePoint, Done
 from screenpilot.environments.settle import Settle, settle
 from screenpilot.environments.uiautomator import DUMP_PATH, dump_command, parse_hierarchy
-from screenpilot.errors import ConfigError, DeviceError, InvalidActionError
+from screenpilot.errors import (
+    LONGEST_TIMEOUT,
+    ConfigError,
+    DeviceError,
+    InvalidActionError,
+    check_timeout,
+)
 from screenpilot.imaging import fingerprint
 from screenpilot.tools import coords
 from screenpilot.tools.actions import Action, TypeText
@@ -82,6 +88,7 @@ class AndroidEnv(DeviceEnv):
         poll_interval: float = 0.1,
         ui_tree: bool = False,
     ) -> None:
+        check_timeout("the adb timeout", timeout)
         self.timeout, self.screenshot_mode, self.ui_tree = timeout, screenshot, ui_tree
         self.settle = Settle(timeout=settle_timeout, poll=poll_interval)
         client = connect_client(host, port, timeout)
@@ -102,8 +109,11 @@ class AndroidEnv(DeviceEnv):
             timeout = float(text)
         except ValueError:
             timeout = 0.0
-        if not timeout > 0:
-            msg = f"{TIMEOUT_VARIABLE} must be a positive number of seconds, got {text!r}"
+        if not 0 < timeout <= LONGEST_TIMEOUT:
+            msg = (
+                f"{TIMEOUT_VARIABLE} must be a positive number of seconds, at most "
+                f"{LONGEST_TIMEOUT:,.0f}, got {text!r}"
+            )
             raise ConfigError(msg)
         return cls(serial=argument or None, timeout=timeout)
 

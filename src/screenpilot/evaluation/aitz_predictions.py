@@ -159,13 +159,18 @@ def _step_id(value: Any, fail: Failure) -> int:
         number = value
     elif type(value) is float and value.is_integer():
         number = int(value)
-    elif isinstance(value, str) and value.strip().isdigit() and len(value.strip()) <= 9:
+    elif isinstance(value, str) and _ascii_digits(value.strip()) and len(value.strip()) <= 9:
         number = int(value.strip())
     if number is None or not 0 <= number <= MAX_STEP_ID:
         raise fail(
             "step_id", f"must be a whole number from 0 to {MAX_STEP_ID:,}, got {shown(value)}"
         )
     return number
+
+
+def _ascii_digits(text: str) -> bool:
+    """0-9 only (``str.isdigit`` also takes "²", which ``int`` refuses)."""
+    return text.isascii() and text.isdigit()
 
 
 def prediction_score(
@@ -181,7 +186,10 @@ def prediction_score(
 
         what = f"{prediction.reader} reader"
     else:
-        raw = json.dumps(prediction.action, ensure_ascii=False)
+        try:
+            raw = json.dumps(prediction.action, ensure_ascii=False)
+        except RecursionError:  # nested past the stack: the reader would trip over it too
+            raw = "<an action nested too deep to write out>"
         if prediction.action is None:
             return score_step(step, None, protocol, raw=raw, error="no action")
 

@@ -19,6 +19,7 @@ import io
 import os
 import threading
 import time
+import urllib.parse
 from collections.abc import Sequence
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from typing import Any
@@ -90,8 +91,11 @@ class OpenAIPolicy(CardPolicy):
         base_url, api_key_env = self.settings.base_url, self.settings.api_key_env
         if not base_url:
             raise ConfigError("the openai policy needs --base-url (e.g. http://localhost:8000/v1)")
-        if not base_url.startswith(("http://", "https://")):
-            raise ConfigError(f"--base-url must be an http(s) URL, got {base_url!r}")
+        if not base_url.startswith(("http://", "https://")) or not _has_host(base_url):
+            raise ConfigError(
+                f"--base-url must be an http(s) URL with a host, e.g. http://localhost:8000/v1, "
+                f"got {base_url!r}"
+            )
         if image_format not in IMAGE_FORMATS:
             raise ConfigError(f"image format must be one of {sorted(IMAGE_FORMATS)}")
         self.base_url = base_url.rstrip("/")
@@ -275,6 +279,15 @@ class OpenAIPolicy(CardPolicy):
         self._transport.close()
 
 
+def _has_host(url: str) -> bool:
+    """Whether ``url`` parses, with a host and a valid port (``http:///v1`` has no host)."""
+    try:
+        parts = urllib.parse.urlsplit(url)
+        return bool(parts.hostname) and (parts.port is None or parts.port > 0)
+    except ValueError:  # an unclosed [IPv6 bracket, a port that is not a number
+        return False
+
+
 def _usage(usage: Any) -> Usage:
     """Token counts as reported (0 where a server leaves them out or garbles them)."""
     counts = usage if isinstance(usage, dict) else {}
@@ -282,7 +295,7 @@ def _usage(usage: Any) -> Usage:
         return Usage(
             int(counts.get("prompt_tokens") or 0), int(counts.get("completion_tokens") or 0)
         )
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: 1e999 read as infinity
         return Usage()
 
 

@@ -8,7 +8,6 @@ ever evaluating model text; anything they cannot read becomes a ``ParseError`` n
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,15 +19,21 @@ from screenpilot.policies.text_scan import (
     fenced,
     json_depth,
     labelled,
+    numbers_in,
     read_call_expression,
+    skip_spaces,
 )
 
 MAX_CALLS = 32
 """Tool calls read from one answer at most (the first is acted on, the rest only recorded)."""
 
-_NUMBER = re.compile(r"-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?")
-_GROUNDING_TOKENS = re.compile(
-    r"<\|(?:box_start|box_end|object_ref_start|object_ref_end|quad_start|quad_end)\|>"
+GROUNDING_TOKENS = (
+    "<|box_start|>",
+    "<|box_end|>",
+    "<|object_ref_start|>",
+    "<|object_ref_end|>",
+    "<|quad_start|>",
+    "<|quad_end|>",
 )
 
 
@@ -138,16 +143,23 @@ FUNCTION_MARK, ARGS_MARK = "✿FUNCTION✿", "✿ARGS✿"
 
 
 def _qwen_agent_calls(text: str) -> tuple[list[ToolCall], int]:
-    """qwen-agent's ``✿FUNCTION✿: name`` / ``✿ARGS✿: {...}`` pairs, and where the first starts."""
+    """qwen-agent's ``✿FUNCTION✿: name`` / ``✿ARGS✿: {...}`` pairs, and where the first starts.
+
+    One pass: the next ``✿ARGS✿`` mark is looked up again only once the scan has passed it, so
+    many function marks with no arguments after them cost no more than reading the text."""
     calls: list[ToolCall] = []
     first, position = -1, 0
+    args: tuple[int, int] | None = (-1, -1)
     while (mark := labelled(text, FUNCTION_MARK, position)) is not None:
         start, name_start = mark
         line_end = text.find("\n", name_start)
         if line_end < 0:
             break
-        args = labelled(text, ARGS_MARK, line_end)
-        if args is None or text[line_end : args[0]].strip():
+        if args is not None and args[0] < line_end:
+            args = labelled(text, ARGS_MARK, line_end)
+        if args is None:
+            break  # no arguments follow anywhere: no more calls
+        if skip_spaces(text, line_end) != args[0]:
             position = line_end
             continue
         end = text.find("✿", args[1])
@@ -194,7 +206,9 @@ def find_tool_calls(text: str) -> tuple[list[ToolCall], str]:
 
 def numbers(value: str) -> list[float]:
     """The numbers written in ``value``, grounding tokens and ``<point>`` tags ignored."""
-    return [float(n) for n in _NUMBER.findall(_GROUNDING_TOKENS.sub(" ", value))]
+    for token in GROUNDING_TOKENS:
+        value = value.replace(token, " ")
+    return numbers_in(value)
 
 
 def model_point(value: Any, what: str = "coordinate") -> tuple[float, float]:
@@ -226,9 +240,6 @@ class FunctionCall:
     name: str
     kwargs: dict[str, str]
     raw: str
-
-
-_CALL_START = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)\s*\(")
 
 
 def parse_call(text: str) -> FunctionCall:

@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from screenpilot.errors import ConfigError
+from screenpilot.errors import LONGEST_TIMEOUT, ConfigError
 
 Platform = Literal["mobile", "desktop"]
 
@@ -41,6 +41,7 @@ class PolicySettings(BaseModel):
     timeout: float | None = Field(
         None,
         gt=0,
+        le=LONGEST_TIMEOUT,
         description="Seconds a served model (--policy openai) has for one request, from "
         "connecting to the answer's last byte (default 120).",
     )

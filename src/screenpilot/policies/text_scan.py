@@ -127,7 +127,7 @@ def labelled(text: str, label: str, position: int = 0) -> tuple[int, int] | None
     """Where ``label`` followed by optional spaces and a colon (``:`` or ``：``) first occurs at
     or after ``position``: the label's start and the index after the colon."""
     while (found := text.find(label, position)) >= 0:
-        after = _skip_spaces(text, found + len(label))
+        after = skip_spaces(text, found + len(label))
         if after < len(text) and text[after] in ":：":
             return found, after + 1
         position = found + len(label)
@@ -152,7 +152,8 @@ def between(text: str, start_tag: str, end_tag: str) -> list[str]:
 
 
 def numbers_in(text: str) -> list[float]:
-    """Every number written in ``text``, in order (signs and decimals kept, other text skipped)."""
+    """Every number written in ``text``, in order (signs, decimals and exponents kept, other
+    text skipped)."""
     found: list[float] = []
     position, length = 0, len(text)
     while position < length:
@@ -166,6 +167,11 @@ def numbers_in(text: str) -> list[float]:
         end = position + 1
         while end < length and (text[end].isdigit() or text[end] == "."):
             end += 1
+        exponent = end + 1 + (end + 1 < length and text[end + 1] in "+-")
+        if end < length and text[end] in "eE" and exponent < length and text[exponent].isdigit():
+            end = exponent + 1  # 1e3, 2.5E-2
+            while end < length and text[end].isdigit():
+                end += 1
         token = text[position:end].rstrip(".")
         with contextlib.suppress(ValueError):  # "1.2.3" is not a number
             found.append(float(token))
@@ -216,7 +222,8 @@ def _identifier_end(text: str, position: int) -> int:
     return position
 
 
-def _skip_spaces(text: str, position: int) -> int:
+def skip_spaces(text: str, position: int) -> int:
+    """The index of the first character at or after ``position`` that is not a space or newline."""
     while position < len(text) and text[position] in " \t\r\n":
         position += 1
     return position
@@ -233,7 +240,7 @@ def _quoted(text: str, position: int) -> tuple[str, int]:
             position += 2
             continue
         if char == quote:
-            after = _skip_spaces(text, position + 1)
+            after = skip_spaces(text, position + 1)
             if after >= len(text) or text[after] in ",)":
                 return "".join(out), position + 1
         out.append(char)
@@ -264,7 +271,7 @@ def read_call_expression(text: str, start: int = 0) -> tuple[str, dict[str, str]
     while position < len(text):
         if text[position].isalpha() or text[position] == "_":
             name_end = _identifier_end(text, position)
-            opening = _skip_spaces(text, name_end)
+            opening = skip_spaces(text, name_end)
             if opening < len(text) and text[opening] == "(":
                 name = text[position:name_end]
                 kwargs, end = _arguments(text, opening + 1)
@@ -278,7 +285,7 @@ def read_call_expression(text: str, start: int = 0) -> tuple[str, dict[str, str]
 def _arguments(text: str, position: int) -> tuple[dict[str, str], int]:
     kwargs: dict[str, str] = {}
     while True:
-        position = _skip_spaces(text, position)
+        position = skip_spaces(text, position)
         if position >= len(text):
             return kwargs, position
         if text[position] == ")":
@@ -287,10 +294,10 @@ def _arguments(text: str, position: int) -> tuple[dict[str, str], int]:
             position += 1
             continue
         key_end = _identifier_end(text, position)
-        equals = _skip_spaces(text, key_end)
+        equals = skip_spaces(text, key_end)
         if key_end == position or equals >= len(text) or text[equals] != "=":
             return kwargs, position  # not key=value: the call ends here
-        value_start = _skip_spaces(text, equals + 1)
+        value_start = skip_spaces(text, equals + 1)
         key = text[position:key_end]
         if value_start < len(text) and text[value_start] in "'\"":
             kwargs[key], position = _quoted(text, value_start)
@@ -337,4 +344,5 @@ __all__ = [
     "quoted_strings",
     "read_bracketed",
     "read_call_expression",
+    "skip_spaces",
 ]

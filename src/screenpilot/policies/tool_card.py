@@ -96,7 +96,8 @@ def tool_calls_as_text(content: str | None, tool_calls: Sequence[Any]) -> str:
             raise ParseError(f"a tool call without a function: {call!r}"[:300])
         arguments = function.get("arguments", {})
         if isinstance(arguments, str):
-            with contextlib.suppress(ValueError):  # else kept as text: the parser reports it
+            # Else kept as text (nesting past the stack included): the parser reports it.
+            with contextlib.suppress(ValueError, RecursionError):
                 arguments = json.loads(arguments) if arguments.strip() else {}
         body = {"name": function.get("name"), "arguments": arguments}
         parts.append(f"<tool_call>\n{json.dumps(body, ensure_ascii=False)}\n</tool_call>")

@@ -36,9 +36,12 @@ Whose fault a failure is decides what it becomes:
 Every message names the URL. Text from the server is quoted (control characters escaped)
 and cut short, and the API key is replaced by ``***`` wherever the server echoes it.
 
-Bounds: an attempt ends within ``timeout`` (plus the moment it takes to notice). Between
-attempts ``post`` waits ``backoff · 2^n`` seconds, jittered down to half, or the server's
-Retry-After, at most 60 s. ``post`` therefore returns or raises within
+Bounds: an attempt ends within ``timeout`` (plus the moment it takes to notice). One
+exception: a wait for a free connection (only when more requests run at once than the client
+has connections, twice the policy's concurrency) and the connecting after it are each bounded
+by ``timeout`` on their own, since httpx fixes a phase's limit when it starts; such an attempt
+may take up to twice ``timeout``. Between attempts ``post`` waits ``backoff · 2^n`` seconds,
+jittered down to half, or the server's Retry-After, at most 60 s. ``post`` therefore returns or raises within
 ``(max_retries + 1) · timeout + backoff · (2^max_retries - 1)`` seconds, and at most
 ``max_retries · 60`` s later when the server asks for longer waits: 615 s (840 s) with the
 policy's defaults of 120 s, 4 retries and 1 s backoff. Not bounded here: a DNS lookup, which
@@ -49,6 +52,7 @@ running exchanges at once (a ``DeviceError`` saying why) and start no more.
 from __future__ import annotations
 
 import json
+import math
 import random
 import threading
 import time
@@ -217,6 +221,12 @@ class Transport:
                     body = self._read(response, deadline, progress, self.max_bytes, cap=True)
                 finally:
                     watchdog.disarm()
+            # A body without a length ends where the connection does, so the watchdog's shutdown
+            # reads as its end: what was read is then cut short, not the server's answer.
+            if watchdog.reason == DEADLINE:
+                raise self._overrun(progress)
+            if watchdog.reason is not None:
+                raise self._abandoned(watchdog.reason)
         except httpx.TimeoutException:
             raise self._overrun(progress) from None
         except httpx.TransportError as exc:
@@ -342,9 +352,10 @@ class Transport:
 def _retry_after(response: Any) -> float | None:
     value = response.headers.get("retry-after")
     try:
-        return max(float(value), 0.0) if value is not None else None
+        seconds = float(value) if value is not None else None
     except ValueError:
         return None
+    return max(seconds, 0.0) if seconds is not None and math.isfinite(seconds) else None
 
 
 __all__ = ["BadResponseError", "Transport", "size_text"]

@@ -70,7 +70,8 @@ def _action_part(body: str) -> tuple[str, str | None]:
     follows the first ``Thought:`` / ``Reflection:`` / ``Action_Summary:`` up to ``Action:``."""
     markers, position = [], 0
     while (found := labelled(body, "Action", position)) is not None:
-        if not body[found[0] - 1 : found[0]].isalpha():  # "Action", not "Reflection_Action"
+        before = body[found[0] - 1 : found[0]]
+        if not (before.isalnum() or before == "_"):  # "Action", not "Reflection_Action"
             markers.append(found)
         position = found[1]
     action_text = body[markers[-1][1] :] if markers else body

@@ -82,8 +82,8 @@ def from_tool_call(name: str, arguments: Mapping[str, Any] | str) -> Action:
         text = arguments
         try:
             arguments = json.loads(text) if text.strip() else {}
-        except ValueError as exc:
-            msg = f"arguments of tool {name!r} are not valid JSON: {exc}"
+        except (ValueError, RecursionError) as exc:  # RecursionError: nesting past the stack
+            msg = f"arguments of tool {name!r} are not valid JSON: {type(exc).__name__}: {exc}"
             raise InvalidActionError(msg, raw_output=text) from exc
     if not isinstance(arguments, Mapping):
         msg = f"arguments of tool {name!r} must be a JSON object, got {type(arguments).__name__}"
