@@ -16,7 +16,7 @@ from screenpilot.agent import Decision, Observation, Policy, Step, load_run
 from screenpilot.agent.core import PolicyInfo
 from screenpilot.errors import ConfigError, ParseError
 from screenpilot.evaluation.sim import SimSettings, read_results, run_eval
-from screenpilot.policies import FunctionPolicy
+from screenpilot.policies import FunctionPolicy, ScriptedPolicy
 from screenpilot.registry import make_policy
 
 
@@ -366,3 +366,30 @@ def test_a_resumed_script_replays_the_interrupted_episode_from_its_start(tmp_pat
     assert resumed == whole and whole["successes"] == 2  # both finish(failure): infeasible
     steps = [r.steps for r in read_results(out).values()]
     assert steps == [r.steps for r in read_results(tmp_path / "whole").values()] == [1, 3]
+
+
+def test_a_falsely_finished_task_is_never_shown_as_a_success(tmp_path: Path) -> None:
+    """The agent says success at once on contacts.add: the terminal, the run report's header
+    and final card, and the eval index all say the task was not accomplished."""
+    script = tmp_path / "finish.jsonl"
+    script.write_text('{"type": "finish", "status": "success"}\n')
+    out = tmp_path / "run"
+    result = screenpilot(
+        "run", "--task", "contacts.add", "--actions", str(script), "--out", str(out)
+    )
+    assert result.returncode == 1, result.stderr
+    assert "task contacts.add: not accomplished" in result.stderr
+    html = (out / "report.html").read_text()
+    said = '<span class="badge" style="background:#57606a">success</span>'
+    judged = '<span class="badge" style="background:#cf222e">not accomplished</span>'
+    assert html.count(f"agent: {said} · task: {judged}") == 2  # the header and the final card
+    assert 'style="background:#1a7f37">success' not in html  # no green success anywhere
+
+    eval_out = tmp_path / "eval"
+    run_eval(
+        eval_out,
+        SimSettings(tasks="contacts.add", max_steps=2),
+        lambda: ScriptedPolicy([{"type": "finish", "status": "success"}]),
+    )
+    index = (eval_out / "report.html").read_text()
+    assert "agent: success after 1 steps · task: not accomplished" in index

@@ -132,14 +132,33 @@ class StepError:
     message: str
 
 
+SightSource = Literal["tree", "ocr"]
+
+
+@dataclass(frozen=True, slots=True)
+class Sighting:
+    """What the safety gate read where an action lands: the words there, where they came from
+    (the UI tree, or OCR of the screenshot), and the box they fill (normalized)."""
+
+    label: str
+    source: SightSource
+    box: Box | None = None
+
+
 @dataclass(frozen=True, slots=True)
 class SafetyReview:
-    """The safety gate's verdict on one action."""
+    """The safety gate's verdict on one action, with what it saw and which rules spoke."""
 
     concerns: tuple[str, ...]
     allowed: bool
     asked: bool
     """Whether a person (the confirm callback) was asked."""
+    rules: tuple[str, ...] = ()
+    """The names of the rules that raised the concerns, in the same order."""
+    seen: Sighting | None = None
+    """The label at the action's target (presses); None where nothing was readable there."""
+    looked: bool = True
+    """Whether the gate could look at all (a UI tree or OCR); False means it was blind."""
 
 
 @dataclass(slots=True)
@@ -212,6 +231,12 @@ class Environment(abc.ABC):
         final state, given the agent's last ``finish`` (None if it never finished)? ``None``
         means the environment has no task to judge; the runner asks after every episode."""
         return None
+
+    def ui_tree_of(self, observation: Observation) -> tuple[UIElement, ...] | None:
+        """The UI tree of the screen ``observation`` shows, for the safety gate; None when
+        this environment cannot know it. By default the tree the observation carries, if any;
+        an environment that reads its tree only on demand (once per screen) overrides this."""
+        return observation.ui_elements or None
 
     def close(self) -> None:  # noqa: B027  (an optional hook)
         """Release the device or files; safe to call twice."""

@@ -218,9 +218,7 @@ class Agent:
             step.error = StepError(exc.kind, str(exc))
             return step, None, None
         if not isinstance(action, Finish):
-            review = self.safety.review(
-                task, action, observation, simulated=self.env.simulated, ask=not self.dry_run
-            )
+            review = self.safety.review(task, action, observation, self.env, ask=not self.dry_run)
             step.safety = review
             if review is not None and not review.allowed and not self.dry_run:
                 step.status = "denied"
@@ -256,7 +254,11 @@ class Agent:
         """Record the step, notify, and release old observations."""
         step.timings = dict(step.timings, total=time.perf_counter() - started)
         if recorder is not None:
-            if step.safety is not None and isinstance(step.action, TypeText):
+            if (
+                step.safety is not None
+                and step.safety.concerns
+                and isinstance(step.action, TypeText)
+            ):
                 recorder.add_secret(step.action.text)  # flagged text (password, card) stays out
             recorder.write_step(StepRecord.from_step(step, screenshot))
         episode.steps.append(step)

@@ -14,21 +14,10 @@ from pathlib import Path
 
 from PIL import Image
 
-from screenpilot.agent.recording import RunData, StepRecord, load_run
-from screenpilot.tools import coords
-from screenpilot.tools.actions import (
-    ActionBase,
-    DoubleTap,
-    Finish,
-    Key,
-    LongPress,
-    OpenApp,
-    PointAction,
-    Scroll,
-    Swipe,
-    TypeText,
-    Wait,
-)
+from screenpilot.agent.core import SafetyReview
+from screenpilot.agent.recording import Manifest, RunData, StepRecord, load_run
+from screenpilot.agent.report_marks import action_label, action_overlay, box_overlay, safety_overlay
+from screenpilot.tools.actions import ActionBase
 
 THUMBNAIL_HEIGHT = 720
 REPORT = "report.html"
@@ -76,7 +65,7 @@ def _header(run: RunData) -> str:
     completion_tokens = sum(s.usage.completion_tokens for s in steps if s.usage)
     faults = sum(1 for s in steps if s.status == "model_error")
     facts = [
-        ("Outcome", _badge(manifest.outcome)),
+        ("Outcome", outcome_badges(manifest)),
         ("Steps", str(len(steps))),
         ("Model faults", str(faults)),
         ("Policy time", f"{policy_time:.2f} s"),
@@ -93,8 +82,8 @@ def _header(run: RunData) -> str:
     return f"<h1>{escape(manifest.task)}</h1><dl class=facts>{rows}</dl>{error}"
 
 
-def _badge(status: str) -> str:
-    colour = _STATUS_COLOURS.get(status, "#57606a")
+def _badge(status: str, colour: str | None = None) -> str:
+    colour = colour or _STATUS_COLOURS.get(status, "#57606a")
     return (
         f'<span class="badge" style="background:{colour}">{escape(status.replace("_", " "))}</span>'
     )
@@ -129,6 +118,7 @@ def _screen(
     *,
     muted: bool,
     box: list[float] | None = None,
+    safety: SafetyReview | None = None,
 ) -> str:
     thumb = _thumbnail(run, relative)
     if thumb is None:
@@ -142,90 +132,9 @@ def _screen(
         f'<a class="frame" href="{escape(relative or "")}"><svg class="screen" '
         f'viewBox="0 0 {width} {height}" width="{width}" height="{height}">'
         f'<image href="data:image/jpeg;base64,{data}" width="{width}" height="{height}"/>'
-        f"{box_overlay(box, width, height)}{action_overlay(action, width, height, muted)}</svg>{pill}</a>"
+        f"{box_overlay(box, width, height)}{safety_overlay(safety, width, height)}"
+        f"{action_overlay(action, width, height, muted)}</svg>{pill}</a>"
     )
-
-
-def box_overlay(box: list[float] | None, width: int, height: int) -> str:
-    """A dashed outline of the box the model located (normalized edges), if it named one."""
-    if not box or len(box) != 4:
-        return ""
-    frame = coords.Screen.same_size(width, height)
-    (left, top), (right, bottom) = (
-        coords.to_screenshot_pixels(box[0], box[1], frame),
-        coords.to_screenshot_pixels(box[2], box[3], frame),
-    )
-    return (
-        f'<rect x="{left}" y="{top}" width="{max(right - left, 1)}" height="{max(bottom - top, 1)}" '
-        'fill="none" stroke="#0969da" stroke-width="3" stroke-dasharray="8 5"/>'
-    )
-
-
-def action_overlay(
-    action: ActionBase | None, width: int, height: int, muted: bool, colour: str | None = None
-) -> str:
-    """SVG marks for an action on a ``width`` x ``height`` thumbnail (in ``colour`` if given)."""
-    if action is None:
-        return ""
-    frame = coords.Screen.same_size(width, height)
-    colour = colour or ("#8c959f" if muted else "#ff2d55")
-    radius = max(10, width // 16)
-    marks: list[str] = []
-
-    def at(x: float, y: float) -> tuple[int, int]:
-        return coords.to_screenshot_pixels(x, y, frame)
-
-    def ring(x: float, y: float, r: float) -> str:
-        cx, cy = at(x, y)
-        return (
-            f'<circle cx="{cx}" cy="{cy}" r="{r:.0f}" fill="{colour}" fill-opacity="0.25" '
-            f'stroke="{colour}" stroke-width="4"/><circle cx="{cx}" cy="{cy}" r="3" fill="{colour}"/>'
-        )
-
-    def arrow(x1: float, y1: float, x2: float, y2: float) -> str:
-        (ax, ay), (bx, by) = at(x1, y1), at(x2, y2)
-        return (
-            f'<line x1="{ax}" y1="{ay}" x2="{bx}" y2="{by}" stroke="{colour}" stroke-width="5" '
-            f'stroke-linecap="round" marker-end="url(#head)" style="color:{colour}"/>'
-            f'<circle cx="{ax}" cy="{ay}" r="7" fill="{colour}"/>'
-        )
-
-    if isinstance(action, PointAction):
-        marks.append(ring(action.x, action.y, radius))
-        if isinstance(action, DoubleTap):
-            marks.append(ring(action.x, action.y, radius * 1.6))
-    elif isinstance(action, Swipe):
-        marks.append(arrow(action.x, action.y, action.x2, action.y2))
-    elif isinstance(action, Scroll):
-        # Drawn in the direction the content is revealed, labelled to avoid confusion.
-        cx, cy = (0.5, 0.5) if action.x is None or action.y is None else (action.x, action.y)
-        dx, dy = {"up": (0, -1), "down": (0, 1), "left": (-1, 0), "right": (1, 0)}[action.direction]
-        reach = (action.amount or coords.DEFAULT_SCROLL_AMOUNT) / 2
-        marks.append(arrow(cx - dx * reach, cy - dy * reach, cx + dx * reach, cy + dy * reach))
-    defs = (
-        '<defs><marker id="head" viewBox="0 0 10 10" refX="6" refY="5" markerWidth="4" '
-        'markerHeight="4" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" '
-        'fill="context-stroke"/></marker></defs>'
-    )
-    return defs + "".join(marks)
-
-
-def action_label(action: ActionBase) -> str:
-    if isinstance(action, TypeText):
-        return f"type “{action.text}”"
-    if isinstance(action, Key):
-        return f"key {action.key}"
-    if isinstance(action, OpenApp):
-        return f"open {action.app}"
-    if isinstance(action, Wait):
-        return f"wait {action.seconds:g} s"
-    if isinstance(action, Finish):
-        return f"finish: {action.status}"
-    if isinstance(action, LongPress):
-        return f"hold {action.seconds:g} s"
-    if isinstance(action, Scroll):
-        return f"scroll {action.direction}"
-    return ""
 
 
 def _step_card(run: RunData, step: StepRecord) -> str:
@@ -241,12 +150,8 @@ def _step_card(run: RunData, step: StepRecord) -> str:
         details.append(
             f'<div class="error">{escape(step.error.kind)}: {escape(step.error.message)}</div>'
         )
-    if step.safety:
-        verdict = "allowed" if step.safety.allowed else "denied"
-        asked = " after asking" if step.safety.asked else ""
-        details.append(
-            f'<div class="safety">safety: {verdict}{asked} — {escape("; ".join(step.safety.concerns))}</div>'
-        )
+    if step.safety is not None:
+        details.append(_safety_row(step.safety))
     repairs = step.decision_info.get("repairs")
     if isinstance(repairs, list) and repairs:
         items = "".join(f"<li>{escape(str(repair))}</li>" for repair in repairs)
@@ -276,16 +181,43 @@ def _step_card(run: RunData, step: StepRecord) -> str:
     details.append(f'<div class="timing">{escape(timing)}</div>')
     return (
         f'<section class="card" id="step-{step.index}"><div class="shot">'
-        f"{_screen(run, step.screenshot, step.action, muted=step.status != 'executed', box=box)}"
+        f"{_screen(run, step.screenshot, step.action, muted=step.status != 'executed', box=box, safety=step.safety)}"
         '</div><div class="body">'
         f"<h2>Step {step.index + 1} {_badge(step.status)}</h2>{''.join(details)}</div></section>"
     )
 
 
+def _safety_row(review: SafetyReview) -> str:
+    """What the gate saw and, where a rule spoke, its verdict and the rules' concerns."""
+    if review.seen is not None:
+        saw = f"saw {review.seen.label!r} ({review.seen.source})"
+    else:
+        saw = "saw no label there" if review.looked else "could not look (no UI tree, no OCR)"
+    if not review.concerns:
+        return f'<div class="row"><span class="k">safety</span>{escape(saw)}</div>'
+    verdict = "allowed" if review.allowed else "denied"
+    asked = " after asking" if review.asked else ""
+    spoke = "; ".join(
+        f"{concern} [{rule}]" for concern, rule in zip(review.concerns, review.rules, strict=False)
+    ) or "; ".join(review.concerns)
+    return f'<div class="safety">safety: {verdict}{asked} — {escape(spoke)}; {escape(saw)}</div>'
+
+
+def outcome_badges(manifest: Manifest) -> str:
+    """What the agent said and, where a task judge exists, what it found: a run the agent
+    called a success is never shown green when its task was not accomplished."""
+    if manifest.task_success is None:
+        return _badge(manifest.outcome)
+    said = _badge(manifest.outcome, None if manifest.task_success else "#57606a")
+    found = "accomplished" if manifest.task_success else "not accomplished"
+    judged = _badge(found, "#1a7f37" if manifest.task_success else "#cf222e")
+    return f"agent: {said} · task: {judged}"
+
+
 def _final_card(run: RunData, relative: str) -> str:
     return (
         f'<section class="card" id="final"><div class="shot">{_screen(run, relative, None, muted=True)}</div>'
-        f'<div class="body"><h2>Final screen {_badge(run.manifest.outcome)}</h2></div></section>'
+        f'<div class="body"><h2>Final screen {outcome_badges(run.manifest)}</h2></div></section>'
     )
 
 

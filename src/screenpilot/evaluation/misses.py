@@ -13,7 +13,7 @@ from typing import Any
 
 from PIL import Image
 
-from screenpilot.agent.report import action_label, action_overlay
+from screenpilot.agent.report_marks import action_label, action_overlay
 from screenpilot.evaluation.aitz_env import AITZStep
 from screenpilot.evaluation.index import Fact, badge, write_page
 from screenpilot.evaluation.run_folder import RESULTS, EvalManifest

@@ -111,7 +111,11 @@ def _card(result: EpisodeResult) -> str:
     outcome = result.outcome.replace("_", " ")
     lines = [
         row("goal", escape(result.goal)),
-        row("outcome", f"{escape(outcome)} after {result.steps} steps"),
+        row(
+            "outcome",
+            f"agent: {escape(outcome)} after {result.steps} steps · task: "
+            + ("accomplished" if result.success else "not accomplished"),
+        ),
         row("invalid outputs", str(result.invalid_outputs)),
     ]
     if result.answer is not None:
