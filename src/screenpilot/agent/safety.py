@@ -222,7 +222,9 @@ def prompt_on_terminal(request: ConfirmationRequest) -> bool:
     action = to_json(request.action)
     if isinstance(request.action, TypeText):
         action["text"] = "***"  # flagged typing (a password, a card) is never shown
+    seen = request.seen
+    saw = f" The gate read {seen.label!r} there ({seen.source})." if seen is not None else ""
     question = Text.assemble(  # the action's text is printed as it is, never read as markup
-        ("Safety check", "bold yellow"), f": {concerns}. Execute {action}?"
+        ("Safety check", "bold yellow"), f": {concerns}.{saw} Execute {action}?"
     )
     return RichConfirm.ask(question, default=False)
