@@ -29,3 +29,19 @@ class FakeClock:
     def sleep(self, seconds: float) -> None:
         self.sleeps.append(seconds)
         self.now += seconds
+
+
+def reference_actions(spec: str) -> list[dict[str, object]]:
+    """The actions of a simulated task's reference solution, played on the simulated phone
+    (``--env sim``), as an action script for ``--policy scripted``."""
+    from screenpilot.agent import Agent
+    from screenpilot.sim.catalog import parse_task
+    from screenpilot.sim.env import SimEnv
+    from screenpilot.sim.reference import ReferencePolicy
+    from screenpilot.tools.actions import to_json
+
+    task = parse_task(spec)
+    agent = Agent(SimEnv(spec), ReferencePolicy(task), stall_limit=None, report=False)
+    episode = agent.run(task.goal)
+    assert episode.outcome == "success", spec
+    return [to_json(step.action) for step in episode.steps if step.action is not None]

@@ -78,6 +78,18 @@ def test_run_exits_1_when_the_task_is_not_accomplished(tmp_path: Path) -> None:
             "no such environment variable",
         ),
         (("report", "nowhere"), "not a run directory"),
+        (
+            (
+                "run",
+                "t",
+                "--env",
+                "demo",
+                "--no-ui-tree",
+                "--actions",
+                "examples/demo_actions.jsonl",
+            ),
+            "--no-ui-tree is for --env android",
+        ),
     ],
 )
 def test_configuration_errors_are_one_line_with_exit_2(args: tuple[str, ...], message: str) -> None:

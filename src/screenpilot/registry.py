@@ -44,13 +44,14 @@ def load_class(path: str) -> type:
     return cls
 
 
-def make_env(spec: str) -> Environment:
-    """Build an environment from ``NAME`` or ``NAME:ARGUMENT`` (e.g. ``android:SERIAL``)."""
+def make_env(spec: str, *, ui_tree: bool = True) -> Environment:
+    """Build an environment from ``NAME`` or ``NAME:ARGUMENT`` (e.g. ``android:SERIAL``);
+    ``ui_tree=False`` turns a device's UI tree off (refused where there is none to turn off)."""
     name, _, argument = spec.partition(":")
     if name not in ENVIRONMENTS:
         raise _unknown("environment", name, list(ENVIRONMENTS))
     cls: type[Environment] = load_class(ENVIRONMENTS[name])
-    return cls.from_spec(argument or None)
+    return cls.from_spec(argument or None, ui_tree=ui_tree)
 
 
 def _reference(settings: PolicySettings) -> Policy:

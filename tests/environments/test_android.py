@@ -181,7 +181,7 @@ def test_typed_text_arrives_exactly_or_not_at_all(
 ) -> None:
     server, env = small_phone(monkeypatch, ime)
     device = server.device
-    allowed = {"input", "am", "screencap", "wm", "dumpsys", "settings"}
+    allowed = {"input", "am", "screencap", "wm", "dumpsys", "settings", "uiautomator"}  # read-back
 
     @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
     @given(TRICKY)

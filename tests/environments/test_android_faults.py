@@ -194,11 +194,13 @@ def test_a_raw_success_resets_the_count(adb: AdbServer) -> None:
 
 # --- through the command line ---------------------------------------------------------------
 
-CLI_CASES = [  # the command line does not read the UI tree: no pulls
+CLI_CASES = [  # the command line reads the UI tree when the gate judges the second tap
     "refused",
     "cut_screenshot",
     "cut_shell_output",
     "cut_shell_status",
+    "cut_pull",
+    "trickle_pull",
     "trickle_shell",
     "trickle_screenshot",
     "silent_server",

@@ -202,12 +202,27 @@ class Environment(abc.ABC):
     """True when no real device is touched; the safety gate then lets flagged actions through."""
 
     @classmethod
-    def from_spec(cls, argument: str | None) -> Environment:
-        """Build from the part after the colon of ``--env NAME:ARGUMENT`` (override to use it)."""
+    def from_spec(cls, argument: str | None, *, ui_tree: bool = True) -> Environment:
+        """Build from the part after the colon of ``--env NAME:ARGUMENT`` (override to use it).
+
+        ``ui_tree=False`` (``--no-ui-tree``) asks an environment that reads a device's UI tree
+        not to; one without such a switch refuses it (``refuse_ui_tree_off``)."""
+        cls.refuse_ui_tree_off(ui_tree)
         if argument:
             msg = f"{cls.__name__} takes no argument, got {argument!r}"
             raise ConfigError(msg)
         return cls()
+
+    @classmethod
+    def refuse_ui_tree_off(cls, ui_tree: bool) -> None:
+        """A ConfigError for ``ui_tree=False`` where there is no device UI tree to turn off:
+        a switch that silently did nothing would let a run look blinder than it was."""
+        if not ui_tree:
+            msg = (
+                f"{cls.__name__} has no device UI tree to turn off: --no-ui-tree is for "
+                "--env android"
+            )
+            raise ConfigError(msg)
 
     @property
     @abc.abstractmethod

@@ -28,7 +28,7 @@ from screenpilot.agent.core import (
 )
 from screenpilot.agent.recording import Manifest, RunRecorder, StepRecord
 from screenpilot.agent.safety import SafetyGate
-from screenpilot.errors import ConfigError, ModelError
+from screenpilot.errors import ConfigError, DeviceError, ModelError
 from screenpilot.imaging import same_screen
 from screenpilot.tools.actions import Action, Finish, TypeText, same_action
 
@@ -218,7 +218,14 @@ class Agent:
             step.error = StepError(exc.kind, str(exc))
             return step, None, None
         if not isinstance(action, Finish):
-            review = self.safety.review(task, action, observation, self.env, ask=not self.dry_run)
+            try:
+                review = self.safety.review(
+                    task, action, observation, self.env, ask=not self.dry_run
+                )
+            except DeviceError as exc:  # looking (a UI dump) can lose the device too
+                step.status = "device_error"
+                step.error = StepError("device_error", f"{type(exc).__name__}: {exc}")
+                return step, None, exc
             step.safety = review
             if review is not None and not review.allowed and not self.dry_run:
                 step.status = "denied"

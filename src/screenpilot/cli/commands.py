@@ -44,6 +44,15 @@ def run(
     yes: Annotated[
         bool, typer.Option("--yes", help="Allow actions the safety gate flags without asking.")
     ] = False,
+    no_ui_tree: Annotated[
+        bool,
+        typer.Option(
+            "--no-ui-tree",
+            help="Android: never read the UI tree (one uiautomator dump per screen the safety "
+            "gate judges). The gate then cannot see what a tap presses and asks before every "
+            "tap and long press (denied without a terminal, allowed with --yes).",
+        ),
+    ] = False,
     secret_env: Annotated[
         list[str] | None,
         typer.Option(help="Name of an environment variable whose value is redacted from the run."),
@@ -63,7 +72,7 @@ def run(
         if name not in os.environ:
             raise ConfigError(f"--secret-env {name}: no such environment variable")
         secrets.append(os.environ[name])
-    environment = make_env(env)
+    environment = make_env(env, ui_tree=not no_ui_tree)
     try:
         chosen_policy = policy.build()
     except BaseException:

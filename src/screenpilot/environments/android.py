@@ -7,6 +7,9 @@ commands in the device's current (rotated) frame; text is always one quoted argu
 action the environment polls screenshots until the screen stops changing (bounded), instead of
 sleeping a fixed time, and records how long that took. Every exchange with the device ends
 within ``timeout`` seconds in all, or raises a DeviceError naming the device and command.
+
+The UI tree (``uiautomator dump``) is read when the safety gate or the read-back after typing
+asks for it, once per screen; a dump the device cannot give leaves the gate blind, no more.
 """
 
 from __future__ import annotations
@@ -14,12 +17,12 @@ from __future__ import annotations
 import os
 import re
 import shlex
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 from PIL import Image
 
-from screenpilot.agent.core import Observation, UIElement
+from screenpilot.agent.core import Observation
 from screenpilot.environments import android_input as inputs
 from screenpilot.environments.adb import (
     AdbDevice,
@@ -32,7 +35,15 @@ from screenpilot.environments.adb_capture import Capture, ScreenshotMode, Screen
 from screenpilot.environments.device import DeviceEnv
 from screenpilot.environments.gestures import Button, DevicePoint, Done
 from screenpilot.environments.settle import Settle, settle
-from screenpilot.environments.uiautomator import DUMP_PATH, dump_command, parse_hierarchy
+from screenpilot.environments.uiautomator import (
+    DUMP_PATH,
+    ScreenTrees,
+    Tree,
+    UITreeMode,
+    dump_command,
+    parse_hierarchy,
+    tree_mode,
+)
 from screenpilot.errors import (
     LONGEST_TIMEOUT,
     ConfigError,
@@ -72,7 +83,12 @@ class Geometry:
 
 class AndroidEnv(DeviceEnv):
     """A phone or emulator reached through an adb server (host/port default to
-    ``ANDROID_ADB_SERVER_HOST`` / ``ANDROID_ADB_SERVER_PORT``, then 127.0.0.1:5037)."""
+    ``ANDROID_ADB_SERVER_HOST`` / ``ANDROID_ADB_SERVER_PORT``, then 127.0.0.1:5037).
+
+    ``ui_tree`` says when the UI tree is read (``UITreeMode``): ``"lazy"`` (the default) when
+    the safety gate or the read-back after typing needs it, once per screen; ``"eager"`` (or
+    True) with every observation, into ``Observation.ui_elements``; ``"off"`` (or False) never,
+    and then the gate cannot see what a press lands on and asks before every one."""
 
     simulated = False
 
@@ -86,10 +102,12 @@ class AndroidEnv(DeviceEnv):
         screenshot: ScreenshotMode = "auto",
         settle_timeout: float = 2.0,
         poll_interval: float = 0.1,
-        ui_tree: bool = False,
+        ui_tree: UITreeMode | bool = "lazy",
     ) -> None:
         check_timeout("the adb timeout", timeout)
-        self.timeout, self.screenshot_mode, self.ui_tree = timeout, screenshot, ui_tree
+        self.timeout, self.screenshot_mode = timeout, screenshot
+        self.ui_tree: UITreeMode = tree_mode(ui_tree)
+        self._trees = ScreenTrees(self._read_tree)
         self.settle = Settle(timeout=settle_timeout, poll=poll_interval)
         client = connect_client(host, port, timeout)
         self.adb = AdbDevice(client, pick_serial(client, serial), timeout)
@@ -101,9 +119,10 @@ class AndroidEnv(DeviceEnv):
         self._notes: list[str] = []
 
     @classmethod
-    def from_spec(cls, argument: str | None) -> AndroidEnv:
+    def from_spec(cls, argument: str | None, *, ui_tree: bool = True) -> AndroidEnv:
         """``--env android`` (the only device) or ``--env android:SERIAL``; each adb
-        operation may take ``$SCREENPILOT_ADB_TIMEOUT`` seconds (default 10)."""
+        operation may take ``$SCREENPILOT_ADB_TIMEOUT`` seconds (default 10). The UI tree is
+        read lazily, or never with ``ui_tree=False`` (``--no-ui-tree``)."""
         text = os.environ.get(TIMEOUT_VARIABLE, "10")
         try:
             timeout = float(text)
@@ -115,7 +134,7 @@ class AndroidEnv(DeviceEnv):
                 f"{LONGEST_TIMEOUT:,.0f}, got {text!r}"
             )
             raise ConfigError(msg)
-        return cls(serial=argument or None, timeout=timeout)
+        return cls(serial=argument or None, timeout=timeout, ui_tree="lazy" if ui_tree else "off")
 
     @property
     def screen_size(self) -> tuple[int, int]:
@@ -154,6 +173,12 @@ class AndroidEnv(DeviceEnv):
 
     def close(self) -> None:
         """Nothing to release: every adb request uses its own connection."""
+
+    def ui_tree_of(self, observation: Observation) -> Tree | None:
+        """The UI tree of ``observation``'s screen, dumped the first time it is asked for (the
+        device still shows it: nothing was done since); None when the tree is off or the
+        device could not give it."""
+        return None if self.ui_tree == "off" else self._trees.of(observation)
 
     # --- the gestures (device pixels) --------------------------------------------------------
 
@@ -256,8 +281,8 @@ class AndroidEnv(DeviceEnv):
         black = isinstance(brightest, int | float) and brightest <= BLACK_LEVEL
         if black:
             notes.append(SECURE_NOTE)
-        elements: tuple[UIElement, ...] = ()
-        if self.ui_tree:
+        elements: Tree | None = None
+        if self.ui_tree == "eager":
             elements = self._ui_elements(notes)
         info: dict[str, Any] = {
             "screenshot_path": capture.path,
@@ -269,18 +294,21 @@ class AndroidEnv(DeviceEnv):
             info["screenshot_fallback"] = capture.fallback
         if self.screenshots.demoted is not None:
             info["screenshot_demoted"] = self.screenshots.demoted
-        return Observation(
+        observation = Observation(
             screenshot=image,
             screen=self._screen,
-            ui_elements=elements,
+            ui_elements=elements or (),
             app=geometry.app,
             notes=tuple(notes),
             info=info,
         )
+        self._trees.show(observation, elements, known=self.ui_tree == "eager")
+        return observation
 
-    def _ui_elements(self, notes: list[str]) -> tuple[UIElement, ...]:
-        """The UI tree, or a note saying why there is none this step; a failing connection is
-        not a missing tree, and ends the episode like any other."""
+    def _ui_elements(self, notes: list[str], *, lazy: bool = False) -> Tree | None:
+        """The UI tree, or None and a note saying why there is none: on this screen's notes,
+        or, read lazily (the policy has seen the screen), the next one's. A failing connection
+        is not a missing tree, and ends the episode like any other."""
         try:
             output = self.adb.shell(dump_command())
             if "ERROR" in output:
@@ -289,14 +317,21 @@ class AndroidEnv(DeviceEnv):
         except TransportError:
             raise
         except (DeviceError, ValueError) as exc:
-            notes.append(f"The UI tree is not available this step ({exc}).")
-            return ()
+            where = (
+                "of the previous screen could not be read" if lazy else "is not available this step"
+            )
+            notes.append(f"The UI tree {where} ({exc}).")
+            return None
+
+    def _read_tree(self) -> Tree | None:
+        return self._ui_elements(self._notes, lazy=True)
 
     def _check_typed(
         self, text: str, observation: Observation, info: dict[str, Any]
     ) -> Observation:
         """Compare the focused field with what was typed, when the UI tree shows it."""
-        field = observation.focused_element()
+        tree = self.ui_tree_of(observation) or ()
+        field = next((element for element in tree if element.focused), None)
         if field is None or field.password:
             info["typed_check"] = "unverified"
             return observation
@@ -308,15 +343,9 @@ class AndroidEnv(DeviceEnv):
             f"The {len(text)} typed characters do not all appear in the focused field, "
             f"which shows {field.text!r}."
         )
-        return Observation(
-            screenshot=observation.screenshot,
-            screen=observation.screen,
-            timestamp=observation.timestamp,
-            ui_elements=observation.ui_elements,
-            app=observation.app,
-            notes=(*observation.notes, note),
-            info=observation.info,
-        )
+        noted = replace(observation, notes=(*observation.notes, note))
+        self._trees.swap(observation, noted)
+        return noted
 
 
 def _plain(text: str) -> bool:

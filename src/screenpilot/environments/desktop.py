@@ -70,8 +70,9 @@ class DesktopEnv(DeviceEnv):
             raise
 
     @classmethod
-    def from_spec(cls, argument: str | None) -> DesktopEnv:
+    def from_spec(cls, argument: str | None, *, ui_tree: bool = True) -> DesktopEnv:
         """``desktop`` (monitor 1), ``desktop:2``, or ``desktop:0`` for all monitors."""
+        cls.refuse_ui_tree_off(ui_tree)
         if argument is None:
             return cls()
         try:

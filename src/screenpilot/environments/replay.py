@@ -29,7 +29,8 @@ class ReplayEnv(Environment):
         self._index = 0
 
     @classmethod
-    def from_spec(cls, argument: str | None) -> ReplayEnv:
+    def from_spec(cls, argument: str | None, *, ui_tree: bool = True) -> ReplayEnv:
+        cls.refuse_ui_tree_off(ui_tree)
         if not argument:
             msg = "replay needs a run directory: --env replay:RUN_DIR"
             raise ConfigError(msg)

@@ -88,8 +88,9 @@ class AITZEnv(Environment):
         self._episode, self._step = -1, 0
 
     @classmethod
-    def from_spec(cls, argument: str | None) -> AITZEnv:
+    def from_spec(cls, argument: str | None, *, ui_tree: bool = True) -> AITZEnv:
         """``aitz:ROOT`` (test split), ``aitz:ROOT/SPLIT`` or ``aitz:ROOT/SPLIT/SUBSET``."""
+        cls.refuse_ui_tree_off(ui_tree)
         if not argument:
             raise ConfigError("aitz needs the dataset folder: --env aitz:ROOT[/SPLIT[/SUBSET]]")
         path = Path(argument)

@@ -49,8 +49,9 @@ class SimEnv(SimulatedTouchEnv):
         self._note: str | None = None
 
     @classmethod
-    def from_spec(cls, argument: str | None) -> SimEnv:
+    def from_spec(cls, argument: str | None, *, ui_tree: bool = True) -> SimEnv:
         """``--env sim`` (a free phone) or ``--env sim:TEMPLATE[:SEED]`` (a task)."""
+        cls.refuse_ui_tree_off(ui_tree)  # the phone's own tree, always known
         return cls(task=argument or None)
 
     def _task(self, seed: int) -> Task | None:

@@ -1,6 +1,6 @@
 """``ReferencePolicy``: plays a task template's reference solution, finding every element it
 taps in the observation's UI tree (so it works on ``SimEnv`` and on ``AndroidEnv`` with
-``ui_tree=True`` against ``screenpilot sim serve``). It proves each task is solvable and gives
+``ui_tree="eager"`` against ``screenpilot sim serve``). It proves each task is solvable and gives
 newcomers a run that needs no model."""
 
 from __future__ import annotations
