@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import pty
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -146,3 +147,43 @@ def test_without_the_ui_tree_every_tap_is_denied_as_unseen(
     assert "cannot see" in send["safety"]["concerns"][0]
     assert messages(sim.phone) == before
     assert not any(argv[:1] == ["uiautomator"] for argv in sim.phone.commands)
+
+
+def test_a_person_at_the_terminal_is_asked_and_told_what_the_gate_read(
+    served: Callable[[str], tuple[SimEnv, AdbServer]], tmp_path: Path
+) -> None:
+    """With a terminal, the gate asks; the question names the label it read, and "n" keeps
+    the message unsent."""
+    spec = "messages.send_new:3"
+    sim, server = served(spec)
+    before = messages(sim.phone)
+    script = tmp_path / "actions.jsonl"
+    script.write_text("".join(json.dumps(a) + "\n" for a in reference_actions(spec)))
+    environment = {
+        **os.environ,
+        "ANDROID_ADB_SERVER_HOST": "127.0.0.1",
+        "ANDROID_ADB_SERVER_PORT": str(server.port),
+        "ADBUTILS_ADB_PATH": "/bin/false",
+    }
+    command = ["run", parse_task(spec).goal, "--env", "android", "--actions", str(script)]
+    controller, terminal = pty.openpty()
+    try:
+        os.write(controller, b"n\n")  # the answer waits in the terminal until asked
+        result = subprocess.run(
+            [sys.executable, "-m", "screenpilot.cli", *command, "--out", str(tmp_path / "run")],
+            cwd=ROOT,
+            env=environment,
+            stdin=terminal,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+    finally:
+        os.close(terminal)
+        os.close(controller)
+    printed = " ".join((result.stdout + result.stderr).split())  # the question may wrap
+    assert "Safety check" in printed and "The gate read 'Send SMS' there (tree)." in printed
+    steps = [json.loads(line) for line in (tmp_path / "run/trajectory.jsonl").open()]
+    step = sensitive_tap(steps, "Send SMS")
+    assert step["status"] == "denied" and step["safety"]["asked"] is True
+    assert messages(sim.phone) == before
