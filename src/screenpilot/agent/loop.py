@@ -26,8 +26,14 @@ from screenpilot.agent.core import (
     StepError,
     StepResult,
 )
-from screenpilot.agent.recording import Manifest, RunRecorder, StepRecord
+from screenpilot.agent.recording import (
+    Manifest,
+    RunRecorder,
+    StepRecord,
+    flagged_typing,
+)
 from screenpilot.agent.safety import SafetyGate
+from screenpilot.agent.secrets import Redactor
 from screenpilot.errors import ConfigError, ModelError
 from screenpilot.imaging import same_screen
 from screenpilot.tools.actions import Action, Finish, TypeText, same_action
@@ -96,7 +102,11 @@ class Agent:
     run_dir: str | Path | None = None
     image_format: str = "png"
     secrets: Sequence[str] = ()
-    """Strings (passwords, tokens) replaced by [REDACTED] in everything written to run_dir."""
+    """Strings (passwords, tokens) replaced by *** in everything written to run_dir, in the
+    forms ``agent/secrets.py`` lists; each at least 3 characters long."""
+    redactor: Redactor = field(default_factory=Redactor)
+    """Holds ``secrets`` and, from the step that types it, text typed into a field the safety
+    gate flags; share it to redact what you print (the command line does, for its terminal)."""
     keep_observations: int = 8
     """How many recent steps keep their observation (screenshot) in memory for the policy."""
     report: bool = True
@@ -115,6 +125,8 @@ class Agent:
         if self.keep_observations < 1:
             msg = f"keep_observations must be at least 1, got {self.keep_observations}"
             raise ConfigError(msg)
+        for secret in self.secrets:
+            self.redactor.add(secret, strict=True)
 
     def run(self, task: str) -> Episode:
         """Run one episode of ``task``; the run directory is complete whatever happens."""
@@ -134,7 +146,7 @@ class Agent:
         recorder = None
         if self.run_dir is not None:
             recorder = RunRecorder(
-                self.run_dir, image_format=self.image_format, secrets=tuple(self.secrets)
+                self.run_dir, image_format=self.image_format, redactor=self.redactor
             )
             recorder.write_manifest(manifest)
         episode = Episode(
@@ -251,15 +263,15 @@ class Agent:
         screenshot: str | None,
         started: float,
     ) -> None:
-        """Record the step, notify, and release old observations."""
+        """Record the step, notify (the flagged text is a secret by then), and release old
+        observations."""
         step.timings = dict(step.timings, total=time.perf_counter() - started)
+        if flagged_typing(step) and isinstance(step.action, TypeText):
+            if recorder is not None:  # also rewrites the lines already written
+                recorder.add_secret(step.action.text)
+            else:
+                self.redactor.add(step.action.text)
         if recorder is not None:
-            if (
-                step.safety is not None
-                and step.safety.concerns
-                and isinstance(step.action, TypeText)
-            ):
-                recorder.add_secret(step.action.text)  # flagged text (password, card) stays out
             recorder.write_step(StepRecord.from_step(step, screenshot))
         episode.steps.append(step)
         if len(episode.steps) > self.keep_observations:
