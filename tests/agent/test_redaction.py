@@ -1,12 +1,14 @@
-"""What the loop and the recorder do with secrets: records stay readable, and text the safety
-gate flags is masked in its own step and in the steps already written."""
+"""What the loop and the recorder do with secrets: records stay readable, text the safety gate
+flags is masked in its own step and in the steps already written, and the typed-into field is
+blurred in saved screenshots when asked."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from pathlib import Path
 
-from PIL import Image
+from PIL import Image, ImageChops
 
 from screenpilot.agent import (
     Agent,
@@ -103,3 +105,54 @@ def test_flagged_text_is_masked_in_its_step_and_in_the_steps_written_before(
     typed = [step.action for step in run.steps[1:]]
     assert typed == [TypeText(text="***"), TypeText(text="***")]  # however short
     assert run.steps[2].raw_output == "one more digit"
+
+
+def test_the_typed_into_field_is_blurred_on_its_screenshot_and_the_next(tmp_path: Path) -> None:
+    script = [
+        {"type": "type", "text": "s3cr3t-pa55"},
+        {"type": "wait", "seconds": 0.1},
+        {"type": "wait", "seconds": 0.1},
+        {"type": "finish", "status": "success"},
+    ]
+    run_dir = tmp_path / "run"
+    episode = Agent(LoginScreen(), ScriptedPolicy(script), run_dir=run_dir, blur_flagged=True).run(
+        "log in"
+    )
+    run = load_run(run_dir)
+    assert [step.blurred for step in run.steps] == [[FIELD_BOX], [FIELD_BOX], [], []]
+    inside, outside = (20, 40, 180, 80), (0, 80, 200, 400)
+    for step in episode.steps:
+        assert step.observation is not None
+        with Image.open(run_dir / f"screens/{step.index:04d}.png") as saved:
+            saved = saved.convert("RGB")
+        original = step.observation.screenshot
+        changed = [
+            ImageChops.difference(saved.crop(box), original.crop(box)).getbbox() is not None
+            for box in (inside, outside)
+        ]
+        assert changed == [step.index < 2, False]
+    assert run.manifest.settings["blur_flagged"] is True
+    report = (run_dir / "report.html").read_text(encoding="utf-8")
+    assert report.count("screenshot blurred: the field typed into") == 2
+
+
+def test_without_a_ui_tree_the_whole_screen_is_blurred(tmp_path: Path) -> None:
+    script = [
+        {"type": "type", "text": "4111 1111 1111 1111"},
+        {"type": "finish", "status": "success"},
+    ]
+    run_dir = tmp_path / "run"
+    episode = Agent(
+        LoginScreen(tree=False), ScriptedPolicy(script), run_dir=run_dir, blur_flagged=True
+    ).run("pay")
+    run = load_run(run_dir)  # a card number is flagged without a tree
+    assert [step.blurred for step in run.steps] == [[(0.0, 0.0, 1.0, 1.0)]] * 2
+    last = episode.steps[-1].observation
+    assert last is not None and run.manifest.final_screenshot == "screens/final.png"
+    with Image.open(run_dir / "screens/final.png") as final:
+        difference = ImageChops.difference(final.convert("RGB"), last.screenshot)
+    assert sum(difference.convert("L").histogram()[16:]) > 0.5 * 200 * 400
+    assert files_holding(run_dir, "4111 1111 1111 1111") == []
+    assert json.loads((run_dir / "manifest.json").read_text())["settings"]["blur_flagged"]
+    report = (run_dir / "report.html").read_text(encoding="utf-8")
+    assert "screenshot blurred: the whole screen (no field known)" in report

@@ -34,9 +34,9 @@ from screenpilot.agent.core import (
 )
 from screenpilot.agent.secrets import MASK, Redactor
 from screenpilot.errors import ConfigError
-from screenpilot.imaging import encode, write_atomic
+from screenpilot.imaging import blur_region, encode, write_atomic
 from screenpilot.tools.actions import Action, TypeText
-from screenpilot.tools.coords import Screen
+from screenpilot.tools.coords import Box, Screen
 
 TRAJECTORY = "trajectory.jsonl"
 MANIFEST = "manifest.json"
@@ -68,9 +68,15 @@ class StepRecord(BaseModel):
     result_info: dict[str, Any] = Field(default_factory=dict)
     observation_info: dict[str, Any] = Field(default_factory=dict)
     timings: dict[str, float] = Field(default_factory=dict)
+    blurred: list[Box] = Field(default_factory=list)
+    """Normalized boxes blurred in the saved screenshot (``Agent(blur_flagged=True)``): the
+    field a flagged typing step typed into, on its screenshot and the next; the whole screen
+    where that field was unknown."""
 
     @classmethod
-    def from_step(cls, step: Step, screenshot: str | None) -> StepRecord:
+    def from_step(
+        cls, step: Step, screenshot: str | None, *, blurred: tuple[Box, ...] = ()
+    ) -> StepRecord:
         """The record of a step whose observation is still held (skips re-validation)."""
         observation, decision = step.observation, step.decision
         if observation is None:
@@ -99,6 +105,7 @@ class StepRecord(BaseModel):
             result_info=dict(step.result_info),
             observation_info=dict(observation.info),
             timings=dict(step.timings),
+            blurred=list(blurred),
         )
 
 
@@ -186,14 +193,17 @@ class RunRecorder:
                     _restore(clean, data, error["loc"])
         return to_json(clean, indent=indent, inf_nan_mode="null").decode()
 
-    def save_screenshot(self, name: str, image: Image.Image) -> str:
-        """Start encoding a screenshot in the background (it overlaps the policy's thinking);
-        returns its path relative to the run directory."""
+    def save_screenshot(self, name: str, image: Image.Image, *, blur: tuple[Box, ...] = ()) -> str:
+        """Start encoding a screenshot in the background (it overlaps the policy's thinking),
+        with the normalized boxes ``blur`` made unreadable; returns its path relative to the run
+        directory."""
         relative = f"{SCREENS}/{name}.{self.image_format}"
-        self._pending.append(self._pool.submit(self._write_image, relative, image))
+        self._pending.append(self._pool.submit(self._write_image, relative, image, blur))
         return relative
 
-    def _write_image(self, relative: str, image: Image.Image) -> None:
+    def _write_image(self, relative: str, image: Image.Image, blur: tuple[Box, ...]) -> None:
+        for box in blur:
+            image = blur_region(image, box)
         write_atomic(self.run_dir / relative, encode(image, self.image_format))
 
     def write_step(self, record: StepRecord) -> None:
