@@ -209,8 +209,11 @@ def deny_all(request: ConfirmationRequest) -> bool:
     return False
 
 
-def prompt_on_terminal(request: ConfirmationRequest) -> bool:
-    """Ask on the terminal; without one (no TTY), deny."""
+def prompt_on_terminal(
+    request: ConfirmationRequest, redact: Callable[[str], str] | None = None
+) -> bool:
+    """Ask on the terminal; without one (no TTY), deny. ``redact`` hides the run's secrets in
+    the question (a label on the screen may show one)."""
     if not sys.stdin.isatty():
         return False
     from rich.prompt import Confirm as RichConfirm
@@ -222,7 +225,8 @@ def prompt_on_terminal(request: ConfirmationRequest) -> bool:
     action = to_json(request.action)
     if isinstance(request.action, TypeText):
         action["text"] = "***"  # flagged typing (a password, a card) is never shown
+    asked = f": {concerns}. Execute {action}?"
     question = Text.assemble(  # the action's text is printed as it is, never read as markup
-        ("Safety check", "bold yellow"), f": {concerns}. Execute {action}?"
+        ("Safety check", "bold yellow"), redact(asked) if redact is not None else asked
     )
     return RichConfirm.ask(question, default=False)
