@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 # Points on the demo phone (1080x2400), normalized: see DemoEnv._layout.
 HOME_ICON = (0.25, 0.679)
 FIELD = (0.37, 0.167)
@@ -45,3 +48,34 @@ def reference_actions(spec: str) -> list[dict[str, object]]:
     episode = agent.run(task.goal)
     assert episode.outcome == "success", spec
     return [to_json(step.action) for step in episode.steps if step.action is not None]
+
+
+def spellings(secret: str) -> set[str]:
+    """How a leaked secret may look, written out here independently of the redactor: as it is,
+    in other cases, URL-encoded (either case of hex), JSON-escaped (ASCII or not)."""
+    from urllib.parse import quote, quote_plus
+
+    found = {secret, secret.upper(), secret.lower(), secret.title(), secret.swapcase()}
+    for encoded in (quote(secret, safe=""), quote_plus(secret, safe=""), quote(secret)):
+        found |= {encoded, encoded.lower(), encoded.upper()}
+    for ascii_only in (True, False):
+        found.add(json.dumps(secret, ensure_ascii=ascii_only)[1:-1])
+    return found
+
+
+def holds(text: str, secret: str) -> bool:
+    """Whether ``text`` shows ``secret`` in any spelling (also ignoring case altogether).
+    A boolean, so that a failing assertion never prints the secret."""
+    folded = text.casefold()
+    return any(form in text or form.casefold() in folded for form in spellings(secret))
+
+
+def files_holding(folder: Path, secret: str) -> list[str]:
+    """The files under ``folder`` (screenshots aside) that show ``secret``, by relative name."""
+    return sorted(
+        path.relative_to(folder).as_posix()
+        for path in folder.rglob("*")
+        if path.is_file()
+        and path.suffix not in {".png", ".webp"}
+        and holds(path.read_text(encoding="utf-8", errors="replace"), secret)
+    )

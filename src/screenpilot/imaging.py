@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import io
+import math
 import os
 from pathlib import Path
 
-from PIL import Image, ImageChops
+from PIL import Image, ImageChops, ImageFilter
 
 FINGERPRINT_WIDTH = 64
 PIXEL_LEVEL = 16
@@ -50,3 +51,22 @@ def write_atomic(path: Path, data: bytes) -> None:
     temporary = path.with_name(f".{path.name}.tmp")
     temporary.write_bytes(data)
     os.replace(temporary, path)
+
+
+def blur_region(image: Image.Image, box: tuple[float, float, float, float]) -> Image.Image:
+    """A copy of ``image`` with the normalized box (left, top, right, bottom) made unreadable:
+    averaged into cells a third of the box's height, then blurred (a plain blur of large text
+    can stay legible)."""
+    width, height = image.size
+    left, top = max(0, math.floor(box[0] * width)), max(0, math.floor(box[1] * height))
+    right, bottom = min(width, math.ceil(box[2] * width)), min(height, math.ceil(box[3] * height))
+    copy = image.copy()
+    if right <= left or bottom <= top:
+        return copy
+    size = (right - left, bottom - top)
+    cell = max(8, size[1] // 3)
+    region = copy.crop((left, top, right, bottom))
+    coarse = region.resize((max(1, size[0] // cell), max(1, size[1] // cell)), Image.Resampling.BOX)
+    smooth = coarse.resize(size, Image.Resampling.BILINEAR)
+    copy.paste(smooth.filter(ImageFilter.GaussianBlur(cell / 2)), (left, top))
+    return copy

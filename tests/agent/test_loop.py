@@ -243,7 +243,7 @@ def test_secrets_never_reach_the_run_directory(demo: DemoEnv, run_dir: Path) -> 
     for name in ("trajectory.jsonl", "manifest.json", "report.html"):
         text = (run_dir / name).read_text(encoding="utf-8")
         assert "hunter2" not in text and "密码" not in text, name
-    assert "[REDACTED]" in (run_dir / "trajectory.jsonl").read_text()
+    assert "***" in (run_dir / "trajectory.jsonl").read_text()
 
 
 def test_a_run_directory_is_never_overwritten(demo: DemoEnv, run_dir: Path) -> None:

@@ -312,5 +312,5 @@ def test_typed_passwords_are_redacted_from_the_run(tmp_path: Path) -> None:
         run_dir=tmp_path / "r",
     ).run("log in")
     text = (tmp_path / "r/trajectory.jsonl").read_text()
-    assert "s3cr3t-pa55" not in text and "[REDACTED]" in text
+    assert "s3cr3t-pa55" not in text and "***" in text
     assert "s3cr3t-pa55" not in (tmp_path / "r/report.html").read_text()

@@ -382,3 +382,20 @@ def test_a_monitor_that_does_not_exist_is_named_with_the_ones_that_do(
 ) -> None:
     with pytest.raises(ConfigError, match=r"no monitor 3; monitors: 0: 1920x1080\+0\+0, 1: "):
         DesktopEnv(3)
+
+
+def test_typed_text_leaves_the_clipboard_even_when_the_paste_fails(
+    xvfb: VirtualDisplay, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    env = fast_env()
+    clipboard = Clipboard()
+    clipboard.write("what the user had copied")
+
+    def broken(*keys: str) -> None:
+        raise OSError("the keyboard is gone")
+
+    monkeypatch.setattr(env.display.pyautogui, "hotkey", broken)
+    with pytest.raises(OSError, match="keyboard is gone"):
+        env.type_text("pässwörd-42")  # non-ASCII: pasted through the clipboard
+    env.close()
+    assert clipboard.read() == "what the user had copied"

@@ -2,7 +2,9 @@
 
 Besides well-formed replies it can misbehave the ways real servers and proxies do: trickle the
 body (or the headers) a byte at a time, cut the connection mid-body, send megabytes, accept a
-request and then say nothing, or answer 200 with something that is not a completion.
+request and then say nothing, answer 200 with something that is not a completion, or refuse
+the request with a body that echoes its headers (the API key among them), as they came or
+changed in case or encoding.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import select
 import socket
 import threading
 import time
+import urllib.parse
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -33,6 +36,34 @@ class Misbehave:
     interval: float = 0.05
     declared: bool = True
     """Whether the headers say the body's length (otherwise it ends when the server closes)."""
+
+
+EchoForm = Literal["raw", "lower", "upper", "url", "json"]
+
+
+@dataclass(frozen=True)
+class Echo:
+    """A reply whose body quotes the request's headers (Authorization first), in ``form``."""
+
+    form: EchoForm = "raw"
+
+    def body(self, headers: dict[str, str]) -> str:
+        ordered = sorted(headers.items(), key=lambda item: item[0].lower() != "authorization")
+        text = "".join(f"{name}: {value}\n" for name, value in ordered)
+        if self.form == "lower":
+            text = text.lower()
+        elif self.form == "upper":
+            text = text.upper()
+        elif self.form == "url":
+            text = urllib.parse.quote(text, safe="")
+        elif self.form == "json":
+            text = json.dumps({"headers": text})
+        return json.dumps({"error": {"message": "bad request", "request": text}})
+
+
+def echo_headers(status: int = 400, form: EchoForm = "raw") -> Reply:
+    """A refusal (``status``) whose body echoes the request's headers in ``form``."""
+    return (status, Echo(form), {}, 0.0)
 
 
 def completion(text: str) -> dict[str, Any]:
@@ -207,6 +238,8 @@ def serve() -> Iterator[Server]:
                     self.close_connection = True
                     state.sent.append(misbehave(self, status, payload))
                     return
+                if isinstance(payload, Echo):
+                    payload = payload.body(dict(self.headers))
                 data = payload if isinstance(payload, str) else json.dumps(payload)
                 self.send_response(status)
                 for name, value in headers.items():

@@ -17,6 +17,7 @@ from typing import Literal
 
 from PIL import Image
 
+from screenpilot.agent.blurring import Blurring
 from screenpilot.agent.core import (
     Decision,
     Environment,
@@ -26,11 +27,18 @@ from screenpilot.agent.core import (
     StepError,
     StepResult,
 )
-from screenpilot.agent.recording import Manifest, RunRecorder, StepRecord
+from screenpilot.agent.recording import (
+    Manifest,
+    RunRecorder,
+    StepRecord,
+    flagged_typing,
+)
 from screenpilot.agent.safety import SafetyGate
+from screenpilot.agent.secrets import Redactor
 from screenpilot.errors import ConfigError, DeviceError, ModelError
 from screenpilot.imaging import same_screen
 from screenpilot.tools.actions import Action, Finish, TypeText, same_action
+from screenpilot.tools.coords import Box
 
 Outcome = Literal[
     "success", "failure", "max_steps", "stalled", "terminated", "truncated", "error", "interrupted"
@@ -96,7 +104,15 @@ class Agent:
     run_dir: str | Path | None = None
     image_format: str = "png"
     secrets: Sequence[str] = ()
-    """Strings (passwords, tokens) replaced by [REDACTED] in everything written to run_dir."""
+    """Strings (passwords, tokens) replaced by *** in everything written to run_dir, in the
+    forms ``agent/secrets.py`` lists; each at least 3 characters long."""
+    redactor: Redactor = field(default_factory=Redactor)
+    """Holds ``secrets`` and, from the step that types it, text typed into a field the safety
+    gate flags; share it to redact what you print (the command line does, for its terminal)."""
+    blur_flagged: bool = False
+    """Blur, in saved screenshots, the field a flagged typing step types into (on its
+    screenshot and the next; the whole screen where no field is known) and every UI element
+    whose text shows a secret: see ``agent/blurring.py``."""
     keep_observations: int = 8
     """How many recent steps keep their observation (screenshot) in memory for the policy."""
     report: bool = True
@@ -115,6 +131,9 @@ class Agent:
         if self.keep_observations < 1:
             msg = f"keep_observations must be at least 1, got {self.keep_observations}"
             raise ConfigError(msg)
+        for secret in self.secrets:
+            self.redactor.add(secret, strict=True)
+        self._blurring = Blurring(self.env, self.redactor)
 
     def run(self, task: str) -> Episode:
         """Run one episode of ``task``; the run directory is complete whatever happens."""
@@ -128,13 +147,14 @@ class Agent:
                 "dry_run": self.dry_run,
                 "image_format": self.image_format,
                 "seed": self.seed,
+                "blur_flagged": self.blur_flagged,
             },
             started_at=_now(),
         )
         recorder = None
         if self.run_dir is not None:
             recorder = RunRecorder(
-                self.run_dir, image_format=self.image_format, secrets=tuple(self.secrets)
+                self.run_dir, image_format=self.image_format, redactor=self.redactor
             )
             recorder.write_manifest(manifest)
         episode = Episode(
@@ -162,20 +182,25 @@ class Agent:
     ) -> Observation:
         """Run steps until the episode ends; returns the last observation."""
         stall = StallDetector(self.stall_limit)
+        self._blurring = Blurring(self.env, self.redactor)
         observation = self.env.reset(task, seed=self.seed)
         manifest.environment = self.env.describe()  # as reset set it up (a seeded task)
         if recorder is not None:
             recorder.write_manifest(manifest)
         for index in range(self.max_steps):
             started = time.perf_counter()
-            screenshot = None
-            if recorder is not None:
-                screenshot = recorder.save_screenshot(f"{index:04d}", observation.screenshot)
+            screenshot, name = None, f"{index:04d}"
+            if recorder is not None and not self.blur_flagged:  # encoded while the model thinks
+                screenshot = recorder.save_screenshot(name, observation.screenshot)
             decision = self._decide(task, observation, episode.steps)
             policy_seconds = time.perf_counter() - started
             step, result, failure = self._act(task, index, observation, decision)
             step.timings = dict(step.timings, policy=policy_seconds)
-            self._keep(episode, step, recorder, screenshot, started)
+            blurred: tuple[Box, ...] = ()
+            if recorder is not None and self.blur_flagged:  # once the gate has judged the step
+                blurred = self._blurring.step(step, observation)
+                screenshot = recorder.save_screenshot(name, observation.screenshot, blur=blurred)
+            self._keep(episode, step, recorder, screenshot, started, blurred)
             if failure is not None:
                 raise failure
             action = decision.action
@@ -257,17 +282,18 @@ class Agent:
         recorder: RunRecorder | None,
         screenshot: str | None,
         started: float,
+        blurred: tuple[Box, ...],
     ) -> None:
-        """Record the step, notify, and release old observations."""
+        """Record the step, notify (the flagged text is a secret by then), and release old
+        observations."""
         step.timings = dict(step.timings, total=time.perf_counter() - started)
+        if flagged_typing(step) and isinstance(step.action, TypeText):
+            if recorder is not None:  # also rewrites the lines already written
+                recorder.add_secret(step.action.text)
+            else:
+                self.redactor.add(step.action.text)
         if recorder is not None:
-            if (
-                step.safety is not None
-                and step.safety.concerns
-                and isinstance(step.action, TypeText)
-            ):
-                recorder.add_secret(step.action.text)  # flagged text (password, card) stays out
-            recorder.write_step(StepRecord.from_step(step, screenshot))
+            recorder.write_step(StepRecord.from_step(step, screenshot, blurred=blurred))
         episode.steps.append(step)
         if len(episode.steps) > self.keep_observations:
             episode.steps[-self.keep_observations - 1].observation = None
@@ -287,7 +313,10 @@ class Agent:
             return
         try:
             if final is not None:
-                manifest.final_screenshot = recorder.save_screenshot("final", final.screenshot)
+                blur = self._blurring.final(final) if self.blur_flagged else ()
+                manifest.final_screenshot = recorder.save_screenshot(
+                    "final", final.screenshot, blur=blur
+                )
             recorder.drain()
         finally:
             manifest.ended_at = _now()

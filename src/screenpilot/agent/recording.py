@@ -1,6 +1,11 @@
 """Run directories: ``trajectory.jsonl`` (one line per step, flushed as it completes), the
 screenshots under ``screens/`` (encoded on a background thread while the policy thinks), and
 ``manifest.json`` (what produced the run and how it ended).
+
+Every string value written passes through the run's ``Redactor`` (``agent/secrets.py``); the
+text of a typing step the safety gate flagged is never written, whatever its length. Values the
+format itself fixes (an action's type, a status) are kept when redacting them would make the
+record unreadable, and so are the screenshot file names the recorder chose.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from typing import IO, Any
 
 from PIL import Image
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic_core import to_json
 
 from screenpilot import __version__
 from screenpilot.agent.core import (
@@ -26,15 +32,17 @@ from screenpilot.agent.core import (
     UIElement,
     Usage,
 )
+from screenpilot.agent.secrets import MASK, Redactor
 from screenpilot.errors import ConfigError
-from screenpilot.imaging import encode, write_atomic
-from screenpilot.tools.actions import Action
-from screenpilot.tools.coords import Screen
+from screenpilot.imaging import blur_region, encode, write_atomic
+from screenpilot.tools.actions import Action, TypeText
+from screenpilot.tools.coords import Box, Screen
 
 TRAJECTORY = "trajectory.jsonl"
 MANIFEST = "manifest.json"
 SCREENS = "screens"
-REDACTED = "[REDACTED]"
+KEPT = frozenset({"screenshot", "final_screenshot"})
+"""Fields holding file names the recorder chose: never redacted (a PIN like 0003 would\nrename a screenshot)."""
 
 
 class StepRecord(BaseModel):
@@ -60,14 +68,23 @@ class StepRecord(BaseModel):
     result_info: dict[str, Any] = Field(default_factory=dict)
     observation_info: dict[str, Any] = Field(default_factory=dict)
     timings: dict[str, float] = Field(default_factory=dict)
+    blurred: list[Box] = Field(default_factory=list)
+    """Normalized boxes blurred in the saved screenshot (``Agent(blur_flagged=True)``): the
+    field a flagged typing step typed into, on its screenshot and the next; the whole screen
+    where that field was unknown."""
 
     @classmethod
-    def from_step(cls, step: Step, screenshot: str | None) -> StepRecord:
+    def from_step(
+        cls, step: Step, screenshot: str | None, *, blurred: tuple[Box, ...] = ()
+    ) -> StepRecord:
         """The record of a step whose observation is still held (skips re-validation)."""
         observation, decision = step.observation, step.decision
         if observation is None:
             msg = "a step is recorded before its observation is released"
             raise ValueError(msg)
+        action = decision.action
+        if flagged_typing(step) and isinstance(action, TypeText):
+            action = action.model_copy(update={"text": MASK})
         return cls.model_construct(
             index=step.index,
             timestamp=observation.timestamp,
@@ -77,7 +94,7 @@ class StepRecord(BaseModel):
             notes=list(observation.notes),
             ui_elements=list(observation.ui_elements),
             status=step.status,
-            action=decision.action,
+            action=action,
             error=step.error,
             safety=step.safety,
             raw_output=decision.raw_output,
@@ -88,7 +105,16 @@ class StepRecord(BaseModel):
             result_info=dict(step.result_info),
             observation_info=dict(observation.info),
             timings=dict(step.timings),
+            blurred=list(blurred),
         )
+
+
+def flagged_typing(step: Step) -> bool:
+    """Whether the step types text the safety gate raised a concern about (a password, a card
+    number, a one-time code): such text is a secret from then on."""
+    return (
+        isinstance(step.action, TypeText) and step.safety is not None and bool(step.safety.concerns)
+    )
 
 
 class Manifest(BaseModel):
@@ -121,6 +147,7 @@ class RunRecorder:
         *,
         image_format: str = "png",
         secrets: tuple[str, ...] = (),
+        redactor: Redactor | None = None,
     ) -> None:
         self.run_dir = Path(run_dir)
         if (self.run_dir / TRAJECTORY).exists():
@@ -131,58 +158,65 @@ class RunRecorder:
             raise ConfigError(msg)
         (self.run_dir / SCREENS).mkdir(parents=True, exist_ok=True)
         self.image_format = image_format
-        self._secrets = [s for s in secrets if s]
-        self._update_forms()
+        self.redactor = Redactor() if redactor is None else redactor
+        """What is taken out of everything written (shared with the loop and the terminal)."""
+        for secret in secrets:
+            self.redactor.add(secret, strict=True)
         self._pending: deque[Future[None]] = deque()
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="screenpilot-recorder")
         self._trajectory: IO[str] = (self.run_dir / TRAJECTORY).open("a", encoding="utf-8")
+        self._lines = 0
 
     def add_secret(self, text: str) -> None:
-        """Redact ``text`` from everything written from now on."""
-        if text and text not in self._secrets:
-            self._secrets.append(text)
-            self._update_forms()
+        """Redact ``text`` from everything written from now on, and from the steps already
+        written (a model may have named the password a step before typing it)."""
+        if self.redactor.add(text) and self._lines:
+            self._rewrite_trajectory()
 
-    def redact(self, json_text: str) -> str:
-        """Replace every secret in JSON text, also where it sits in JSON nested in a string
-        (a model's raw output) or in ASCII-escaped form."""
-        for form in self._secret_forms:
-            json_text = json_text.replace(form, REDACTED)
-        return json_text
+    def _rewrite_trajectory(self) -> None:
+        """Redact the lines written so far again; atomic, so a kill leaves the old file."""
+        path = self.run_dir / TRAJECTORY
+        self._trajectory.close()
+        lines = path.read_text(encoding="utf-8").splitlines()
+        cleaned = [self._json(StepRecord, json.loads(line)) for line in lines if line.strip()]
+        write_atomic(path, "".join(line + "\n" for line in cleaned).encode())
+        self._trajectory = path.open("a", encoding="utf-8")
 
-    def _update_forms(self) -> None:
-        def escaped(text: str, *, ascii_only: bool = False) -> str:
-            return json.dumps(text, ensure_ascii=ascii_only)[1:-1]
+    def _json(self, model: type[BaseModel], data: dict[str, Any], indent: int | None = None) -> str:
+        """``data`` (a dumped ``model``) as JSON text with every secret redacted."""
+        clean = {k: v if k in KEPT else self.redactor.redact_data(v) for k, v in data.items()}
+        if clean != data:
+            try:
+                model.model_validate(clean)
+            except ValidationError as exc:
+                for error in exc.errors():
+                    _restore(clean, data, error["loc"])
+        return to_json(clean, indent=indent, inf_nan_mode="null").decode()
 
-        forms = set()
-        for secret in self._secrets:
-            forms |= {
-                escaped(secret),
-                escaped(escaped(secret)),
-                escaped(escaped(secret, ascii_only=True)),
-            }
-        self._secret_forms = sorted(forms, key=len, reverse=True)
-
-    def save_screenshot(self, name: str, image: Image.Image) -> str:
-        """Start encoding a screenshot in the background (it overlaps the policy's thinking);
-        returns its path relative to the run directory."""
+    def save_screenshot(self, name: str, image: Image.Image, *, blur: tuple[Box, ...] = ()) -> str:
+        """Start encoding a screenshot in the background (it overlaps the policy's thinking),
+        with the normalized boxes ``blur`` made unreadable; returns its path relative to the run
+        directory."""
         relative = f"{SCREENS}/{name}.{self.image_format}"
-        self._pending.append(self._pool.submit(self._write_image, relative, image))
+        self._pending.append(self._pool.submit(self._write_image, relative, image, blur))
         return relative
 
-    def _write_image(self, relative: str, image: Image.Image) -> None:
+    def _write_image(self, relative: str, image: Image.Image, blur: tuple[Box, ...]) -> None:
+        for box in blur:
+            image = blur_region(image, box)
         write_atomic(self.run_dir / relative, encode(image, self.image_format))
 
     def write_step(self, record: StepRecord) -> None:
         """Append one complete line and flush it to the operating system, once the step's
         screenshot is on disk: a line in the file means the whole step survives a kill."""
         self.drain()
-        line = self.redact(record.model_dump_json(fallback=str))
+        line = self._json(StepRecord, record.model_dump(mode="json", fallback=str))
         self._trajectory.write(line + "\n")
         self._trajectory.flush()
+        self._lines += 1
 
     def write_manifest(self, manifest: Manifest) -> None:
-        data = self.redact(manifest.model_dump_json(indent=2, fallback=str))
+        data = self._json(Manifest, manifest.model_dump(mode="json", fallback=str), indent=2)
         write_atomic(self.run_dir / MANIFEST, data.encode())
 
     def drain(self) -> None:
@@ -196,6 +230,30 @@ class RunRecorder:
         finally:
             self._pool.shutdown(wait=True)
             self._trajectory.close()
+
+
+def _restore(clean: Any, original: Any, loc: tuple[int | str, ...]) -> None:
+    """Put back the value a validation error points at (``loc``), where redacting it broke
+    the format: such values (an action's type, a status, a key name) are fixed by the format,
+    not data. Parts of ``loc`` that name no key (a union's tag) are skipped."""
+    parent: tuple[Any, int | str] | None = None
+    for part in loc:
+        if isinstance(original, dict) and isinstance(clean, dict):
+            found = part in original
+        else:
+            found = (
+                isinstance(original, list)
+                and isinstance(clean, list)
+                and isinstance(part, int)
+                and 0 <= part < min(len(original), len(clean))
+            )
+        if found:
+            parent, clean, original = (clean, part), clean[part], original[part]
+    if isinstance(original, dict) and isinstance(clean, dict):
+        if isinstance(original.get("type"), str):
+            clean["type"] = original["type"]
+    elif isinstance(original, str) and parent is not None:
+        parent[0][parent[1]] = original
 
 
 @dataclass(frozen=True)

@@ -168,6 +168,10 @@ def _step_card(run: RunData, step: StepRecord) -> str:
         )
     for note in step.notes:
         details.append(f'<div class="note">{escape(note)}</div>')
+    if step.blurred:
+        whole = any(box == (0.0, 0.0, 1.0, 1.0) for box in step.blurred)
+        where = "the whole screen (no field known)" if whole else "the field typed into"
+        details.append(f'<div class="note">screenshot blurred: {where}</div>')
     if step.result_info:
         info = json.dumps(step.result_info, ensure_ascii=False, default=str)
         details.append(

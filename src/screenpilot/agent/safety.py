@@ -209,8 +209,11 @@ def deny_all(request: ConfirmationRequest) -> bool:
     return False
 
 
-def prompt_on_terminal(request: ConfirmationRequest) -> bool:
-    """Ask on the terminal; without one (no TTY), deny."""
+def prompt_on_terminal(
+    request: ConfirmationRequest, redact: Callable[[str], str] | None = None
+) -> bool:
+    """Ask on the terminal; without one (no TTY), deny. ``redact`` hides the run's secrets in
+    the question (a label on the screen may show one)."""
     if not sys.stdin.isatty():
         return False
     from rich.prompt import Confirm as RichConfirm
@@ -224,7 +227,8 @@ def prompt_on_terminal(request: ConfirmationRequest) -> bool:
         action["text"] = "***"  # flagged typing (a password, a card) is never shown
     seen = request.seen
     saw = f" The gate read {seen.label!r} there ({seen.source})." if seen is not None else ""
+    asked = f": {concerns}.{saw} Execute {action}?"
     question = Text.assemble(  # the action's text is printed as it is, never read as markup
-        ("Safety check", "bold yellow"), f": {concerns}.{saw} Execute {action}?"
+        ("Safety check", "bold yellow"), redact(asked) if redact is not None else asked
     )
     return RichConfirm.ask(question, default=False)

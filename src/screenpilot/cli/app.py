@@ -1,10 +1,16 @@
-"""The Typer app, its console, and the entry point that turns errors into exit codes."""
+"""The Typer app, its console, and the entry point that turns errors into exit codes.
+
+Everything a command prints goes through ``REDACTOR``: ``run`` fills it with its
+``--secret-env`` values and API key and hands it to the agent, which adds text typed into
+fields the safety gate flags, so that progress lines, messages and errors never show them.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import re
 import sys
+import traceback
 import unicodedata
 from pathlib import Path
 
@@ -13,6 +19,8 @@ from rich.console import Console
 from rich.text import Text
 
 from screenpilot.agent.core import Step
+from screenpilot.agent.recording import flagged_typing
+from screenpilot.agent.secrets import MASK, Redactor
 from screenpilot.errors import ConfigError, DeviceError, ModelError, ScreenpilotError
 from screenpilot.tools.actions import to_json
 
@@ -23,10 +31,31 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 console = Console(stderr=True)
+REDACTOR = Redactor()
+"""What this process must not print (nor name a run folder after)."""
+
+
+def hide(secrets: list[tuple[str, str]]) -> Redactor:
+    """A fresh ``REDACTOR`` that hides each (where it came from, value): a value shorter than
+    the redactor can hide is a ConfigError naming where it came from, never the value."""
+    global REDACTOR
+    REDACTOR = Redactor()
+    for origin, value in secrets:
+        try:
+            REDACTOR.add(value, strict=True)
+        except ConfigError as exc:
+            raise ConfigError(f"{origin}: {exc}") from None
+    return REDACTOR
+
+
+NEUTRAL = "secret"
+"""The word a secret in a task becomes in the run folder's name."""
 
 
 def default_out(name: str) -> Path:
-    """``runs/DATE-TIME-slug``: a fresh run directory named after the task."""
+    """``runs/DATE-TIME-slug``: a fresh run directory named after the task, a secret in it
+    named ``secret``."""
+    name = REDACTOR.redact(name, mask=f" {NEUTRAL} ")
     slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:40] or "run"
     return Path("runs") / f"{dt.datetime.now():%Y%m%d-%H%M%S}-{slug}"
 
@@ -44,6 +73,8 @@ def describe_action(step: Step) -> str:
         return step.error.message if step.error else "no action"
     fields = to_json(step.action)
     kind = fields.pop("type")
+    if flagged_typing(step):  # a password, a card number: never shown, however short
+        fields["text"] = MASK
     shown = ", ".join(
         f"{k}={v:.3f}" if isinstance(v, float) else f"{k}={v!r}"
         for k, v in fields.items()
@@ -59,7 +90,7 @@ def print_step(step: Step) -> None:
     line = Text.assemble(
         (f"{step.index + 1:>3} ", "dim"),
         (f"{step.status:<12} ", colour),
-        shown(describe_action(step)),  # model text: printed as it is, never read as markup
+        printed(describe_action(step)),  # model text: printed as it is, never read as markup
         (f" {seconds:.2f}s", "dim"),
     )
     console.print(line, highlight=False)
@@ -82,19 +113,27 @@ def shown(text: str) -> str:
     )
 
 
+def printed(text: str) -> str:
+    """``text`` as the terminal may show it: secrets hidden, then control characters escaped
+    (in that order: escaping first would hide a secret that holds one from the redactor)."""
+    return shown(REDACTOR.redact(text))
+
+
 def say(*parts: str | tuple[str, str]) -> None:
     """One line on the terminal: plain text, or (text, style) pairs. Data (paths, tasks, model
     answers) is printed as it is, never read as markup, with control characters escaped."""
-    safe = [(shown(part[0]), part[1]) if isinstance(part, tuple) else shown(part) for part in parts]
+    safe = [
+        (printed(part[0]), part[1]) if isinstance(part, tuple) else printed(part) for part in parts
+    ]
     console.print(Text.assemble(*safe), soft_wrap=True, highlight=False)
 
 
 def print_error(label: str, error: BaseException) -> None:
     """One unwrapped line, the message printed literally (it may hold paths and model text),
     then each note the error carries (such as where the run so far was saved)."""
-    console.print(Text(f"{label}: ", style="red") + Text(shown(str(error))), soft_wrap=True)
+    console.print(Text(f"{label}: ", style="red") + Text(printed(str(error))), soft_wrap=True)
     for note in getattr(error, "__notes__", ()):
-        console.print(Text(shown(str(note))), soft_wrap=True, highlight=False)
+        console.print(Text(printed(str(note))), soft_wrap=True, highlight=False)
 
 
 def main() -> None:
@@ -109,4 +148,8 @@ def main() -> None:
         sys.exit(3)
     except ScreenpilotError as exc:
         print_error("error", exc)
+        sys.exit(1)
+    except Exception as exc:  # a bug: its traceback, with the secrets it may quote hidden
+        trace = "".join(traceback.format_exception(exc))
+        sys.stderr.write(REDACTOR.redact(trace))
         sys.exit(1)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import sys
@@ -11,11 +12,15 @@ from typing import Annotated
 import typer
 
 from screenpilot import __version__
-from screenpilot.cli.app import app, console, default_out, parse_size, print_step, say
+from screenpilot.agent.secrets import Redactor
+from screenpilot.cli.app import app, console, default_out, hide, parse_size, print_step, say
 from screenpilot.cli.options import EnvOption, PolicyChoice, with_policy
 from screenpilot.errors import ConfigError, ScreenpilotError
 from screenpilot.policies.settings import Platform
 from screenpilot.tools.actions import to_json
+
+KEY_LENGTH = 8
+"""API keys at least this long are hidden like ``--secret-env`` values."""
 
 
 @app.command()
@@ -60,25 +65,38 @@ def run(
     image_format: Annotated[
         str, typer.Option(help="Screenshot format on disk: png or webp.")
     ] = "png",
+    blur_secrets: Annotated[
+        bool,
+        typer.Option(
+            "--blur-secrets",
+            help="In saved screenshots, blur the field a step types flagged text into (a "
+            "password, a card number) there and on the next screen, and on-screen text that "
+            "shows a secret.",
+        ),
+    ] = False,
 ) -> None:
     """Run a task on an environment with a policy; writes a run directory and report.html."""
     from screenpilot.agent.loop import Agent
     from screenpilot.agent.safety import SafetyGate, allow_all, prompt_on_terminal
     from screenpilot.registry import make_env
 
-    task, env, seed = _task_and_env(task, sim_task, env)
     secrets = []
     for name in secret_env or []:
         if name not in os.environ:
             raise ConfigError(f"--secret-env {name}: no such environment variable")
-        secrets.append(os.environ[name])
+        secrets.append((f"--secret-env {name}", os.environ[name]))
+    redactor = hide(secrets)
+    _hide_api_key(policy, redactor)
+    task, env, seed = _task_and_env(task, sim_task, env)
     environment = make_env(env, ui_tree=not no_ui_tree)
     try:
         chosen_policy = policy.build()
     except BaseException:
         environment.close()
         raise
-    confirm = allow_all if yes else (None if environment.simulated else prompt_on_terminal)
+    confirm = allow_all if yes else None
+    if not yes and not environment.simulated:
+        confirm = functools.partial(prompt_on_terminal, redact=redactor.redact)
     run_dir = out or default_out(task)
     agent = Agent(
         environment,
@@ -89,7 +107,8 @@ def run(
         dry_run=dry_run,
         run_dir=run_dir,
         image_format=image_format,
-        secrets=tuple(secrets),
+        redactor=redactor,
+        blur_flagged=blur_secrets,
         on_step=print_step,
         seed=seed,
     )
@@ -110,6 +129,16 @@ def run(
         say(f"task {sim_task}: ", verdict)
     say(f"report: {run_dir / 'report.html'}")
     raise typer.Exit(0 if accomplished else 1)
+
+
+def _hide_api_key(policy: PolicyChoice, redactor: Redactor) -> None:
+    """A served model's API key joins the secrets (the transport hides it in server text
+    already). Keys shorter than ``KEY_LENGTH`` are placeholders such as EMPTY, not secrets:
+    hiding them would erase that word wherever it appears."""
+    name = policy.settings.api_key_env
+    key = os.environ.get(name, "") if name and policy.settings.base_url else ""
+    if len(key) >= KEY_LENGTH:
+        redactor.add(key)
 
 
 def _task_and_env(task: str | None, sim_task: str | None, env: str) -> tuple[str, str, int | None]:

@@ -207,17 +207,20 @@ class DesktopEnv(DeviceEnv):
             return {"typed_via": "keyboard"}
         clipboard = self.display.clipboard
         previous = clipboard.read()
-        clipboard.write(text)
-        before = self._capture()
-        gui.hotkey(*PASTE_KEYS)
-        # The application fetches the clipboard when it handles the keys: restore it only once
-        # the screen shows the paste (or after paste_wait), else the old text gets pasted.
         start = self.clock.monotonic()
         seen = False
-        while not seen and self.clock.monotonic() - start < self.paste_wait:
-            self.clock.sleep(PASTE_POLL)
-            seen = ImageChops.difference(before, self._capture()).getbbox() is not None
-        clipboard.write(previous or "")
+        clipboard.write(text)
+        try:  # the typed text (a password) never stays on the clipboard, even after a failure
+            before = self._capture()
+            gui.hotkey(*PASTE_KEYS)
+            # The application fetches the clipboard when it handles the keys: restore it only
+            # once the screen shows the paste (or after paste_wait), else the old text is pasted.
+            start = self.clock.monotonic()
+            while not seen and self.clock.monotonic() - start < self.paste_wait:
+                self.clock.sleep(PASTE_POLL)
+                seen = ImageChops.difference(before, self._capture()).getbbox() is not None
+        finally:
+            clipboard.write(previous or "")
         return {
             "typed_via": "clipboard",
             "clipboard": clipboard.tool,

@@ -128,10 +128,12 @@ def run_episode(out: Path, task: Task, settings: SimSettings, policy: Policy) ->
     except ConfigError:
         raise
     except Exception as exc:
-        error = f"{type(exc).__name__}: {exc}"
+        error = agent.redactor.redact(f"{type(exc).__name__}: {exc}")
         steps, invalid = _count_steps(run_dir)
     finally:
         env.close()
+    if answer is not None:  # text typed into a flagged field stays out of results.jsonl too
+        answer = agent.redactor.redact(answer)
     return EpisodeResult(
         id=task.name,
         template=task.template.name,

@@ -34,7 +34,9 @@ Whose fault a failure is decides what it becomes:
   ``ConfigError`` at once, for the caller to fix (exit 2).
 
 Every message names the URL. Text from the server is quoted (control characters escaped)
-and cut short, and the API key is replaced by ``***`` wherever the server echoes it.
+and cut short, and the API key is replaced by ``***`` wherever the server echoes it, in any
+case and in the encodings ``agent/secrets.py`` lists (URL, JSON and HTML escapes), before the
+text is cut (so no piece of it survives at the cut either).
 
 Bounds: an attempt ends within ``timeout`` (plus the moment it takes to notice). One
 exception: a wait for a free connection (only when more requests run at once than the client
@@ -61,6 +63,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from screenpilot.agent.secrets import Redactor
 from screenpilot.errors import ConfigError, DeviceError, ModelError, require
 from screenpilot.policies.watchdog import DEADLINE, Cancel, Watchdog
 
@@ -144,7 +147,7 @@ class Transport:
         self.url, self.model, self.key_hint = url, model, key_hint
         self.timeout, self.max_retries, self.backoff = timeout, max_retries, backoff
         self.max_bytes = max_bytes
-        self._key = api_key
+        self._hide = Redactor([api_key] if api_key else [])
         headers = {
             "content-type": "application/json",
             "accept-encoding": "identity",  # no small compressed read inflating past the cap
@@ -284,7 +287,9 @@ class Transport:
             )
             raise ConfigError(self._named(msg))
         if 300 <= status < 400:
-            location = self.printable(str(response.headers.get("location", "nowhere")))
+            location = self.printable(
+                self._hide.redact(str(response.headers.get("location", "nowhere")))
+            )
             base = location.removesuffix("/chat/completions")
             msg = f"redirected (HTTP {status}) to {location}: use --base-url {base}"
             raise ConfigError(self._named(msg))
@@ -320,23 +325,19 @@ class Transport:
 
     def _named(self, message: str) -> str:
         """The message with the URL first and the key, if the server echoed it, hidden."""
-        text = f"{self.url}: {message}"
-        return text.replace(self._key, "***") if self._key else text
+        return self._hide.redact(f"{self.url}: {message}")
 
     def quote(self, data: bytes | str) -> str:
         """Server text for a message: cut short, quoted, control characters escaped."""
         text = data.decode("utf-8", "replace") if isinstance(data, bytes) else data
-        if self._key:
-            text = text.replace(self._key, "***")
+        text = self._hide.redact(text)
         short = text[:QUOTED] + ("…" if len(text) > QUOTED else "")
         return repr(short)
 
     def show(self, value: object) -> str:
         """A parsed JSON value for a message: its JSON text (control characters escaped), cut
         short."""
-        text = json.dumps(value, default=str)
-        if self._key:
-            text = text.replace(self._key, "***")
+        text = self._hide.redact(json.dumps(value, default=str))
         return text[:QUOTED] + ("…" if len(text) > QUOTED else "")
 
     @staticmethod
