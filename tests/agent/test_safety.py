@@ -46,7 +46,7 @@ def review(
     gate: SafetyGate | None = None,
     environment: Environment | None = None,
 ) -> SafetyReview | None:
-    chosen = gate or SafetyGate(confirm=lambda request: False)
+    chosen = gate or SafetyGate(confirm=lambda request: False, reader=None)
     return chosen.review("t", action, screen_with(*elements), environment or Phone())
 
 
@@ -169,7 +169,7 @@ def test_a_press_the_gate_cannot_see_is_a_concern_on_a_real_device_only() -> Non
     blind = review(Tap(x=0.5, y=0.5), environment=BlindPhone())
     assert blind is not None and not blind.looked and not blind.allowed
     assert blind.concerns == ("tap on something the safety gate cannot see (no UI tree, no OCR)",)
-    simulated = review(Tap(x=0.5, y=0.5), gate=SafetyGate(), environment=Phone())
+    simulated = review(Tap(x=0.5, y=0.5), gate=SafetyGate(reader=None), environment=Phone())
     assert simulated is not None and simulated.concerns == () and simulated.allowed
 
 

@@ -7,17 +7,21 @@ field. Rules then name their concerns, and the gate asks a person through the ``
 callback. Without a callback, flagged actions are denied on real devices and let through (but
 recorded) on simulated ones. A press the gate could not look at (no tree, no OCR) is itself a
 concern on a real device: a gate that cannot see must not wave actions through.
+
+By default the gate reads with ``agent.ocr.default_reader()``: OCR where the ``ocr`` extra is
+installed, nothing otherwise (the engine loads on the first press it has to read).
 """
 
 from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from PIL import Image
 
 from screenpilot.agent.core import Environment, Observation, SafetyReview, Sighting, UIElement
+from screenpilot.agent.ocr import default_reader
 from screenpilot.agent.safety_words import CONTROL_WORDS, FIELD_WORDS, find
 from screenpilot.tools.actions import ActionBase, DoubleTap, LongPress, Tap, TypeText
 
@@ -163,11 +167,12 @@ Confirm = Callable[[ConfirmationRequest], bool]
 class SafetyGate:
     """Looks at what an action touches, runs the rules over it and, when one objects, decides
     whether it may proceed. ``reader`` reads labels off the screenshot where the UI tree has
-    none (OCR); None leaves the gate to the tree alone."""
+    none: by default OCR when its engine is installed (``default_reader``); None leaves the
+    gate to the tree alone."""
 
     rules: Sequence[SafetyRule] = DEFAULT_RULES
     confirm: Confirm | None = None
-    reader: LabelReader | None = None
+    reader: LabelReader | None = field(default_factory=default_reader)
 
     def review(
         self,
