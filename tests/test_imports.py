@@ -22,6 +22,8 @@ HEAVY = [
     "rapidocr",
     "onnxruntime",
     "cv2",
+    "jeepney",
+    "Xlib",
 ]
 
 

@@ -7,13 +7,8 @@ without a person at hand.
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -23,50 +18,11 @@ from screenpilot.environments.desktop import DesktopEnv
 from screenpilot.environments.xvfb import VirtualDisplay
 from screenpilot.policies import ScriptedPolicy
 from screenpilot.tools import coords
+from tests.helpers import LabelApp
 
 pytestmark = pytest.mark.display
 
-APP = Path(__file__).parents[1] / "label_app.py"
 LABELS = ("Pay now", "Supprimer", "Cancel")
-State = dict[str, Any]
-
-
-class LabelApp:
-    """The Tk window of buttons in a subprocess, and its state file."""
-
-    def __init__(self, state_path: Path, labels: tuple[str, ...]) -> None:
-        self.state_path = state_path
-        self.process = subprocess.Popen([sys.executable, str(APP), str(state_path), *labels])
-        self.wait_for(lambda state: True, "the window to appear")
-
-    def state(self) -> State:
-        try:
-            loaded: State = json.loads(self.state_path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            return {"ready": False}
-        return loaded
-
-    def wait_for(self, condition: Callable[[State], bool], what: str, timeout: float = 20) -> State:
-        deadline = time.monotonic() + timeout
-        while True:
-            state = self.state()
-            if state.get("ready") and condition(state):
-                return state
-            if self.process.poll() is not None:
-                raise AssertionError(f"the app exited ({self.process.returncode}) before {what}")
-            if time.monotonic() > deadline:
-                raise AssertionError(f"timed out waiting for {what}; app state: {state}")
-            time.sleep(0.05)
-
-    def point(self, label: str, screen: coords.Screen) -> dict[str, float]:
-        """A button's centre as the normalized point a policy would give."""
-        left, top, width, height = self.state()["widgets"][label]
-        x, y = coords.from_device(left + width // 2, top + height // 2, screen)
-        return {"x": x, "y": y}
-
-    def stop(self) -> None:
-        self.process.terminate()
-        self.process.wait(timeout=10)
 
 
 @pytest.fixture
