@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from screenpilot.agent import Agent
+from screenpilot.agent import Agent, ConfirmationRequest, SafetyGate
 from screenpilot.environments.desktop import DesktopEnv
 from screenpilot.environments.desktop_atspi import uncovered
 from screenpilot.environments.xvfb import VirtualDisplay
@@ -73,13 +73,14 @@ def session(xvfb: VirtualDisplay) -> Iterator[dict[str, str]]:
 def launch(session: dict[str, str], tmp_path: Path) -> Iterator[Callable[..., LabelApp]]:
     apps: list[LabelApp] = []
 
-    def start(toolkit: str, *labels: str) -> LabelApp:
+    def start(toolkit: str, *labels: str, at: tuple[int, int] = (100, 80)) -> LabelApp:
         app_file, python = {
             "gtk": (TESTS / "gtk_app.py", SYSTEM_PYTHON),
             "tk": (TESTS / "label_app.py", sys.executable),
         }[toolkit]
         state = tmp_path / f"{toolkit}{len(apps)}.json"
-        apps.append(LabelApp(state, labels, command=[python, str(app_file)]))
+        place = ["--x", str(at[0]), "--y", str(at[1])]
+        apps.append(LabelApp(state, labels, command=[python, str(app_file), *place]))
         return apps[-1]
 
     yield start
@@ -137,3 +138,37 @@ def test_a_window_over_the_tree_is_read_by_ocr_not_from_the_tree_beneath(
     assert review is not None and review.seen is not None
     assert (review.seen.label, review.seen.source) == ("Supprimer", "ocr")
     assert above.state()["pressed"] == [] and below.state()["pressed"] == []
+
+
+@pytest.mark.display
+def test_without_ocr_the_gate_sees_only_where_the_tree_reaches(
+    launch: Callable[..., LabelApp],
+) -> None:
+    treed = launch("gtk", "Cancel")
+    bare = launch("tk", "Cancel", at=(100, 400))  # beside it, with no tree
+    env = DesktopEnv(settle=0.1, max_settle=1.0, poll=0.05)
+    asked: list[ConfirmationRequest] = []
+
+    def refuse(request: ConfirmationRequest) -> bool:
+        asked.append(request)
+        return False
+
+    script = [
+        {"type": "tap", **treed.point("Cancel", env.screen)},
+        {"type": "tap", **bare.point("Cancel", env.screen)},
+        {"type": "finish", "status": "success"},
+    ]
+    gate = SafetyGate(confirm=refuse, reader=None)  # as where the ocr extra is not installed
+    episode = Agent(env, ScriptedPolicy(script), safety=gate).run("press both")
+    env.close()
+
+    assert [step.status for step in episode.steps] == ["executed", "denied", "executed"]
+    first = episode.steps[0].safety
+    assert first is not None and first.seen is not None and first.seen.source == "tree"
+    assert [request.concerns for request in asked] == [
+        ("tap on something the safety gate cannot see (no UI tree there, no OCR)",)
+    ]
+    assert treed.wait_for(lambda state: bool(state["pressed"]), "the press")["pressed"] == [
+        "Cancel"
+    ]
+    assert bare.state()["pressed"] == []

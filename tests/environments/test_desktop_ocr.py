@@ -89,7 +89,8 @@ def test_a_desktop_gate_that_cannot_read_asks_for_every_press(
     assert [step.status for step in episode.steps] == ["denied", "denied", "denied", "executed"]
     assert len(asked) == 3
     assert all(
-        request.concerns == ("tap on something the safety gate cannot see (no UI tree, no OCR)",)
+        request.concerns
+        == ("tap on something the safety gate cannot see (no UI tree there, no OCR)",)
         for request in asked
     )
     assert app.state()["pressed"] == []  # no click was ever sent

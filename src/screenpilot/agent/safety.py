@@ -113,7 +113,9 @@ def unseen_target(target: Target) -> str | None:
     """On a real device, a press the gate had no way to look at (no UI tree, no OCR)."""
     if not isinstance(target.action, PRESSES) or target.looked or target.simulated:
         return None
-    return f"{target.action.type} on something the safety gate cannot see (no UI tree, no OCR)"
+    return (
+        f"{target.action.type} on something the safety gate cannot see (no UI tree there, no OCR)"
+    )
 
 
 DEFAULT_RULES: tuple[SafetyRule, ...] = (
@@ -132,7 +134,10 @@ def look(
 ) -> tuple[Sighting | None, bool, UIElement | None]:
     """What the gate sees for ``action``: the label at a press's point (the smallest labelled
     element of the UI tree containing it, else OCR around it), whether it could look at all,
-    and the focused element. The tree is asked for only for presses and typing."""
+    and the focused element. The tree is asked for only for presses and typing.
+
+    Without OCR, a press has been looked at only where the tree reaches its point: a desktop's
+    tree holds only the windows that export one, and elsewhere the gate is blind."""
     if not isinstance(action, (*PRESSES, TypeText)):
         return None, True, None
     tree = environment.ui_tree_of(observation)
@@ -146,7 +151,8 @@ def look(
         return Sighting(element.label, "tree", element.bounds), True, focused
     if reader is not None:
         return reader(observation.screenshot, action.x, action.y), True, focused
-    return None, looked, focused
+    reached = any(e.contains(action.x, action.y) for e in tree or ())
+    return None, reached, focused
 
 
 @dataclass(frozen=True, slots=True)
