@@ -245,7 +245,7 @@ def load_seconds(name: str, rounds: int = 3) -> float | None:
 def footprint(name: str) -> str:
     """What the engine adds to an installation: its distributions' files, or Debian packages."""
     if name == "tesseract":
-        packages = ["tesseract-ocr", "libtesseract5", "liblept5"]
+        packages = ["tesseract-ocr", "tesseract-ocr-osd", "libtesseract5", "liblept5"]
         packages += [f"tesseract-ocr-{p.replace('_', '-')}" for p in TESSERACT_PACKS]
         out = subprocess.run(
             ["dpkg-query", "-W", "-f=${Installed-Size}\\n", *packages], capture_output=True

@@ -1,7 +1,7 @@
 """The label at a point of a screenshot, read by an offline OCR engine for the safety gate.
 
-Where a screen has no accessibility tree (a desktop), the gate still needs the words on what a
-press lands on. ``OcrReader`` crops a region around the point, hands it to an engine, and keeps
+Where a screen has no UI tree at the point (a desktop window that exports no accessibility
+tree), the gate still needs the words on what a press lands on. ``OcrReader`` crops a region around the point, hands it to an engine, and keeps
 the text line whose box contains the point, else the line nearest to it within the region.
 
 The region is a fixed share of the screenshot, ``REGION`` = 30 % of its width by 8 % of its
@@ -14,7 +14,8 @@ the same whatever the screen.
 The engine is RapidOCR (``rapidocr`` with ``onnxruntime``, the ``ocr`` extra): its wheel carries
 PP-OCRv6 detection and recognition models that read Latin scripts with their accents, Chinese
 and Japanese, offline. It is imported and loaded once, on the first check, under a lock; until
-then nothing heavy is imported. ``benchmarks/ocr_labels.py`` measures it against Tesseract.
+then nothing heavy is imported. ``benchmarks/ocr_labels.py`` measures it against Tesseract
+and the older rapidocr-onnxruntime (PP-OCRv4, which has no kana).
 """
 
 from __future__ import annotations
@@ -140,8 +141,8 @@ class RapidOcrEngine:
     """RapidOCR with the PP-OCRv6 models its wheel carries, on onnxruntime's CPU provider.
 
     Detection runs on the image at its own size (RapidOCR's default first enlarges it to 736
-    pixels on the short side, which costs ten times more on a small region and reads no
-    better); the angle classifier is off, since controls are not upside down. Calls are
+    pixels on the short side, which costs five to ten times more on a small region and reads
+    no better); the angle classifier is off, since controls are not upside down. Calls are
     serialized: the engine keeps per-call settings on itself."""
 
     PARAMS: dict[str, Any] = {  # noqa: RUF012  (read-only settings)
