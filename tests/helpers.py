@@ -3,7 +3,17 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
+
+from screenpilot.tools import coords
+
+LABEL_APP = Path(__file__).parent / "label_app.py"
+State = dict[str, Any]
 
 # Points on the demo phone (1080x2400), normalized: see DemoEnv._layout.
 HOME_ICON = (0.25, 0.679)
@@ -79,3 +89,45 @@ def files_holding(folder: Path, secret: str) -> list[str]:
         and path.suffix not in {".png", ".webp"}
         and holds(path.read_text(encoding="utf-8", errors="replace"), secret)
     )
+
+
+class LabelApp:
+    """A window of labelled buttons in a subprocess (tests/label_app.py: Tk), and its state
+    file: where each button is, and which were pressed."""
+
+    def __init__(
+        self, state_path: Path, labels: tuple[str, ...], command: list[str] | None = None
+    ) -> None:
+        self.state_path = state_path
+        command = command or [sys.executable, str(LABEL_APP)]
+        self.process = subprocess.Popen([*command, str(state_path), *labels])
+        self.wait_for(lambda state: True, "the window to appear")
+
+    def state(self) -> State:
+        try:
+            loaded: State = json.loads(self.state_path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return {"ready": False}
+        return loaded
+
+    def wait_for(self, condition: Callable[[State], bool], what: str, timeout: float = 20) -> State:
+        deadline = time.monotonic() + timeout
+        while True:
+            state = self.state()
+            if state.get("ready") and condition(state):
+                return state
+            if self.process.poll() is not None:
+                raise AssertionError(f"the app exited ({self.process.returncode}) before {what}")
+            if time.monotonic() > deadline:
+                raise AssertionError(f"timed out waiting for {what}; app state: {state}")
+            time.sleep(0.05)
+
+    def point(self, label: str, screen: coords.Screen) -> dict[str, float]:
+        """A button's centre as the normalized point a policy would give."""
+        left, top, width, height = self.state()["widgets"][label]
+        x, y = coords.from_device(left + width // 2, top + height // 2, screen)
+        return {"x": x, "y": y}
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=10)

@@ -46,7 +46,7 @@ def review(
     gate: SafetyGate | None = None,
     environment: Environment | None = None,
 ) -> SafetyReview | None:
-    chosen = gate or SafetyGate(confirm=lambda request: False)
+    chosen = gate or SafetyGate(confirm=lambda request: False, reader=None)
     return chosen.review("t", action, screen_with(*elements), environment or Phone())
 
 
@@ -168,9 +168,31 @@ class BlindPhone(DemoEnv):
 def test_a_press_the_gate_cannot_see_is_a_concern_on_a_real_device_only() -> None:
     blind = review(Tap(x=0.5, y=0.5), environment=BlindPhone())
     assert blind is not None and not blind.looked and not blind.allowed
-    assert blind.concerns == ("tap on something the safety gate cannot see (no UI tree, no OCR)",)
-    simulated = review(Tap(x=0.5, y=0.5), gate=SafetyGate(), environment=Phone())
+    assert blind.concerns == (
+        "tap on something the safety gate cannot see (no UI tree there, no OCR)",
+    )
+    simulated = review(Tap(x=0.5, y=0.5), gate=SafetyGate(reader=None), environment=Phone())
     assert simulated is not None and simulated.concerns == () and simulated.allowed
+
+
+class PartlyTreed(DemoEnv):
+    """A real desktop where one window exports a tree and the rest of the screen none."""
+
+    simulated = False
+
+    def ui_tree_of(self, observation: Observation) -> tuple[UIElement, ...] | None:
+        return (UIElement((0.0, 0.0, 0.5, 0.5), kind="frame"), BUY)
+
+
+def test_without_ocr_a_press_beyond_the_tree_is_unseen() -> None:
+    beyond = review(Tap(x=0.75, y=0.75), environment=PartlyTreed())
+    assert beyond is not None and not beyond.looked and not beyond.allowed
+    assert beyond.rules == ("unseen_target",)
+    inside = review(Tap(x=0.25, y=0.25), environment=PartlyTreed())  # an unlabelled frame
+    assert inside is not None and inside.looked and inside.allowed and inside.seen is None
+    labelled = review(Tap(x=0.5, y=0.55), environment=PartlyTreed())
+    assert labelled is not None and labelled.seen is not None
+    assert labelled.seen.label == "Buy now" and not labelled.allowed
 
 
 def test_ocr_reads_where_the_tree_has_no_label() -> None:

@@ -86,6 +86,13 @@ class StallDetector:
         self.repeats, self._last = 0, None
 
 
+def _name(thing: object | None) -> str | None:
+    """What the manifest calls a callable setting: its name, or its class's."""
+    if thing is None:
+        return None
+    return str(getattr(thing, "__name__", type(thing).__name__))
+
+
 def _now() -> str:
     return dt.datetime.now(dt.timezone.utc).isoformat(timespec="milliseconds")
 
@@ -148,6 +155,7 @@ class Agent:
                 "image_format": self.image_format,
                 "seed": self.seed,
                 "blur_flagged": self.blur_flagged,
+                "safety_reader": _name(self.safety.reader),
             },
             started_at=_now(),
         )
@@ -243,6 +251,7 @@ class Agent:
             step.error = StepError(exc.kind, str(exc))
             return step, None, None
         if not isinstance(action, Finish):
+            looking = time.perf_counter()  # the gate's look (OCR on a desktop) and the person
             try:
                 review = self.safety.review(
                     task, action, observation, self.env, ask=not self.dry_run
@@ -252,6 +261,7 @@ class Agent:
                 step.error = StepError("device_error", f"{type(exc).__name__}: {exc}")
                 return step, None, exc
             step.safety = review
+            step.timings = {"safety": time.perf_counter() - looking}
             if review is not None and not review.allowed and not self.dry_run:
                 step.status = "denied"
                 step.error = StepError("denied", "not executed: " + "; ".join(review.concerns))
@@ -268,11 +278,11 @@ class Agent:
         except Exception as exc:
             step.status = "device_error"
             step.error = StepError("device_error", f"{type(exc).__name__}: {exc}")
-            step.timings = {"env": time.perf_counter() - started}
+            step.timings = {**step.timings, "env": time.perf_counter() - started}
             return step, None, exc
         step.status = "executed"
         step.result_info = result.info
-        step.timings = {"env": time.perf_counter() - started}
+        step.timings = {**step.timings, "env": time.perf_counter() - started}
         return step, result, None
 
     def _keep(

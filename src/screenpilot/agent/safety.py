@@ -7,17 +7,21 @@ field. Rules then name their concerns, and the gate asks a person through the ``
 callback. Without a callback, flagged actions are denied on real devices and let through (but
 recorded) on simulated ones. A press the gate could not look at (no tree, no OCR) is itself a
 concern on a real device: a gate that cannot see must not wave actions through.
+
+By default the gate reads with ``agent.ocr.default_reader()``: OCR where the ``ocr`` extra is
+installed, nothing otherwise (the engine loads on the first press it has to read).
 """
 
 from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from PIL import Image
 
 from screenpilot.agent.core import Environment, Observation, SafetyReview, Sighting, UIElement
+from screenpilot.agent.ocr import default_reader
 from screenpilot.agent.safety_words import CONTROL_WORDS, FIELD_WORDS, find
 from screenpilot.tools.actions import ActionBase, DoubleTap, LongPress, Tap, TypeText
 
@@ -109,7 +113,9 @@ def unseen_target(target: Target) -> str | None:
     """On a real device, a press the gate had no way to look at (no UI tree, no OCR)."""
     if not isinstance(target.action, PRESSES) or target.looked or target.simulated:
         return None
-    return f"{target.action.type} on something the safety gate cannot see (no UI tree, no OCR)"
+    return (
+        f"{target.action.type} on something the safety gate cannot see (no UI tree there, no OCR)"
+    )
 
 
 DEFAULT_RULES: tuple[SafetyRule, ...] = (
@@ -128,7 +134,10 @@ def look(
 ) -> tuple[Sighting | None, bool, UIElement | None]:
     """What the gate sees for ``action``: the label at a press's point (the smallest labelled
     element of the UI tree containing it, else OCR around it), whether it could look at all,
-    and the focused element. The tree is asked for only for presses and typing."""
+    and the focused element. The tree is asked for only for presses and typing.
+
+    Without OCR, a press has been looked at only where the tree reaches its point: a desktop's
+    tree holds only the windows that export one, and elsewhere the gate is blind."""
     if not isinstance(action, (*PRESSES, TypeText)):
         return None, True, None
     tree = environment.ui_tree_of(observation)
@@ -142,7 +151,8 @@ def look(
         return Sighting(element.label, "tree", element.bounds), True, focused
     if reader is not None:
         return reader(observation.screenshot, action.x, action.y), True, focused
-    return None, looked, focused
+    reached = any(e.contains(action.x, action.y) for e in tree or ())
+    return None, reached, focused
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,11 +173,12 @@ Confirm = Callable[[ConfirmationRequest], bool]
 class SafetyGate:
     """Looks at what an action touches, runs the rules over it and, when one objects, decides
     whether it may proceed. ``reader`` reads labels off the screenshot where the UI tree has
-    none (OCR); None leaves the gate to the tree alone."""
+    none: by default OCR when its engine is installed (``default_reader``); None leaves the
+    gate to the tree alone."""
 
     rules: Sequence[SafetyRule] = DEFAULT_RULES
     confirm: Confirm | None = None
-    reader: LabelReader | None = None
+    reader: LabelReader | None = field(default_factory=default_reader)
 
     def review(
         self,

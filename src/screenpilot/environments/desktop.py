@@ -11,6 +11,10 @@ action the environment waits ``settle`` seconds, then until two screenshots ``po
 apart look the same (at most ``max_settle`` in all), and records what it waited in the step's
 info (the shared settle loop, ``environments.settle``). pyautogui's fail-safe stays on: moving the pointer into a corner of the screen aborts the
 run with a DeviceError; points a model asks for are kept one pixel off the corners.
+
+The safety gate: on Linux ``ui_tree_of`` reads the accessibility tree (AT-SPI) of the windows
+nothing covers, once per screen (``environments.desktop_atspi``); where there is none, the gate
+reads labels by OCR.
 """
 
 from __future__ import annotations
@@ -21,7 +25,8 @@ from typing import Any
 
 from PIL import Image, ImageChops
 
-from screenpilot.agent.core import Observation, StepResult
+from screenpilot.agent.core import Observation, StepResult, UIElement
+from screenpilot.environments.desktop_atspi import AccessibilityTree
 from screenpilot.environments.desktop_io import TYPEABLE, Display, Monitor, pyautogui_key
 from screenpilot.environments.device import DeviceEnv
 from screenpilot.environments.gestures import Button, DevicePoint, Done
@@ -50,6 +55,7 @@ class DesktopEnv(DeviceEnv):
         paste_wait: float = 1.0,
         wheel_clicks_per_screen: int = 10,
         display: Display | None = None,
+        accessibility: bool = True,
     ) -> None:
         if monitor < 0:
             msg = f"monitor must be 0 (all monitors) or a monitor number from 1, got {monitor}"
@@ -62,6 +68,12 @@ class DesktopEnv(DeviceEnv):
         self.paste_wait = paste_wait
         self.wheel_clicks_per_screen = wheel_clicks_per_screen
         self.display = display if display is not None else Display.connect()
+        self.accessibility = accessibility and sys.platform.startswith("linux")
+        """Whether the safety gate reads the AT-SPI tree (Linux); False: OCR alone."""
+        self._tree: AccessibilityTree | None = None
+        self._tree_of: tuple[Observation, tuple[UIElement, ...] | None] | None = None
+        self.accessibility_problem: str | None = None
+        """Why the tree cannot be read here, once a read was tried and failed to start."""
         self._closed = False
         try:
             self._measure()
@@ -148,6 +160,22 @@ class DesktopEnv(DeviceEnv):
                 "which stops the run"
             )
             raise DeviceError(msg, device="desktop") from exc
+
+    def ui_tree_of(self, observation: Observation) -> tuple[UIElement, ...] | None:
+        """The accessibility tree of the uncovered windows, read once per screen; None where
+        there is none (no AT-SPI bus, windows that export nothing, such as Tk's)."""
+        if not self.accessibility:
+            return None
+        if self._tree_of is not None and self._tree_of[0] is observation:
+            return self._tree_of[1]
+        if self._tree is None and self.accessibility_problem is None:
+            try:
+                self._tree = AccessibilityTree()
+            except Exception as exc:  # no jeepney or Xlib, an X server that refuses
+                self.accessibility_problem = f"{type(exc).__name__}: {exc}"
+        elements = self._tree.elements(self.screen) if self._tree is not None else None
+        self._tree_of = (observation, elements)
+        return elements
 
     # --- the gestures (pointer pixels) -------------------------------------------------------
 
@@ -265,11 +293,15 @@ class DesktopEnv(DeviceEnv):
             "pointer_per_pixel": [scale_x, scale_y],
             "settle": asdict(self.settle),
             "wheel_clicks_per_screen": self.wheel_clicks_per_screen,
+            "accessibility": self.accessibility,
         }
 
     def close(self) -> None:
         if not self._closed:
             self._closed = True
+            self._tree_of = None
+            if self._tree is not None:
+                self._tree.close()
             self.display.close()
 
 

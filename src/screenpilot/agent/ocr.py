@@ -1,0 +1,204 @@
+"""The label at a point of a screenshot, read by an offline OCR engine for the safety gate.
+
+Where a screen has no UI tree at the point (a desktop window that exports no accessibility
+tree), the gate still needs the words on what a press lands on. ``OcrReader`` crops a region around the point, hands it to an engine, and keeps
+the text line whose box contains the point, else the line nearest to it within the region.
+
+The region is a fixed share of the screenshot, ``REGION`` = 30 % of its width by 8 % of its
+height, centred on the point (at least ``MIN_REGION`` pixels): on a 1920x1080 desktop that is
+576x86 pixels, room for the longest phrase of the word table at common control sizes with the
+point anywhere on it, and one row of controls tall, so that few neighbours get in. A region
+larger than ``MAX_SIDE`` pixels (a 4K screen) is scaled down to it, so each check costs about
+the same whatever the screen.
+
+The engine is RapidOCR (``rapidocr`` with ``onnxruntime``, the ``ocr`` extra): its wheel carries
+PP-OCRv6 detection and recognition models that read Latin scripts with their accents, Chinese
+and Japanese, offline. It is imported and loaded once, on the first check, under a lock; until
+then nothing heavy is imported. ``benchmarks/ocr_labels.py`` measures it against Tesseract
+and the older rapidocr-onnxruntime (PP-OCRv4, which has no kana).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import math
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from PIL import Image
+
+from screenpilot.agent.core import Sighting
+from screenpilot.errors import require
+
+REGION = (0.30, 0.08)
+"""The share of the screenshot's width and height read around a point."""
+MIN_REGION = (160, 48)
+"""The smallest region, in screenshot pixels (small screenshots)."""
+MAX_SIDE = 960
+"""The longest side, in pixels, of the region handed to the engine; larger ones are scaled."""
+EXTRA = "ocr"
+ENGINE_MODULES = ("rapidocr", "onnxruntime")
+
+PixelBox = tuple[float, float, float, float]
+
+
+@dataclass(frozen=True, slots=True)
+class TextLine:
+    """One line of text an engine found: its words and its box in the image's pixels."""
+
+    text: str
+    box: PixelBox
+    score: float = 1.0
+
+
+Engine = Callable[[Image.Image], Sequence[TextLine]]
+"""Finds the lines of text in an image."""
+
+
+def region(size: tuple[int, int], x: float, y: float) -> tuple[int, int, int, int]:
+    """The pixel box (left, top, right, bottom) read around normalized point (x, y)."""
+    width, height = size
+    wanted_w = min(width, max(MIN_REGION[0], round(width * REGION[0])))
+    wanted_h = min(height, max(MIN_REGION[1], round(height * REGION[1])))
+    centre_x, centre_y = x * width, y * height
+    left = min(max(round(centre_x - wanted_w / 2), 0), width - wanted_w)
+    top = min(max(round(centre_y - wanted_h / 2), 0), height - wanted_h)
+    return left, top, left + wanted_w, top + wanted_h
+
+
+def _distance(box: PixelBox, x: float, y: float) -> float:
+    left, top, right, bottom = box
+    dx = max(left - x, 0.0, x - right)
+    dy = max(top - y, 0.0, y - bottom)
+    return math.hypot(dx, dy)
+
+
+def pick(lines: Sequence[TextLine], x: float, y: float) -> TextLine | None:
+    """The line whose box contains (x, y), the smallest if several do; else the nearest."""
+    lines = [line for line in lines if line.text.strip()]
+    if not lines:
+        return None
+    return min(
+        lines,
+        key=lambda line: (
+            _distance(line.box, x, y),
+            (line.box[2] - line.box[0]) * (line.box[3] - line.box[1]),
+        ),
+    )
+
+
+class OcrReader:
+    """A ``LabelReader``: the words at a point of a screenshot, by OCR of the region around it.
+
+    ``engine`` finds text lines in an image; by default RapidOCR, loaded on the first call."""
+
+    def __init__(self, engine: Engine | None = None) -> None:
+        self._engine = engine
+        self._lock = threading.Lock()
+
+    @property
+    def engine(self) -> Engine:
+        """The engine, loaded once (thread-safe)."""
+        if self._engine is None:
+            with self._lock:
+                if self._engine is None:
+                    self._engine = RapidOcrEngine()
+        return self._engine
+
+    def lines_at(self, image: Image.Image, x: float, y: float) -> list[TextLine]:
+        """The lines found in the region around (x, y), boxes in the screenshot's pixels."""
+        left, top, right, bottom = region(image.size, x, y)
+        crop = image.crop((left, top, right, bottom)).convert("RGB")
+        scale = min(1.0, MAX_SIDE / max(crop.size))
+        if scale < 1.0:
+            size = (max(1, round(crop.width * scale)), max(1, round(crop.height * scale)))
+            crop = crop.resize(size, Image.Resampling.BICUBIC)
+        found = []
+        for line in self.engine(crop):
+            x0, y0, x1, y1 = line.box
+            box = (left + x0 / scale, top + y0 / scale, left + x1 / scale, top + y1 / scale)
+            found.append(TextLine(line.text.strip(), box, line.score))
+        return found
+
+    def __call__(self, image: Image.Image, x: float, y: float) -> Sighting | None:
+        line = pick(self.lines_at(image, x, y), x * image.width, y * image.height)
+        if line is None:
+            return None
+        width, height = image.size
+        x0, y0, x1, y1 = line.box
+        box = (
+            min(max(x0 / width, 0.0), 1.0),
+            min(max(y0 / height, 0.0), 1.0),
+            min(max(x1 / width, 0.0), 1.0),
+            min(max(y1 / height, 0.0), 1.0),
+        )
+        return Sighting(line.text, "ocr", box)
+
+
+class RapidOcrEngine:
+    """RapidOCR with the PP-OCRv6 models its wheel carries, on onnxruntime's CPU provider.
+
+    Detection runs on the image at its own size (RapidOCR's default first enlarges it to 736
+    pixels on the short side, which costs five to ten times more on a small region and reads
+    no better); the angle classifier is off, since controls are not upside down. Calls are
+    serialized: the engine keeps per-call settings on itself."""
+
+    PARAMS: dict[str, Any] = {  # noqa: RUF012  (read-only settings)
+        "Global.log_level": "error",
+        "Global.use_cls": False,
+        "Det.limit_type": "max",
+        "Det.limit_side_len": MAX_SIDE,
+    }
+
+    def __init__(self) -> None:
+        for module in ENGINE_MODULES:
+            require(module, EXTRA)
+        rapidocr = require("rapidocr", EXTRA)
+        self._ocr = rapidocr.RapidOCR(params=dict(self.PARAMS))
+        self._lock = threading.Lock()
+        self(Image.new("RGB", (64, 32), "white"))  # the models load on the first call
+
+    def __call__(self, image: Image.Image) -> list[TextLine]:
+        with self._lock:
+            result = self._ocr(image.convert("RGB"))
+        boxes, texts, scores = result.boxes, result.txts, result.scores
+        if boxes is None or texts is None or scores is None:
+            return []
+        lines = []
+        for points, text, score in zip(boxes, texts, scores, strict=True):
+            xs = [float(point[0]) for point in points]
+            ys = [float(point[1]) for point in points]
+            lines.append(TextLine(str(text), (min(xs), min(ys), max(xs), max(ys)), float(score)))
+        return lines
+
+
+def installed() -> bool:
+    """Whether the OCR engine's packages are installed (nothing is imported to tell)."""
+    return all(importlib.util.find_spec(module) is not None for module in ENGINE_MODULES)
+
+
+_SHARED = OcrReader()
+"""The reader every default gate shares, so that a process loads the engine once."""
+
+
+def default_reader() -> OcrReader | None:
+    """The shared OCR ``LabelReader`` when the engine is installed (``pip install
+    "screenpilot[ocr]"``), else None; the engine loads on the first read."""
+    return _SHARED if installed() else None
+
+
+__all__ = [
+    "MAX_SIDE",
+    "MIN_REGION",
+    "REGION",
+    "Engine",
+    "OcrReader",
+    "RapidOcrEngine",
+    "TextLine",
+    "default_reader",
+    "installed",
+    "pick",
+    "region",
+]
