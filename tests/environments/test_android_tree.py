@@ -164,13 +164,25 @@ def test_a_dump_the_device_cannot_give_leaves_the_gate_blind_not_the_episode_ove
         {"type": "key", "key": "home"},
         {"type": "finish", "status": "success"},
     ]
-    episode = Agent(env, ScriptedPolicy(script), report=False).run("tap")
+    blind = SafetyGate(reader=None)  # no OCR to fall back on
+    episode = Agent(env, ScriptedPolicy(script), safety=blind, report=False).run("tap")
     assert [step.status for step in episode.steps] == ["denied", "executed", "executed"]
     review = episode.steps[0].safety
     assert review is not None and not review.looked and review.rules == ("unseen_target",)
     last: Observation | None = episode.steps[2].observation
     assert last is not None
     assert any("could not be read" in note and "No such file" in note for note in last.notes)
+
+
+def test_without_a_dump_the_gate_reads_the_screenshot_by_ocr(server: AdbServer) -> None:
+    pytest.importorskip("rapidocr", reason="the ocr extra is not installed")
+    server.device._cmd_uiautomator = lambda args: (b"", b"", 0)  # type: ignore[method-assign]
+    env = AndroidEnv(port=server.port, **FAST)
+    script = [{"type": "tap", "x": 0.5, "y": 0.5}, {"type": "finish", "status": "success"}]
+    episode = Agent(env, ScriptedPolicy(script), report=False).run("tap")
+    review = episode.steps[0].safety
+    assert review is not None and review.looked and "unseen_target" not in review.rules
+    assert episode.steps[0].status == "executed"
 
 
 def test_losing_the_device_while_looking_ends_the_run_with_the_step_saved(
