@@ -28,7 +28,9 @@ class Recorder:
 
 def test_the_region_is_a_share_of_the_screen_centred_on_the_point() -> None:
     assert region((1920, 1080), 0.5, 0.5) == (672, 497, 1248, 583)  # 576x86
-    assert region((1080, 2400), 0.5, 0.5) == (378, 1104, 702, 1296)  # 324x192 on a phone
+    assert region((1080, 2400), 0.5, 0.5) == (180, 1104, 900, 1296)  # 720x192 on a phone
+    assert region((1920, 1080), 0.5, 0.5, widen=1) == (384, 497, 1536, 583)  # twice as wide
+    assert region((1080, 2400), 0.5, 0.5, widen=1) == (0, 1104, 1080, 1296)  # at most all
     assert region((1920, 1080), 0.0, 1.0) == (0, 994, 576, 1080)  # kept inside the screen
     assert region((300, 200), 0.5, 0.5) == (70, 76, 230, 124)  # never below MIN_REGION
     assert region((100, 40), 0.5, 0.5) == (0, 0, 100, 40)  # nor beyond the screen
@@ -55,13 +57,53 @@ def test_the_reader_maps_the_line_back_to_the_screenshot() -> None:
     assert OcrReader(Recorder())(Image.new("RGB", (1920, 1080)), 0.5, 0.5) is None
 
 
+class Cutting:
+    """An engine that sees a label from x = 400 to 1000 of a 1600x900 screenshot: in a region
+    that does not hold all of it, the line found runs to the region's side, as a cut word
+    does."""
+
+    def __init__(self) -> None:
+        self.widths: list[int] = []
+
+    def __call__(self, image: Image.Image) -> list[TextLine]:
+        self.widths.append(image.width)
+        left = (1600 - image.width) / 2  # the regions are centred on x = 800, never scaled
+        start, end = max(400 - left, 0), min(1000 - left, image.width)
+        text = "Transfer money now" if (start, end) == (400 - left, 1000 - left) else "fer mon"
+        return [TextLine(text, (start, 30, end, 56))]
+
+
+def test_a_line_cut_by_the_region_is_read_again_wider() -> None:
+    engine = Cutting()
+    seen = OcrReader(engine)(Image.new("RGB", (1600, 900)), 0.5, 0.5)
+    assert engine.widths == [480, 960]
+    assert seen is not None and seen.label == "Transfer money now"
+    assert seen.box is not None and seen.box[0] * 1600 == pytest.approx(400)
+    assert find(seen.label, CONTROL_WORDS)
+
+
+def test_widening_stops_after_widenings_reads() -> None:
+    edge_to_edge = Recorder([TextLine("a banner", (0, 10, 150, 30))])
+
+    class Growing(Recorder):
+        def __call__(self, image: Image.Image) -> list[TextLine]:
+            self.images.append(image)
+            return [TextLine("a banner", (0, 10, image.width, 30))]
+
+    growing = Growing()
+    OcrReader(growing)(Image.new("RGB", (4000, 1080)), 0.5, 0.5)
+    assert len(growing.images) == ocr.WIDENINGS + 1
+    OcrReader(edge_to_edge)(Image.new("RGB", (150, 40)), 0.5, 0.5)  # the whole screen
+    assert len(edge_to_edge.images) == 1
+
+
 def test_a_large_screen_is_read_at_a_bounded_size() -> None:
-    engine = Recorder([TextLine("Pay", (0, 0, 96, 20))])
+    engine = Recorder([TextLine("Pay", (20, 0, 116, 20))])
     seen = OcrReader(engine)(Image.new("RGB", (3840, 2160)), 0.5, 0.5)
     assert engine.images[0].size == (MAX_SIDE, 144)  # 1152x173 scaled by 960/1152
     assert seen is not None and seen.box is not None
     left, top, right, _ = seen.box
-    assert (left * 3840, top * 2160) == pytest.approx((1344, 994), abs=0.5)
+    assert (left * 3840, top * 2160) == pytest.approx((1344 + 20 * 1152 / 960, 994), abs=0.5)
     assert (right - left) * 3840 == pytest.approx(96 * 1152 / 960)
 
 

@@ -131,13 +131,34 @@ def test_with_yes_the_sensitive_tap_runs(
     assert parse_task(spec).evaluate(sim.phone, "success", None)
 
 
-def test_without_the_ui_tree_every_tap_is_denied_as_unseen(
+def test_without_the_ui_tree_the_gate_reads_labels_by_ocr(
+    served: Callable[[str], tuple[SimEnv, AdbServer]], tmp_path: Path
+) -> None:
+    """contacts.delete taps a trash-can icon, then the dialog's "Delete" button: OCR reads no
+    word on the icon (the tap goes through), and denies the button by its word."""
+    pytest.importorskip("rapidocr", reason="the ocr extra is not installed")
+    spec = "contacts.delete:0"
+    sim, server = served(spec)
+    before = contacts(sim.phone)
+    result, steps = run_over_adb(server, spec, tmp_path, "--no-ui-tree")
+    assert result.returncode == 0, result.stderr
+    taps = [step for step in steps if step["action"]["type"] == "tap"]
+    assert [step["safety"]["seen"]["source"] for step in taps] == ["ocr"] * len(taps)
+    assert [step["status"] for step in taps] == ["executed"] * (len(taps) - 1) + ["denied"]
+    confirm = taps[-1]
+    assert confirm["safety"]["seen"]["label"] == "Delete"
+    assert confirm["safety"]["rules"] == ["sensitive_control"]
+    assert contacts(sim.phone) == before
+    assert not any(argv[:1] == ["uiautomator"] for argv in sim.phone.commands)
+
+
+def test_without_the_ui_tree_and_ocr_every_tap_is_denied_as_unseen(
     served: Callable[[str], tuple[SimEnv, AdbServer]], tmp_path: Path
 ) -> None:
     spec = "messages.send_new:3"
     sim, server = served(spec)
     before = messages(sim.phone)
-    result, steps = run_over_adb(server, spec, tmp_path, "--no-ui-tree")
+    result, steps = run_over_adb(server, spec, tmp_path, "--no-ui-tree", "--no-ocr")
     assert result.returncode == 0, result.stderr
     taps = [step for step in steps if step["action"]["type"] == "tap"]
     assert taps and all(step["status"] == "denied" for step in taps)

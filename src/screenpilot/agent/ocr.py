@@ -4,12 +4,15 @@ Where a screen has no UI tree at the point (a desktop window that exports no acc
 tree), the gate still needs the words on what a press lands on. ``OcrReader`` crops a region around the point, hands it to an engine, and keeps
 the text line whose box contains the point, else the line nearest to it within the region.
 
-The region is a fixed share of the screenshot, ``REGION`` = 30 % of its width by 8 % of its
-height, centred on the point (at least ``MIN_REGION`` pixels): on a 1920x1080 desktop that is
-576x86 pixels, room for the longest phrase of the word table at common control sizes with the
-point anywhere on it, and one row of controls tall, so that few neighbours get in. A region
-larger than ``MAX_SIDE`` pixels (a 4K screen) is scaled down to it, so each check costs about
-the same whatever the screen.
+The region is a fixed share of the screenshot, ``REGION`` = 30 % of its longer side wide (at
+most the whole width) by 8 % of its height, centred on the point (at least ``MIN_REGION``
+pixels): on a 1920x1080 desktop that is 576x86 pixels, room for the longest phrase of the word
+table at common control sizes with the point anywhere on it, and one row of controls tall, so
+that few neighbours get in; on a 1080x2400 phone, 720x192, two thirds of a row of a list. A
+region larger than ``MAX_SIDE`` pixels (a 4K screen) is scaled down to it, so each check costs
+about the same whatever the screen. When the line kept runs into the region's left or right
+edge, it was probably cut there ("en" of "Elena Jensen"), and the reader reads again a region
+twice as wide, up to ``WIDENINGS`` times, so that a label is judged whole.
 
 The engine is RapidOCR (``rapidocr`` with ``onnxruntime``, the ``ocr`` extra): its wheel carries
 PP-OCRv6 detection and recognition models that read Latin scripts with their accents, Chinese
@@ -38,6 +41,10 @@ MIN_REGION = (160, 48)
 """The smallest region, in screenshot pixels (small screenshots)."""
 MAX_SIDE = 960
 """The longest side, in pixels, of the region handed to the engine; larger ones are scaled."""
+WIDENINGS = 2
+"""How many times a region is read again twice as wide when the line kept touches its edge."""
+EDGE = 2.0
+"""How close, in screenshot pixels, a line's box may come to a region's side to touch it."""
 EXTRA = "ocr"
 ENGINE_MODULES = ("rapidocr", "onnxruntime")
 
@@ -57,10 +64,11 @@ Engine = Callable[[Image.Image], Sequence[TextLine]]
 """Finds the lines of text in an image."""
 
 
-def region(size: tuple[int, int], x: float, y: float) -> tuple[int, int, int, int]:
-    """The pixel box (left, top, right, bottom) read around normalized point (x, y)."""
+def region(size: tuple[int, int], x: float, y: float, widen: int = 0) -> tuple[int, int, int, int]:
+    """The pixel box (left, top, right, bottom) read around normalized point (x, y); each
+    ``widen`` doubles its width (never beyond the screenshot's)."""
     width, height = size
-    wanted_w = min(width, max(MIN_REGION[0], round(width * REGION[0])))
+    wanted_w = min(width, max(MIN_REGION[0], round(max(width, height) * REGION[0])) << widen)
     wanted_h = min(height, max(MIN_REGION[1], round(height * REGION[1])))
     centre_x, centre_y = x * width, y * height
     left = min(max(round(centre_x - wanted_w / 2), 0), width - wanted_w)
@@ -107,9 +115,9 @@ class OcrReader:
                     self._engine = RapidOcrEngine()
         return self._engine
 
-    def lines_at(self, image: Image.Image, x: float, y: float) -> list[TextLine]:
+    def lines_at(self, image: Image.Image, x: float, y: float, widen: int = 0) -> list[TextLine]:
         """The lines found in the region around (x, y), boxes in the screenshot's pixels."""
-        left, top, right, bottom = region(image.size, x, y)
+        left, top, right, bottom = region(image.size, x, y, widen)
         crop = image.crop((left, top, right, bottom)).convert("RGB")
         scale = min(1.0, MAX_SIDE / max(crop.size))
         if scale < 1.0:
@@ -122,8 +130,22 @@ class OcrReader:
             found.append(TextLine(line.text.strip(), box, line.score))
         return found
 
+    def line_at(self, image: Image.Image, x: float, y: float) -> TextLine | None:
+        """The line kept for (x, y): read again wider while it runs into the region's side."""
+        point = (x * image.width, y * image.height)
+        for widen in range(WIDENINGS + 1):
+            line = pick(self.lines_at(image, x, y, widen), *point)
+            left, _, right, _ = region(image.size, x, y, widen)
+            cut = line is not None and (
+                (line.box[0] - left <= EDGE and left > 0)
+                or (right - line.box[2] <= EDGE and right < image.width)
+            )
+            if not cut:
+                break
+        return line
+
     def __call__(self, image: Image.Image, x: float, y: float) -> Sighting | None:
-        line = pick(self.lines_at(image, x, y), x * image.width, y * image.height)
+        line = self.line_at(image, x, y)
         if line is None:
             return None
         width, height = image.size
@@ -193,6 +215,7 @@ __all__ = [
     "MAX_SIDE",
     "MIN_REGION",
     "REGION",
+    "WIDENINGS",
     "Engine",
     "OcrReader",
     "RapidOcrEngine",

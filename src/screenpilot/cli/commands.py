@@ -54,8 +54,17 @@ def run(
         typer.Option(
             "--no-ui-tree",
             help="Android: never read the UI tree (one uiautomator dump per screen the safety "
-            "gate judges). The gate then cannot see what a tap presses and asks before every "
-            "tap and long press (denied without a terminal, allowed with --yes).",
+            "gate judges). The gate then reads what a tap presses by OCR, or, without OCR, "
+            "asks before every tap and long press (denied without a terminal, allowed with "
+            "--yes).",
+        ),
+    ] = False,
+    no_ocr: Annotated[
+        bool,
+        typer.Option(
+            "--no-ocr",
+            help="Never read labels off the screenshot by OCR: the safety gate sees only the UI "
+            "tree, and asks before a press where no tree reaches.",
         ),
     ] = False,
     secret_env: Annotated[
@@ -103,7 +112,7 @@ def run(
         chosen_policy,
         max_steps=max_steps,
         stall_limit=stall_limit,
-        safety=SafetyGate(confirm=confirm),
+        safety=SafetyGate(confirm=confirm, reader=None) if no_ocr else SafetyGate(confirm=confirm),
         dry_run=dry_run,
         run_dir=run_dir,
         image_format=image_format,
