@@ -305,6 +305,14 @@ class Policy(abc.ABC):
                 decisions.append(exc)
         return decisions
 
+    def reset(self) -> None:  # noqa: B027  (an optional hook)
+        """Forget the last episode: every runner calls it before an episode's first decision
+        (``Agent.run``; a teacher-forced evaluation before each recorded episode), so that each
+        episode starts the same whatever ran before. A policy that keeps something between its
+        decisions (a script's position, a plan) overrides it; one whose every decision depends
+        only on its request needs nothing. A policy that overrides it is never shared by two
+        episodes at once (the evaluation pool refuses a factory that would share it)."""
+
     def state(self) -> dict[str, Any] | None:
         """What the policy must keep to continue exactly where it was (a script's position);
         None when each decision depends only on its request. A resumable evaluation saves it
