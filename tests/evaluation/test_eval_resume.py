@@ -21,7 +21,7 @@ from screenpilot.errors import ConfigError
 from screenpilot.evaluation.aitz_env import load_aitz
 from screenpilot.evaluation.aitz_run import AITZSettings, evaluate_policy, read_scores
 from screenpilot.policies import FunctionPolicy, ScriptedPolicy
-from screenpilot.tools.actions import Action, Finish, Tap, TypeText
+from screenpilot.tools.actions import Action, Finish, Tap, TypeText, to_json
 from tests.evaluation.aitz_fixtures import (
     small,
     small_policy,
@@ -163,10 +163,25 @@ class InterruptedScript(ScriptedPolicy):
         return super().act(task, observation, history)
 
 
+def test_every_episode_plays_the_script_from_its_first_action(tmp_path: Path) -> None:
+    """Three episodes of taps at x = 0.1, 0.2, 0.3: a script of the first two taps gets steps
+    0 and 1 of every episode right and gives up on step 2 (the script has no more actions)."""
+    uniform_split(tmp_path / "data", episodes=3, steps=3)
+    dataset = load_aitz(tmp_path / "data")
+    script: list[Action] = [Tap(x=0.1, y=0.5), Tap(x=0.2, y=0.5)]
+    metrics = evaluate_policy(dataset, lambda: ScriptedPolicy(script), tmp_path / "out")
+    scores = read_scores(tmp_path / "out")
+    for (_, step_id), score in scores.items():
+        expected = script[step_id] if step_id < 2 else Finish(status="failure")
+        assert score.prediction == to_json(expected)
+    assert [score.exact_match for score in scores.values()] == [True, True, False] * 3
+    assert metrics["overall"]["exact_match"] == pytest.approx(6 / 9)
+
+
 def test_a_resumed_script_continues_where_it_stopped(tmp_path: Path) -> None:
-    """A script plays the dataset's steps in order; resumed after an interruption it must
-    continue from its saved position, not from its first action: the metrics equal an
-    uninterrupted run's (two of five steps right: the script only knows episode 1)."""
+    """A script plays each episode's steps in order from its first action; resumed after an
+    interruption inside an episode it must continue from its saved position, not from its
+    first action: the metrics equal an uninterrupted run's."""
     small_split(tmp_path / "data")
     dataset = load_aitz(tmp_path / "data")
     script: list[Action] = [Tap(x=0.5, y=0.5), TypeText(text="hello"), Finish(status="success")]

@@ -341,33 +341,6 @@ def test_sim_serve_on_a_busy_port_is_a_one_line_error() -> None:
     assert result.returncode == 2 and "cannot listen on 127.0.0.1" in result.stderr
 
 
-def test_a_resumed_script_replays_the_interrupted_episode_from_its_start(tmp_path: Path) -> None:
-    """One script across two episodes: interrupted inside the second, the resumed run gives the
-    second episode again from its first step with the script where the first episode left it."""
-    from screenpilot.policies import ScriptedPolicy
-    from screenpilot.tools.actions import Finish, Key
-
-    # Episode 1: give up at once. Episode 2: two keys, then give up.
-    script = [Finish(status="failure"), Key(key="home"), Key(key="back"), Finish(status="failure")]
-
-    class Interrupted(ScriptedPolicy):
-        def act(self, task: str, observation: Observation, history: Sequence[Step]) -> Decision:
-            if self.state()["position"] == 2:  # inside episode 2
-                raise KeyboardInterrupt
-            return super().act(task, observation, history)
-
-    settings = SimSettings(tasks="clock.infeasible_time", episodes_per_task=2)
-    whole = run_eval(tmp_path / "whole", settings, lambda: ScriptedPolicy(script))
-    out = tmp_path / "resumed"
-    with pytest.raises(KeyboardInterrupt):
-        run_eval(out, settings, lambda: Interrupted(script))
-    assert [r.policy_state for r in read_results(out).values()] == [{"position": 1}]
-    resumed = run_eval(out, settings, lambda: ScriptedPolicy(script), resume=True)
-    assert resumed == whole and whole["successes"] == 2  # both finish(failure): infeasible
-    steps = [r.steps for r in read_results(out).values()]
-    assert steps == [r.steps for r in read_results(tmp_path / "whole").values()] == [1, 3]
-
-
 def test_a_falsely_finished_task_is_never_shown_as_a_success(tmp_path: Path) -> None:
     """The agent says success at once on contacts.add: the terminal, the run report's header
     and final card, and the eval index all say the task was not accomplished."""

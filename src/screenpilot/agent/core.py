@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import abc
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal
 
@@ -52,6 +52,18 @@ class UIElement:
         return max(right - left, 0.0) * max(bottom - top, 0.0)
 
 
+def smallest_element_at(
+    elements: Sequence[UIElement],
+    x: float,
+    y: float,
+    where: Callable[[UIElement], bool] | None = None,
+) -> UIElement | None:
+    """The smallest element of ``elements`` containing the point (of those ``where`` accepts);
+    the first in tree order among equals; None if there is none."""
+    hits = [e for e in elements if e.contains(x, y) and (where is None or where(e))]
+    return min(hits, key=lambda element: element.area, default=None)
+
+
 @dataclass(frozen=True, slots=True)
 class Observation:
     """What the environment shows the policy: the screenshot and what is known about it."""
@@ -73,8 +85,7 @@ class Observation:
 
     def element_at(self, x: float, y: float) -> UIElement | None:
         """The smallest UI element containing the point, if the tree is known."""
-        hits = [element for element in self.ui_elements if element.contains(x, y)]
-        return min(hits, key=lambda element: element.area, default=None)
+        return smallest_element_at(self.ui_elements, x, y)
 
     def focused_element(self) -> UIElement | None:
         return next((element for element in self.ui_elements if element.focused), None)
@@ -304,6 +315,14 @@ class Policy(abc.ABC):
             except ModelError as exc:
                 decisions.append(exc)
         return decisions
+
+    def reset(self) -> None:  # noqa: B027  (an optional hook)
+        """Forget the last episode: every runner calls it before an episode's first decision
+        (``Agent.run``; a teacher-forced evaluation before each recorded episode), so that each
+        episode starts the same whatever ran before. A policy that keeps something between its
+        decisions (a script's position, a plan) overrides it; one whose every decision depends
+        only on its request needs nothing. A policy that overrides it is never shared by two
+        episodes at once (the evaluation pool refuses a factory that would share it)."""
 
     def state(self) -> dict[str, Any] | None:
         """What the policy must keep to continue exactly where it was (a script's position);

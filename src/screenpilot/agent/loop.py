@@ -191,6 +191,7 @@ class Agent:
         """Run steps until the episode ends; returns the last observation."""
         stall = StallDetector(self.stall_limit)
         self._blurring = Blurring(self.env, self.redactor)
+        self.policy.reset()  # each episode starts the same, whatever ran before
         observation = self.env.reset(task, seed=self.seed)
         manifest.environment = self.env.describe()  # as reset set it up (a seeded task)
         if recorder is not None:

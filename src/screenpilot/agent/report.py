@@ -16,8 +16,16 @@ from PIL import Image
 
 from screenpilot.agent.core import SafetyReview
 from screenpilot.agent.recording import Manifest, RunData, StepRecord, load_run
-from screenpilot.agent.report_marks import action_label, action_overlay, box_overlay, safety_overlay
-from screenpilot.tools.actions import ActionBase
+from screenpilot.agent.replay_compare import DIFFERENCES, tally
+from screenpilot.agent.report_marks import (
+    RECORDED_COLOUR,
+    action_label,
+    action_overlay,
+    box_overlay,
+    safety_overlay,
+)
+from screenpilot.errors import InvalidActionError
+from screenpilot.tools.actions import ActionBase, to_action, to_json
 
 THUMBNAIL_HEIGHT = 720
 REPORT = "report.html"
@@ -77,6 +85,10 @@ def _header(run: RunData) -> str:
     ]
     if manifest.answer:
         facts.insert(1, ("Answer", escape(manifest.answer)))
+    recorded = manifest.environment.get("recorded_steps")
+    if isinstance(recorded, int):  # a replay: how its actions compare with the recording
+        counted = tally((step.result_info for step in steps), recorded)
+        facts.insert(1, ("Replay", escape(counted.text())))
     rows = "".join(f"<div><dt>{k}</dt><dd>{v}</dd></div>" for k, v in facts)
     error = f'<p class="error">{escape(manifest.error)}</p>' if manifest.error else ""
     return f"<h1>{escape(manifest.task)}</h1><dl class=facts>{rows}</dl>{error}"
@@ -119,7 +131,10 @@ def _screen(
     muted: bool,
     box: list[float] | None = None,
     safety: SafetyReview | None = None,
+    recorded: ActionBase | None = None,
 ) -> str:
+    """The screenshot with the action drawn over it; with ``recorded`` (a replay) also the
+    recorded action, in its own colour, and a legend naming both."""
     thumb = _thumbnail(run, relative)
     if thumb is None:
         return '<div class="missing">screenshot not saved</div>'
@@ -127,13 +142,45 @@ def _screen(
         return f'<div class="missing">screenshot {escape(relative or "")} unreadable ({escape(thumb)})</div>'
     data, width, height = thumb
     label = action_label(action) if action is not None else ""
-    pill = f'<span class="pill{" muted" if muted else ""}">{escape(label)}</span>' if label else ""
+    muted_class = " muted" if muted else ""
+    pill = f'<span class="pill{muted_class}">{escape(label)}</span>' if label else ""
+    marks = action_overlay(action, width, height, muted)
+    if recorded is not None:
+        marks = action_overlay(recorded, width, height, False, RECORDED_COLOUR) + marks
+        was = action_label(recorded) or recorded.type
+        now = (action_label(action) or action.type) if action is not None else "none"
+        pill = (
+            f'<span class="pill legend" style="background:{RECORDED_COLOUR}">recorded: '
+            f'{escape(was)}</span><span class="pill legend{muted_class}">new: {escape(now)}</span>'
+        )
     return (
         f'<a class="frame" href="{escape(relative or "")}"><svg class="screen" '
         f'viewBox="0 0 {width} {height}" width="{width}" height="{height}">'
         f'<image href="data:image/jpeg;base64,{data}" width="{width}" height="{height}"/>'
         f"{box_overlay(box, width, height)}{safety_overlay(safety, width, height)}"
-        f"{action_overlay(action, width, height, muted)}</svg>{pill}</a>"
+        f"{marks}</svg>{pill}</a>"
+    )
+
+
+def _recorded(step: StepRecord) -> tuple[ActionBase | None, str]:
+    """For a replayed step: the recorded action, and the badge saying how the new one compares
+    (nothing for other steps)."""
+    info = step.result_info
+    if "match" not in info or not isinstance(info.get("recorded_action"), dict):
+        return None, ""
+    try:
+        recorded = to_action(info["recorded_action"])
+    except InvalidActionError:
+        return None, ""
+    if info["match"]:
+        return (
+            recorded,
+            f'<span class="badge match" style="background:{RECORDED_COLOUR}">matches the recording</span>',
+        )
+    kinds = ", ".join(DIFFERENCES.get(str(kind), str(kind)) for kind in info.get("differences", []))
+    return (
+        recorded,
+        f'<span class="badge mismatch" style="background:#cf222e">differs: {escape(kinds)}</span>',
     )
 
 
@@ -177,6 +224,13 @@ def _step_card(run: RunData, step: StepRecord) -> str:
         details.append(
             f'<div class="row"><span class="k">device</span><code>{escape(info)}</code></div>'
         )
+    recorded, compared = _recorded(step)
+    if recorded is not None:
+        recorded_json = json.dumps(to_json(recorded), ensure_ascii=False)
+        details.insert(
+            1,
+            f'<div class="row"><span class="k">recorded action</span><code>{escape(recorded_json)}</code></div>',
+        )
     target = step.decision_info.get("target_box")
     box = target if isinstance(target, list) else None
     timing = " · ".join(f"{k} {v * 1000:.0f} ms" for k, v in step.timings.items())
@@ -185,9 +239,9 @@ def _step_card(run: RunData, step: StepRecord) -> str:
     details.append(f'<div class="timing">{escape(timing)}</div>')
     return (
         f'<section class="card" id="step-{step.index}"><div class="shot">'
-        f"{_screen(run, step.screenshot, step.action, muted=step.status != 'executed', box=box, safety=step.safety)}"
+        f"{_screen(run, step.screenshot, step.action, muted=step.status != 'executed', box=box, safety=step.safety, recorded=recorded)}"
         '</div><div class="body">'
-        f"<h2>Step {step.index + 1} {_badge(step.status)}</h2>{''.join(details)}</div></section>"
+        f"<h2>Step {step.index + 1} {_badge(step.status)}{compared}</h2>{''.join(details)}</div></section>"
     )
 
 
@@ -261,6 +315,7 @@ header .error {{ margin-top:16px; }}
 .frame {{ display:block; text-decoration:none; }}
 .pill {{ display:block; margin:10px auto 0; width:max-content; max-width:320px; background:rgba(255,45,85,.92); color:#fff; font-weight:600; padding:6px 14px; border-radius:999px; box-shadow:0 2px 8px rgba(0,0,0,.25); white-space:nowrap; overflow:hidden; text-overflow:ellipsis; }}
 .pill.muted {{ background:rgba(87,96,106,.92); }}
+.pill.legend {{ display:inline-block; margin:10px 6px 0 0; }}
 @media (max-width:760px) {{ .card {{ flex-direction:column; }} }}
 </style></head>
 <body><header>{header}</header><main>{cards}</main></body></html>

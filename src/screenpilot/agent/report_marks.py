@@ -21,6 +21,13 @@ from screenpilot.tools.actions import (
     Wait,
 )
 
+ACTION_COLOUR = "#ff2d55"
+"""The action a step took."""
+MUTED_COLOUR = "#8c959f"
+"""An action that was not carried out."""
+RECORDED_COLOUR = "#1a7f37"
+"""The action a recording holds for the screen (a replay draws it beside the new one)."""
+
 
 def box_overlay(box: list[float] | None, width: int, height: int) -> str:
     """A dashed outline of the box the model located (normalized edges), if it named one."""
@@ -44,7 +51,7 @@ def action_overlay(
     if action is None:
         return ""
     frame = coords.Screen.same_size(width, height)
-    colour = colour or ("#8c959f" if muted else "#ff2d55")
+    colour = colour or (MUTED_COLOUR if muted else ACTION_COLOUR)
     radius = max(10, width // 16)
     marks: list[str] = []
 
@@ -129,4 +136,12 @@ def safety_overlay(review: SafetyReview | None, width: int, height: int) -> str:
     )
 
 
-__all__ = ["action_label", "action_overlay", "box_overlay", "safety_overlay"]
+__all__ = [
+    "ACTION_COLOUR",
+    "MUTED_COLOUR",
+    "RECORDED_COLOUR",
+    "action_label",
+    "action_overlay",
+    "box_overlay",
+    "safety_overlay",
+]

@@ -22,7 +22,7 @@ from screenpilot.agent.core import Step
 from screenpilot.agent.recording import flagged_typing
 from screenpilot.agent.secrets import MASK, Redactor
 from screenpilot.errors import ConfigError, DeviceError, ModelError, ScreenpilotError
-from screenpilot.tools.actions import to_json
+from screenpilot.tools.actions import ActionBase, to_json
 
 app = typer.Typer(
     help="A vision-language model operates a phone or a desktop: observe, think, act.",
@@ -71,9 +71,15 @@ def parse_size(text: str, option: str) -> tuple[int, int]:
 def describe_action(step: Step) -> str:
     if step.action is None:
         return step.error.message if step.error else "no action"
-    fields = to_json(step.action)
+    # A password, a card number typed into a flagged field: never shown, however short.
+    return action_text(step.action, hide_text=flagged_typing(step))
+
+
+def action_text(action: ActionBase, *, hide_text: bool = False) -> str:
+    """An action as progress lines show it: ``tap(x=0.250, y=0.679)``."""
+    fields = to_json(action)
     kind = fields.pop("type")
-    if flagged_typing(step):  # a password, a card number: never shown, however short
+    if hide_text:
         fields["text"] = MASK
     shown = ", ".join(
         f"{k}={v:.3f}" if isinstance(v, float) else f"{k}={v!r}"

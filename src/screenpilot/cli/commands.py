@@ -12,12 +12,23 @@ from typing import Annotated
 import typer
 
 from screenpilot import __version__
+from screenpilot.agent.core import Step
+from screenpilot.agent.replay_compare import DEFAULT_TOLERANCE, DIFFERENCES
 from screenpilot.agent.secrets import Redactor
-from screenpilot.cli.app import app, console, default_out, hide, parse_size, print_step, say
+from screenpilot.cli.app import (
+    action_text,
+    app,
+    console,
+    default_out,
+    hide,
+    parse_size,
+    print_step,
+    say,
+)
 from screenpilot.cli.options import EnvOption, PolicyChoice, with_policy
 from screenpilot.errors import ConfigError, ScreenpilotError
 from screenpilot.policies.settings import Platform
-from screenpilot.tools.actions import to_json
+from screenpilot.tools.actions import to_action, to_json
 
 KEY_LENGTH = 8
 """API keys at least this long are hidden like ``--secret-env`` values."""
@@ -181,12 +192,22 @@ def replay(
     run_dir: Annotated[Path, typer.Argument(help="A recorded run directory.")],
     policy: PolicyChoice,
     out: Annotated[Path | None, typer.Option(help="Run directory for the replay.")] = None,
+    tolerance: Annotated[
+        float,
+        typer.Option(
+            help="How far apart (normalized distance) two points may lie where the recorded "
+            "UI tree has no element at either.",
+        ),
+    ] = DEFAULT_TOLERANCE,
 ) -> None:
-    """Re-run a policy open-loop on the recorded screens of a run and compare its actions."""
+    """Re-run a policy open-loop on the recorded screens of a run and compare each action with
+    the recorded one (type, target, text, key, ...). Exits 0 when every recorded step was
+    matched, 1 when any differs or was not reached."""
     from screenpilot.agent.loop import Agent
+    from screenpilot.agent.replay_compare import tally
     from screenpilot.environments.replay import ReplayEnv
 
-    environment = ReplayEnv(run_dir)
+    environment = ReplayEnv(run_dir, tolerance=tolerance)
     chosen_policy = policy.build()
     target = out or default_out("replay-" + environment.task)
     agent = Agent(
@@ -195,17 +216,26 @@ def replay(
         max_steps=len(environment.run.steps) + 1,
         stall_limit=None,
         run_dir=target,
-        on_step=print_step,
+        on_step=_print_replay_step,
     )
     try:
         episode = agent.run(environment.task)
     finally:
         chosen_policy.close()
-    scored = [s for s in episode.steps if "type_match" in s.result_info]
-    agree = sum(1 for s in scored if s.result_info["type_match"])
-    say(
-        f"{agree}/{len(scored)} steps chose the recorded action type; report: {target / 'report.html'}"
-    )
+    counted = tally((step.result_info for step in episode.steps), environment.recorded_steps)
+    say((counted.text(), "green" if counted.all_match else "red"))
+    say(f"report: {target / 'report.html'}")
+    raise typer.Exit(0 if counted.all_match else 1)
+
+
+def _print_replay_step(step: Step) -> None:
+    """The step's progress line and, where it differs from the recording, how."""
+    print_step(step)
+    info = step.result_info
+    if info.get("match") is False:
+        differences = ", ".join(DIFFERENCES.get(kind, kind) for kind in info["differences"])
+        recorded = action_text(to_action(info["recorded_action"]))
+        say(("      ≠ recorded ", "red"), recorded, (f"  ({differences})", "red"))
 
 
 @app.command()

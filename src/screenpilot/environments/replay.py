@@ -1,5 +1,7 @@
 """``ReplayEnv``: steps through the screens of a recorded run, so a new policy can be scored
 open-loop on them. Whatever the policy does, the next observation is the next recorded screen.
+Each step's info holds the recorded action and how the new one compares with it, field by
+field (``agent/replay_compare.py``).
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from PIL import Image
 
 from screenpilot.agent.core import Environment, Observation, StepResult
 from screenpilot.agent.recording import RunData, StepRecord, load_run
+from screenpilot.agent.replay_compare import DEFAULT_TOLERANCE, compare_actions
 from screenpilot.errors import ConfigError
 from screenpilot.tools.actions import ACTION_CLASSES, Action, Finish, to_json
 
@@ -20,7 +23,11 @@ class ReplayEnv(Environment):
     supported_actions = frozenset(ACTION_CLASSES)
     simulated = True
 
-    def __init__(self, run_dir: str | Path) -> None:
+    def __init__(self, run_dir: str | Path, *, tolerance: float = DEFAULT_TOLERANCE) -> None:
+        if not 0 <= tolerance <= 1:
+            msg = f"the tolerance is a normalized distance in [0, 1], got {tolerance}"
+            raise ConfigError(msg)
+        self.tolerance = tolerance
         self.run: RunData = load_run(run_dir)
         self._steps = [s for s in self.run.steps if s.status == "executed" and s.action is not None]
         if not self._steps:
@@ -42,6 +49,11 @@ class ReplayEnv(Environment):
         return self.run.manifest.task
 
     @property
+    def recorded_steps(self) -> int:
+        """The recorded steps replayed (the executed ones), each compared with a new action."""
+        return len(self._steps)
+
+    @property
     def screen_size(self) -> tuple[int, int]:
         return self._steps[min(self._index, len(self._steps) - 1)].screen.size
 
@@ -52,10 +64,14 @@ class ReplayEnv(Environment):
     def step(self, action: Action) -> StepResult:
         recorded = self._steps[self._index]
         assert recorded.action is not None
+        comparison = compare_actions(
+            recorded.action, action, recorded.ui_elements, tolerance=self.tolerance
+        )
         info = {
             "recorded_step": recorded.index,
             "recorded_action": to_json(recorded.action),
             "type_match": action.type == recorded.action.type,
+            **comparison.info(),
         }
         if isinstance(action, Finish) or self._index + 1 == len(self._steps):
             return StepResult(self._observe(recorded), terminated=True, info=info)
@@ -81,4 +97,9 @@ class ReplayEnv(Environment):
         )
 
     def describe(self) -> dict[str, object]:
-        return {**super().describe(), "recording": str(self.run.run_dir)}
+        return {
+            **super().describe(),
+            "recording": str(self.run.run_dir),
+            "recorded_steps": self.recorded_steps,
+            "tolerance": self.tolerance,
+        }

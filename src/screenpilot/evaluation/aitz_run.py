@@ -5,7 +5,10 @@ misses.
 
 A policy run hands the steps not yet scored to the worker pool in chunks of ``batch_size``,
 each decided by one ``Policy.act_batch`` call; ``workers`` threads run chunks at once, each
-with its own policy.
+with its own policy. Each recorded episode starts with ``Policy.reset``, so a script plays
+its actions from the first for every episode (step i gets action i); a policy that keeps
+state runs on one worker, one step at a time, and a resumed run hands it the state saved with
+the last step logged.
 """
 
 from __future__ import annotations
@@ -118,9 +121,13 @@ def _score_decision(
 
 def _decide(settings: AITZSettings) -> Callable[[Policy, list[Pending]], list[StepScore]]:
     """The work of one chunk: one ``act_batch`` call, a score per step. A ModelError raised by
-    the whole batch makes each of its steps invalid with that reason."""
+    the whole batch makes each of its steps invalid with that reason. A chunk that holds an
+    episode's first step resets the policy first (``Policy.reset``): with ``batch_size`` 1, as
+    a policy that keeps state runs, that is exactly before each episode."""
 
     def decide(policy: Policy, chunk: list[Pending]) -> list[StepScore]:
+        if any(index == 0 for _, index in chunk):
+            policy.reset()
         requests = [_request(episode, index, settings.coat_history) for episode, index in chunk]
         start = time.perf_counter()
         try:

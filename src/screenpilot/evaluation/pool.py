@@ -6,6 +6,11 @@ before any work, so that a configuration error surfaces at once and the policy's
 known for the manifest; the others are built by their threads when there is work for them.
 No policy is built only to be checked, and every policy built is closed when the pool exits.
 A local model with ``workers`` > 1 is therefore loaded that many times.
+
+A factory may return one policy object for every worker (threads then share it) unless the
+policy keeps state within an episode (it overrides ``Policy.reset``, as a script does): two
+episodes at once would then move one script position, so that is refused with a
+``ConfigError`` before the second worker decides anything.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from types import TracebackType
 from typing import Generic, TypeVar
 
 from screenpilot.agent.core import Policy
+from screenpilot.errors import ConfigError
 
 W = TypeVar("W")
 R = TypeVar("R")
@@ -77,7 +83,18 @@ class WorkerPool:
             return built
         policy = self._factory()
         with self._lock:
-            self._policies[worker] = policy
+            shared = any(held is policy for held in self._policies.values())
+            if not shared:
+                self._policies[worker] = policy
+        if shared and type(policy).reset is not Policy.reset:
+            name = policy.describe().name
+            msg = (
+                f"the policy factory returned one {name} policy for two workers, but it keeps "
+                "state within an episode (Policy.reset), so concurrent episodes would mix it "
+                "up: build a new policy in each call (e.g. lambda: ScriptedPolicy(actions)), "
+                "or run one worker"
+            )
+            raise ConfigError(msg)
         return policy
 
     def map(self, work: Callable[[Policy, W], R], units: Sequence[W]) -> Iterator[R]:

@@ -4,7 +4,10 @@ own success predicate.
 Each episode gets its own run directory (trajectory, screens, report) under ``OUT/episodes``;
 the shared evaluation folder (``run_folder``) holds the rest: ``results.jsonl`` gains one line
 per finished episode, ``report.html`` is the index of the episodes. Only ``Policy.act`` (and
-``describe``/``close``) is used, so any policy can be evaluated.
+``reset``/``describe``/``close``) is used, so any policy can be evaluated. Every episode starts
+with ``Policy.reset`` (``Agent.run``), so episodes are independent of each other and of their
+order: a policy that keeps state (a script) runs on any number of workers, and an episode
+interrupted before it was logged simply runs again from its start on resume.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from screenpilot.agent.recording import load_run
 from screenpilot.errors import ConfigError
 from screenpilot.evaluation.pool import WorkerPool
 from screenpilot.evaluation.progress import Progress
-from screenpilot.evaluation.run_folder import REPORT, RESULTS, RunFolder, continue_policy, read_log
+from screenpilot.evaluation.run_folder import REPORT, RESULTS, RunFolder, read_log
 from screenpilot.evaluation.run_settings import Positive, RunSettings
 from screenpilot.evaluation.sim_results import EpisodeResult, compute_metrics, write_index
 from screenpilot.sim.catalog import select
@@ -84,13 +87,8 @@ def run_eval(
         done = folder.start(source, suite, total=len(tasks), progress=progress)
         todo = [task for task in tasks if task.name not in done]
 
-        stateful = continue_policy(pool.first, folder, pending=len(todo), workers=settings.workers)
-
         def work(policy: Policy, task: Task) -> EpisodeResult:
-            result = run_episode(out, task, settings, policy)
-            if stateful:
-                result.policy_state = policy.state()
-            return result
+            return run_episode(out, task, settings, policy)
 
         for result in pool.map(work, todo):
             folder.record(result)

@@ -13,7 +13,8 @@ from screenpilot.tools.actions import Action, ActionBase, Finish, to_action, to_
 
 
 class ScriptedPolicy(Policy):
-    """Plays a list of actions in order, then finishes with failure if the run goes on."""
+    """Plays a list of actions in order, then finishes with failure if the run goes on. Every
+    episode plays the script from its first action (``reset``)."""
 
     def __init__(
         self, actions: Iterable[ActionBase | dict[str, Any] | str], *, source: str = "list"
@@ -66,6 +67,10 @@ class ScriptedPolicy(Policy):
         action = self.actions[self._next]
         self._next += 1
         return Decision(action=action, raw_output=json.dumps(to_json(action), ensure_ascii=False))
+
+    def reset(self) -> None:
+        """Rewind to the script's first action."""
+        self._next = 0
 
     def state(self) -> dict[str, Any]:
         """The position in the script: a resumed evaluation continues from it."""

@@ -63,10 +63,16 @@ class ReferencePolicy(Policy):
     simulated environment announces in ``observation.info["task"]``."""
 
     def __init__(self, task: Task | None = None) -> None:
+        self._given = task
         self.task = task
         self._plan: list[Intent] = []
         self._position = 0
         self._scrolls = 0
+
+    def reset(self) -> None:
+        """Forget the last episode's task and plan (the next first step reads them again)."""
+        self.task = self._given
+        self._plan, self._position, self._scrolls = [], 0, 0
 
     def act(self, task: str, observation: Observation, history: Sequence[Step]) -> Decision:
         if not history:
