@@ -247,7 +247,8 @@ def test_the_install_hint_names_the_extra(
     assert result.returncode == 2, result.stderr
     assert (
         f"error: {module!r} is needed for this feature but could not be imported (import of "
-        f'{module} halted; None in sys.modules); install it with: pip install "screenpilot[{extra}]"'
+        f"{module} halted; None in sys.modules); install it with: pip install "
+        f'"screenpilot[{extra}]"'
     ) in result.stderr
 
 

@@ -164,8 +164,8 @@ class MissingSplitError(ConfigError):
         self.root, self.split = root, split
         self.found = [name for name in SPLITS if (root / name).is_dir()]
         if self.found:
-            has = ", ".join(self.found)
-            message = f"no split {split!r} in {root}; it has: {has} — try {choose + self.found[0]}"
+            has, first = ", ".join(self.found), self.found[0]
+            message = f"no split {split!r} in {root}; it has: {has} — try {choose}{first}"
         elif not root.is_dir():
             message = (
                 f"{root} is not a folder: --data must be the AITZ root holding train/ and test/"
@@ -173,7 +173,7 @@ class MissingSplitError(ConfigError):
         elif root.name in SPLITS:
             message = (
                 f"{root} has no {split}/ folder: it looks like a split itself; give its parent "
-                f"({root.parent}) and {choose + root.name}"
+                f"({root.parent}) and {choose}{root.name}"
             )
         else:
             message = (

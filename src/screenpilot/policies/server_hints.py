@@ -8,6 +8,7 @@ first; it never holds the API key (``transport`` hides it in whatever it quotes)
 
 from __future__ import annotations
 
+import json
 import socket
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -15,6 +16,8 @@ from dataclasses import dataclass
 CHAT_PATH = "/chat/completions"
 SHOWN_MODELS = 10
 """How many of the models a server lists a hint names."""
+LISTING_BYTES = 256 * 1024
+"""How much of a ``GET /models`` answer is read."""
 
 
 def base_of(url: str) -> str:
@@ -61,6 +64,19 @@ class Listing:
     status: int | None
     models: Sequence[str] = ()
 
+    @classmethod
+    def read(cls, body: bytes) -> Listing:
+        """The ids of a 200 answer's OpenAI model list (``{"data": [{"id": ...}]}``); none
+        when it is no such list."""
+        try:
+            entries = json.loads(body).get("data")
+        except (ValueError, AttributeError, RecursionError):
+            return cls(200)
+        if not isinstance(entries, list):
+            return cls(200)
+        ids = [e["id"] for e in entries if isinstance(e, dict) and isinstance(e.get("id"), str)]
+        return cls(200, ids)
+
 
 def not_found(model: str, url: str, listing: Listing, quote: Callable[[str], str]) -> str:
     """HTTP 404 for a chat completion: the model's name or the URL's path is wrong; what the
@@ -73,7 +89,10 @@ def not_found(model: str, url: str, listing: Listing, quote: Callable[[str], str
             if len(listing.models) > SHOWN_MODELS
             else ""
         )
-        return f"HTTP 404: the server has no model {model!r}; it serves {names}{more}: pass one to --model"
+        return (
+            f"HTTP 404: the server has no model {model!r}; it serves {names}{more}: pass one "
+            "to --model"
+        )
     if listing.models:
         return (
             f"HTTP 404, although the server lists model {model!r} at {models_url(url)}: "
@@ -84,7 +103,10 @@ def not_found(model: str, url: str, listing: Listing, quote: Callable[[str], str
             f"HTTP 404, and {models_url(url)} is not found either: --base-url {base} is not an "
             "OpenAI-compatible endpoint (it usually ends in /v1)"
         )
-    return f"HTTP 404: unknown model {model!r} (--model) or wrong --base-url {base} (it usually ends in /v1)"
+    return (
+        f"HTTP 404: unknown model {model!r} (--model) or wrong --base-url {base} (it usually "
+        "ends in /v1)"
+    )
 
 
 def refused_key(status: int, key_hint: str, key_sent: bool) -> str:

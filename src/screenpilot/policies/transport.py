@@ -85,8 +85,6 @@ DETAIL_BYTES = 4096
 """How much of an error status's body is read, for its message."""
 QUOTED = 200
 """Characters of server text quoted in a message."""
-LISTING_BYTES = 256 * 1024
-"""How much of a ``GET /models`` answer is read for a hint."""
 
 
 class BadResponseError(ModelError):
@@ -309,7 +307,7 @@ class Transport:
             location = self.printable(
                 self._hide.redact(str(response.headers.get("location", "nowhere")))
             )
-            base = location.removesuffix("/chat/completions")
+            base = hints.base_of(location)
             msg = f"redirected (HTTP {status}) to {location}: use --base-url {base}"
             raise ConfigError(self._named(msg))
         if status in RETRY_STATUSES:
@@ -317,8 +315,7 @@ class Transport:
         raise DeviceError(self._named(f"HTTP {status}: {detail}"))
 
     def _listing(self) -> hints.Listing:
-        """What the server lists at ``GET /models`` (within the deadline; nothing on any
-        failure): the ids of an OpenAI model list."""
+        """What the server lists at ``GET /models``, read within the deadline."""
         httpx = self._httpx
         deadline = time.monotonic() + self.timeout
         try:
@@ -327,14 +324,11 @@ class Transport:
             ) as response:
                 if response.status_code != 200:
                     return hints.Listing(response.status_code)
-                body = self._read(response, deadline, _Progress(), LISTING_BYTES, cap=False)
-            entries = json.loads(body).get("data")
-        except (httpx.HTTPError, _Passing, ValueError, AttributeError, RecursionError):
+                limit = hints.LISTING_BYTES
+                body = self._read(response, deadline, _Progress(), limit, cap=False)
+        except (httpx.HTTPError, _Passing):
             return hints.Listing(None)
-        if not isinstance(entries, list):
-            return hints.Listing(200)
-        ids = [e["id"] for e in entries if isinstance(e, dict) and isinstance(e.get("id"), str)]
-        return hints.Listing(200, ids)
+        return hints.Listing.read(body)
 
     def _abandoned(self, reason: str) -> DeviceError:
         return DeviceError(self._named(f"abandoned: {reason}"))
