@@ -288,3 +288,11 @@ def test_no_help_text_is_read_as_markup() -> None:
     every = texts(typer.main.get_command(app))
     assert len(every) > 100
     assert [text for text in every if escape(text) != text] == []
+
+
+def test_usage_errors_print_what_was_typed_as_it_is() -> None:
+    """Click's own errors (an unknown option or command) quote the user's words literally."""
+    option = screenpilot("run", "--fo[bold]o", "t")
+    assert option.returncode == 2 and "No such option: --fo[bold]o" in option.stderr
+    command = screenpilot("x[red]y")
+    assert command.returncode == 2 and "No such command 'x[red]y'." in command.stderr
