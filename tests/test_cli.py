@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -16,8 +18,9 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def screenpilot(
-    *args: str, cwd: Path = ROOT, stdin: str | None = None
+    *args: str, cwd: Path = ROOT, stdin: str | None = None, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
+    """The command line in a fresh process; ``env`` is added to this process's environment."""
     return subprocess.run(
         [sys.executable, "-m", "screenpilot.cli", *args],
         cwd=cwd,
@@ -25,6 +28,7 @@ def screenpilot(
         text=True,
         input=stdin,
         timeout=300,
+        env=None if env is None else {**os.environ, **env},
     )
 
 
@@ -220,3 +224,75 @@ def test_control_characters_in_a_models_answer_are_shown_escaped(tmp_path: Path)
     assert result.returncode == 0, result.stderr
     assert "answer: done\\x1b[2J\\x1b]0;owned\\x07 \\u202eevil" in result.stderr
     assert "\x1b" not in result.stderr and "\u202e" not in result.stderr
+
+
+def without(module: str, folder: Path) -> dict[str, str]:
+    """Environment variables under which ``import module`` fails in a child process, as it
+    does where the extra that installs it is missing."""
+    (folder / "sitecustomize.py").write_text(f"import sys\nsys.modules[{module!r}] = None\n")
+    path = os.pathsep.join([str(folder), *filter(None, [os.environ.get("PYTHONPATH")])])
+    return {"PYTHONPATH": path}
+
+
+@pytest.mark.parametrize(
+    ("module", "env", "extra"),
+    [("mss", "desktop", "desktop"), ("adbutils", "android", "android")],
+)
+def test_the_install_hint_names_the_extra(
+    module: str, env: str, extra: str, tmp_path: Path
+) -> None:
+    """``screenpilot[desktop]`` is data, not a markup tag: the hint is printed whole."""
+    variables = without(module, tmp_path) | {"DISPLAY": ":77"}
+    result = screenpilot("run", "t", "--env", env, "--actions", "x.jsonl", env=variables)
+    assert result.returncode == 2, result.stderr
+    assert (
+        f"error: {module!r} is needed for this feature but could not be imported (import of "
+        f"{module} halted; None in sys.modules); install it with: pip install "
+        f'"screenpilot[{extra}]"'
+    ) in result.stderr
+
+
+def test_a_device_serial_that_looks_like_markup_is_printed_as_it_is(tmp_path: Path) -> None:
+    from screenpilot.sim.adb_server import AdbServer
+    from screenpilot.sim.env import SimEnv
+
+    with AdbServer(SimEnv().phone) as server:
+        result = screenpilot(
+            "run", "t", "--env", "android:[bold]x", "--actions", "x.jsonl",
+            env={"ANDROID_ADB_SERVER_PORT": str(server.port), "ADBUTILS_ADB_PATH": "/bin/false"},
+        )  # fmt: skip
+    assert "device '[bold]x' is not connected (connected: sim-1)" in result.stderr, result.stderr
+
+
+def test_an_evaluation_folder_that_looks_like_markup_is_printed_as_it_is(tmp_path: Path) -> None:
+    out = tmp_path / "[red]sim [/]"
+    result = screenpilot("eval", "sim", "--tasks", "clock.alarm_on", "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    assert f"report: {out / 'report.html'}" in result.stderr
+
+
+def test_no_help_text_is_read_as_markup() -> None:
+    """Help is rendered with rich markup on: a ``[word]`` in it would vanish from --help."""
+    import typer
+    from rich.markup import escape
+
+    from screenpilot.cli import app
+
+    def texts(command: Any) -> list[str]:
+        found = [command.help or ""]
+        found += [getattr(param, "help", None) or "" for param in command.params]
+        for sub in getattr(command, "commands", {}).values():
+            found += texts(sub)
+        return found
+
+    every = texts(typer.main.get_command(app))
+    assert len(every) > 100
+    assert [text for text in every if escape(text) != text] == []
+
+
+def test_usage_errors_print_what_was_typed_as_it_is() -> None:
+    """Click's own errors (an unknown option or command) quote the user's words literally."""
+    option = screenpilot("run", "--fo[bold]o", "t")
+    assert option.returncode == 2 and "No such option: --fo[bold]o" in option.stderr
+    command = screenpilot("x[red]y")
+    assert command.returncode == 2 and "No such command 'x[red]y'." in command.stderr

@@ -98,8 +98,9 @@ def test_subset_and_limit_select_episodes(tmp_path: Path) -> None:
     assert [e.episode_id for e in load_aitz(tmp_path, "test", limit=2).episodes] == ["111", "222"]
     with pytest.raises(ConfigError, match=r"no subset .single..*found: general, install"):
         load_aitz(tmp_path, "test", "single")
-    with pytest.raises(ConfigError, match="train does not exist"):
+    with pytest.raises(ConfigError) as missing:
         load_aitz(tmp_path, "train")
+    assert str(missing.value) == f"no split 'train' in {tmp_path}; it has: test — try --split test"
 
 
 def test_the_annotation_hash_changes_with_the_annotations(tmp_path: Path) -> None:

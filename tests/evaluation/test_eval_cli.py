@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shlex
 import shutil
 from pathlib import Path
 
@@ -212,3 +213,100 @@ def test_bad_predictions_lines_and_a_damaged_folder_stop_with_a_message(tmp_path
     resumed = screenpilot(*args, "--out", str(out), "--resume")
     assert resumed.returncode == 2 and "Traceback" not in resumed.stderr
     assert f"cannot resume {out}: its manifest.json is damaged" in resumed.stderr
+
+
+def test_the_sample_episode_is_scored_by_one_command() -> None:
+    """The README's command, as written there: the bundled episode and its sample predictions
+    (the third taps the wrong place), run from the repository root; nothing is written."""
+    command = (
+        "screenpilot eval aitz --data tests/data/aitz --split train "
+        "--predictions examples/aitz_sample_predictions.jsonl"
+    )
+    result = screenpilot(*shlex.split(command)[1:])
+    assert result.returncode == 0, result.stderr
+    assert (
+        "qwen: 4 steps, type match 100.00%, exact match 75.00%, invalid 0.00%, goal progress "
+        "50.00%, success 0.00%" in result.stderr
+    )
+    assert "warning" not in result.stderr
+    metrics = json.loads(result.stdout)
+    assert metrics["predictions_unmatched_lines"] == 0
+    assert metrics["predictions_missing_steps"] == 0
+
+
+def test_a_missing_split_names_the_ones_there_are(tmp_path: Path) -> None:
+    cases = [
+        (
+            "tests/data/aitz",
+            "no split 'test' in tests/data/aitz; it has: train — try --split train",
+        ),
+        (
+            "tests/data/aitz/train",
+            "tests/data/aitz/train has no test/ folder: it looks like a split itself; give its "
+            "parent (tests/data/aitz) and --split train",
+        ),
+        (str(tmp_path), f"{tmp_path} has no train/ or test/ folder: --data must be the AITZ root"),
+        (
+            str(tmp_path / "none"),
+            f"{tmp_path / 'none'} is not a folder: --data must be the AITZ root holding train/ "
+            "and test/",
+        ),
+    ]
+    for data, message in cases:
+        result = screenpilot("eval", "aitz", "--data", data, "--actions", "x.jsonl")
+        assert result.returncode == 2 and "Traceback" not in result.stderr
+        assert f"error: {message}" in result.stderr, result.stderr
+    result = screenpilot("run", "t", "--env", "aitz:tests/data/aitz", "--actions", "x.jsonl")
+    assert result.returncode == 2
+    assert (
+        "error: no split 'test' in tests/data/aitz; it has: train — try --env "
+        "aitz:tests/data/aitz/train" in result.stderr
+    )
+
+
+def write_lines(path: Path, keys: list[tuple[object, int]]) -> Path:
+    path.write_text(
+        "".join(
+            json.dumps({"episode_id": episode, "step_id": step, "action": None}) + "\n"
+            for episode, step in keys
+        )
+    )
+    return path
+
+
+def test_predictions_for_steps_outside_the_dataset_are_reported(tmp_path: Path) -> None:
+    """Lines naming steps the dataset lacks are counted in metrics.json and told on stderr
+    with the first three; when none matches, the warning shows how the dataset's ids look."""
+    args = ["eval", "aitz", "--data", str(SAMPLE), "--split", "train", "--predictions"]
+    folder_names = [("GOOGLE_APPS-523638528775825151", step) for step in range(4)]
+    none = write_lines(tmp_path / "none [b].jsonl", folder_names)
+    result = screenpilot(*args, str(none))
+    assert result.returncode == 0, result.stderr
+    said = " ".join(result.stderr.split())
+    assert (
+        f"warning: no line of {none} names a step of {SAMPLE}/train, so every step is scored "
+        'invalid: the 4 lines name {"episode_id": "GOOGLE_APPS-523638528775825151", "step_id": '
+        '0}, {"episode_id": "GOOGLE_APPS-523638528775825151", "step_id": 1}, {"episode_id": '
+        '"GOOGLE_APPS-523638528775825151", "step_id": 2}, …; the dataset\'s ids look like '
+        '{"episode_id": "523638528775825151", "step_id": 0} (the episode_id and step_id fields '
+        "of its annotation files)" in said
+    )
+    assert json.loads(result.stdout)["predictions_unmatched_lines"] == 4
+    some = write_lines(
+        tmp_path / "some.jsonl",
+        [("523638528775825151", 0), ("523638528775825151", 9), (7, 1), ("[red]x", 0)],
+    )
+    result = screenpilot(*args, str(some), "--out", str(tmp_path / "out"))
+    assert result.returncode == 0, result.stderr
+    said = " ".join(result.stderr.split())
+    assert (
+        f"warning: 3 of 4 lines of {some} name steps that are not in {SAMPLE}/train and are "
+        'ignored: {"episode_id": "523638528775825151", "step_id": 9}, {"episode_id": "7", '
+        '"step_id": 1}, {"episode_id": "[red]x", "step_id": 0}' in said
+    )
+    assert "…" not in said
+    assert (
+        json.loads((tmp_path / "out/metrics.json").read_text())["predictions_unmatched_lines"] == 3
+    )
+    matched = write_lines(tmp_path / "all.jsonl", [("523638528775825151", 0)])
+    assert "warning" not in screenpilot(*args, str(matched)).stderr

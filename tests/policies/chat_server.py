@@ -137,7 +137,8 @@ def garbage(data: bytes = b"<html><body>\x1b[31mIt works!</body></html>") -> Rep
 
 @dataclass
 class Server:
-    """Answers each POST with the next scripted reply, or ``answer(body)`` when the script is empty."""
+    """Answers each POST with the next scripted reply, or ``answer(body)`` when the script is
+    empty; ``GET /v1/models`` lists ``models``."""
 
     url: str
     script: list[Reply] = field(default_factory=list)
@@ -147,6 +148,12 @@ class Server:
     peak: int = 0
     sent: list[int] = field(default_factory=list)
     """Body bytes each misbehaving reply managed to write (into the socket's buffers)."""
+    models: list[str] | None = None
+    """What ``GET /v1/models`` lists (None: it answers 404)."""
+    listings: int = 0
+    """How many ``GET`` requests came."""
+    stop: Callable[[], None] = lambda: None
+    """Stop serving and close the port (connections to it are then refused)."""
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def wait_idle(self, seconds: float) -> bool:
@@ -254,17 +261,37 @@ def serve() -> Iterator[Server]:
                 with state.lock:
                     state.active -= 1
 
+        def do_GET(self) -> None:
+            with state.lock:
+                state.listings += 1
+            models = state.models
+            if self.path != "/v1/models" or models is None:
+                status, data = 404, json.dumps({"detail": "Not Found"})
+            else:
+                listed = [{"id": name, "object": "model"} for name in models]
+                status, data = 200, json.dumps({"object": "list", "data": listed})
+            self.send_response(status)
+            self.send_header("content-type", "application/json")
+            self.send_header("content-length", str(len(data.encode())))
+            self.end_headers()
+            self.wfile.write(data.encode())
+
         def log_message(self, *args: object) -> None:
             pass
 
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     httpd.daemon_threads = True
     state.url = f"http://127.0.0.1:{httpd.server_address[1]}/v1"
+
+    def stop() -> None:
+        httpd.shutdown()
+        httpd.server_close()
+
+    state.stop = stop
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
     yield state
-    httpd.shutdown()
-    httpd.server_close()
+    stop()
 
 
 def closed_port_url() -> str:

@@ -128,10 +128,60 @@ def test_an_auth_error_is_a_config_error_at_once_and_the_key_is_never_recorded(
     assert "TEST_LLM_KEY" in written and "sk-secret-1234" not in written
 
 
-def test_an_unknown_model_is_a_config_error(server: Server) -> None:
-    server.script = [(404, {"error": "The model `qwen-test` does not exist."}, {}, 0.0)]
-    with pytest.raises(ConfigError, match="unknown model 'qwen-test' or wrong --base-url"):
+MODEL_404 = (404, {"error": "The model `qwen-test` does not exist."}, {}, 0.0)
+
+
+@pytest.mark.parametrize(
+    ("models", "says"),
+    [
+        (
+            ["qwen-a", "qwen-b"],
+            "HTTP 404: the server has no model 'qwen-test'; it serves 'qwen-a', 'qwen-b': pass "
+            "one to --model",
+        ),
+        (
+            [f"m{n}" for n in range(12)],
+            "HTTP 404: the server has no model 'qwen-test'; it serves 'm0', 'm1', 'm2', 'm3', "
+            "'m4', 'm5', 'm6', 'm7', 'm8', 'm9' and 2 more: pass one to --model",
+        ),
+        (
+            ["qwen-test"],
+            "HTTP 404, although the server lists model 'qwen-test' at {url}/models: --base-url "
+            "{url} has a wrong path (it usually ends in /v1)",
+        ),
+        (
+            None,
+            "HTTP 404, and {url}/models is not found either: --base-url {url} is not an "
+            "OpenAI-compatible endpoint (it usually ends in /v1)",
+        ),
+    ],
+    ids=["unknown-model", "many-models", "listed-model", "no-listing"],
+)
+def test_a_404_says_whether_the_model_or_the_url_is_wrong(
+    server: Server, models: list[str] | None, says: str
+) -> None:
+    """One GET /models after the 404 tells an unknown model (named with what the server
+    serves) from a wrong URL; nothing is retried."""
+    server.script, server.models = [MODEL_404], models
+    chosen = policy(server)
+    with pytest.raises(ConfigError) as raised:
+        chosen.act("t", DemoEnv().reset(), ())
+    expected = f"{server.url}/chat/completions: {says.format(url=server.url)}; "
+    assert str(raised.value).startswith(expected), str(raised.value)
+    assert str(raised.value).endswith('\'{"error": "The model `qwen-test` does not exist."}\'')
+    assert len(server.requests) == 1 and server.listings == 1 and chosen.retries == 0
+
+
+def test_a_404_from_a_server_that_lists_nothing_readable_keeps_both_suspects(
+    server: Server,
+) -> None:
+    server.script, server.models = [MODEL_404], []
+    with pytest.raises(ConfigError) as raised:
         policy(server).act("t", DemoEnv().reset(), ())
+    assert str(raised.value).startswith(
+        f"{server.url}/chat/completions: HTTP 404: unknown model 'qwen-test' (--model) or wrong "
+        f"--base-url {server.url} (it usually ends in /v1); "
+    )
 
 
 def test_act_batch_sends_requests_concurrently_and_keeps_their_order(server: Server) -> None:

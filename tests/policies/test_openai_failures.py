@@ -6,18 +6,19 @@ every bound is "a few times what the settings allow", never a tight wall-clock f
 
 from __future__ import annotations
 
+import socket
 import subprocess
 import threading
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import pytest
 
 pytest.importorskip("httpx", reason="needs the openai extra")
 
-from screenpilot.agent import load_run
-from screenpilot.agent.core import Decision, Usage
+from screenpilot.agent import Agent, load_run
+from screenpilot.agent.core import Decision, Step, Usage
 from screenpilot.environments.demo import DemoEnv
 from screenpilot.errors import AnswerTooLongError, ConfigError, DeviceError, ModelError
 from screenpilot.policies.openai_compat import OpenAIPolicy
@@ -187,14 +188,68 @@ def test_an_empty_answer_is_the_models_and_not_retried(server: Server) -> None:
     assert len(server.requests) == 1
 
 
-def test_an_unreachable_server_is_a_device_error_after_the_retries() -> None:
+def test_a_server_that_never_answered_is_a_configuration_error_at_once() -> None:
+    """Nothing listens at the URL on first contact: the address is the caller's to fix, so
+    no retry waits it out."""
     url = closed_port_url()
-    chosen = policy(url, max_retries=2)
-    started = time.monotonic()
-    with pytest.raises(DeviceError, match="could not connect") as raised:
+    chosen = policy(url, max_retries=4, backoff=30.0)  # a retry would wait 15 s or more
+    with pytest.raises(ConfigError) as raised:
         act(chosen)
-    assert f"{url}/chat/completions" in str(raised.value) and chosen.retries == 2
-    assert time.monotonic() - started < bound(3)
+    assert not isinstance(raised.value, DeviceError) and chosen.retries == 0
+    message = str(raised.value)
+    assert message.startswith(f"{url}/chat/completions: no model server answers there (")
+    assert message.endswith(
+        f"): is it running, and is --base-url {url} its address (host, port, usually ending "
+        "in /v1)?"
+    )
+
+
+def test_a_host_name_that_does_not_resolve_is_named_at_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The lookup fails as it does for a misspelt host (no resolver is asked here)."""
+    lookups: list[object] = []
+
+    def no_such_host(host: object, *args: object, **kwargs: object) -> NoReturn:
+        lookups.append(host)
+        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+
+    monkeypatch.setattr(socket, "getaddrinfo", no_such_host)
+    url = "http://model-server.example/v1"
+    chosen = policy(url, max_retries=4)
+    with pytest.raises(ConfigError) as raised:
+        act(chosen)
+    assert str(raised.value) == (
+        f"{url}/chat/completions: the host name in --base-url {url} does not resolve ([Errno "
+        f"{socket.EAI_NONAME}] Name or service not known): check its spelling, or use the "
+        "server's IP address"
+    )
+    assert lookups == ["model-server.example"] and chosen.retries == 0
+
+
+def test_a_server_that_answered_then_went_away_is_retried_then_a_device_error(
+    server: Server, tmp_path: Path
+) -> None:
+    """Step 1 is answered, then the server stops: a hiccup mid-run, retried, then the run
+    stops with a DeviceError and is saved."""
+    tap = '{"name": "mobile_use", "arguments": {"action": "click", "coordinate": [540, 1200]}}'
+    server.script = [(200, completion(f"<tool_call>{tap}</tool_call>"), {}, 0.0)]
+    chosen = policy(server.url, max_retries=2)
+
+    def stop_after_the_first(step: Step) -> None:
+        if step.index == 0:
+            server.stop()
+
+    agent = Agent(DemoEnv(), chosen, run_dir=tmp_path / "run", on_step=stop_after_the_first)
+    with pytest.raises(DeviceError) as raised:
+        agent.run("t")
+    assert str(raised.value).startswith(
+        f"{server.url}/chat/completions: gave up after 3 attempts: could not connect ("
+    )
+    assert chosen.retries == 2 and len(server.requests) == 1
+    run = load_run(tmp_path / "run")
+    assert run.manifest.outcome == "error" and len(run.steps) == 1
+    assert run.manifest.error is not None and run.manifest.error.startswith("DeviceError: ")
 
 
 def test_the_key_never_reaches_an_error_message(
@@ -239,7 +294,7 @@ def test_act_batch_abandons_running_requests_when_one_fails_for_good(server: Ser
     chosen = policy(server.url, concurrency=2, timeout=30.0)
     screen = DemoEnv().reset()
     started = time.monotonic()
-    with pytest.raises(ConfigError, match="refused the credentials"):
+    with pytest.raises(ConfigError, match=r"wants credentials \(HTTP 401\) and none were sent"):
         chosen.act_batch([(f"task {n}", screen, ()) for n in range(4)])
     assert time.monotonic() - started < 10.0  # the hanging request's 30 s were not waited out
     assert len(server.requests) == 2
@@ -305,12 +360,59 @@ def test_transport_settings_are_checked() -> None:
     assert recorded["max_response_bytes"] == 4 * 2**20
 
 
-def run_cli(server: Server, out: Path, *options: str) -> subprocess.CompletedProcess[str]:
+def run_cli(
+    url: str, out: Path, *options: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     return screenpilot(
         "run", "Say done", "--policy", "openai", "--model", "qwen-test", "--card", "qwen25vl",
-        "--base-url", server.url, "--max-pixels", str(256 * 28 * 28), "--timeout", str(TIMEOUT),
-        "--max-retries", "1", "--out", str(out), *options,
+        "--base-url", url, "--max-pixels", str(256 * 28 * 28), "--timeout", str(TIMEOUT),
+        "--max-retries", "1", "--out", str(out), *options, env=env,
     )  # fmt: skip
+
+
+KEY = "SCREENPILOT_TEST_SERVER_KEY"
+
+
+@pytest.mark.parametrize(
+    ("status", "key", "says"),
+    [
+        (
+            404,
+            None,
+            "HTTP 404: the server has no model 'qwen-test'; it serves 'served-model': pass one "
+            "to --model",
+        ),
+        (
+            401,
+            None,
+            f"the server wants credentials (HTTP 401) and none were sent: ${KEY} is not set: put "
+            "the key there, or name its variable with --api-key-env",
+        ),
+        (403, "sk-test-0123456789", f"the server refused the credentials (HTTP 403): check ${KEY}"),
+    ],
+    ids=["404", "401-no-key", "403-key"],
+)
+def test_a_misconfigured_server_stops_the_run_with_exit_2(
+    server: Server, tmp_path: Path, status: int, key: str | None, says: str
+) -> None:
+    server.script, server.models = [(status, {"error": "no"}, {}, 0.0)], ["served-model"]
+    env = {KEY: key} if key else {}
+    result = run_cli(server.url, tmp_path / "run", "--api-key-env", KEY, env=env)
+    assert result.returncode == 2, result.stderr
+    assert f"error: {server.url}/chat/completions: {says}; " in result.stderr
+    assert "device error" not in result.stderr and len(server.requests) == 1
+    assert key is None or key not in result.stderr
+
+
+def test_a_run_against_a_port_where_nothing_listens_is_a_configuration_error(
+    tmp_path: Path,
+) -> None:
+    url = closed_port_url()
+    result = run_cli(url, tmp_path / "run")
+    assert result.returncode == 2, result.stderr
+    assert f"error: {url}/chat/completions: no model server answers there" in result.stderr
+    assert f"is --base-url {url} its address" in result.stderr
+    assert "device error" not in result.stderr
 
 
 @pytest.mark.parametrize(
@@ -328,7 +430,7 @@ def test_a_run_against_a_stalling_server_stops_with_a_device_error(
     server.script = [reply, reply]
     out = tmp_path / "run"
     started = time.monotonic()
-    result = run_cli(server, out)
+    result = run_cli(server.url, out)
     assert time.monotonic() - started < 60  # the defaults (120 s, 4 retries) would take 10 min
     assert result.returncode == 3, result.stderr
     said = f"device error: {server.url}/chat/completions: gave up after 2 attempts: "
@@ -354,7 +456,7 @@ def test_a_run_against_a_server_with_unusable_answers_records_model_errors(
 ) -> None:
     server.script = [reply] * 4
     out = tmp_path / "run"
-    result = run_cli(server, out, "--max-steps", "2")
+    result = run_cli(server.url, out, "--max-steps", "2")
     assert result.returncode == 1, result.stderr
     run = load_run(out)
     assert run.manifest.outcome == "max_steps" and run.manifest.error is None

@@ -97,6 +97,7 @@ def eval_aitz(
                 out,
                 resume=resume,
                 progress=progress,
+                warn=lambda text: say(("warning", "yellow"), ": ", text),
             )
         else:
             target = out or default_out("aitz")

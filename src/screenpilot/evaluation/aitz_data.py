@@ -155,6 +155,33 @@ class AITZDataset:
         }
 
 
+class MissingSplitError(ConfigError):
+    """``--data`` has no folder for the split asked for; the message names the splits it has
+    (``found``) and how to choose one (``choose`` followed by the split's name), or says what
+    ``--data`` should be when it has none."""
+
+    def __init__(self, root: Path, split: str, choose: str = "--split ") -> None:
+        self.root, self.split = root, split
+        self.found = [name for name in SPLITS if (root / name).is_dir()]
+        if self.found:
+            has, first = ", ".join(self.found), self.found[0]
+            message = f"no split {split!r} in {root}; it has: {has} — try {choose}{first}"
+        elif not root.is_dir():
+            message = (
+                f"{root} is not a folder: --data must be the AITZ root holding train/ and test/"
+            )
+        elif root.name in SPLITS:
+            message = (
+                f"{root} has no {split}/ folder: it looks like a split itself; give its parent "
+                f"({root.parent}) and {choose}{root.name}"
+            )
+        else:
+            message = (
+                f"{root} has no train/ or test/ folder: --data must be the AITZ root holding them"
+            )
+        super().__init__(message)
+
+
 def load_aitz(
     root: str | Path,
     split: str = "test",
@@ -173,7 +200,7 @@ def load_aitz(
     if limit is not None and limit < 1:
         raise ConfigError(f"limit must be at least 1, got {limit}")
     if not split_dir.is_dir():
-        raise ConfigError(f"{split_dir} does not exist: --data must hold {'/'.join(SPLITS)}/")
+        raise MissingSplitError(root, split)
     subsets = [d.name for d in _folders(split_dir)]
     if subset is not None:
         if subset not in subsets:

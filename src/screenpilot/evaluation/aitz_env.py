@@ -18,6 +18,7 @@ from screenpilot.evaluation.aitz_data import (
     AITZEpisode,
     AITZStep,
     DatasetError,
+    MissingSplitError,
     Skip,
     load_aitz,
     parse_episode,
@@ -33,6 +34,7 @@ __all__ = [
     "AITZEpisode",
     "AITZStep",
     "DatasetError",
+    "MissingSplitError",
     "Skip",
     "gt_history",
     "load_aitz",
@@ -98,7 +100,12 @@ class AITZEnv(Environment):
             return cls(path.parent, split=path.name)
         if path.parent.name in SPLITS:
             return cls(path.parent.parent, split=path.parent.name, subset=path.name)
-        return cls(path)
+        try:
+            return cls(path)
+        except MissingSplitError as error:
+            if not error.found:
+                raise
+            raise MissingSplitError(path, error.split, choose=f"--env aitz:{path}/") from None
 
     @property
     def episode(self) -> AITZEpisode:

@@ -211,17 +211,58 @@ def prediction_score(
 
 def score_lines(
     dataset: AITZDataset, predictions: list[Prediction], protocol: str, path: Path
-) -> tuple[dict[StepKey, StepScore], int]:
-    """The scores of the predictions for steps of ``dataset`` (in file order), and how many
-    lines name steps outside it (ignored)."""
+) -> tuple[dict[StepKey, StepScore], list[StepKey]]:
+    """The scores of the predictions for steps of ``dataset`` (in file order), and the steps
+    named by the lines outside it (ignored), in file order."""
     by_key = {(s.episode_id, s.step_id): s for s in dataset.steps}
     scores: dict[StepKey, StepScore] = {}
-    unmatched = 0
+    unmatched: list[StepKey] = []
     for prediction in predictions:
         step = by_key.get(prediction.key)
         if step is None:
-            unmatched += 1
+            unmatched.append(prediction.key)
             continue
         where = f"{path}:{prediction.line}"
         scores[prediction.key] = prediction_score(step, prediction, protocol, where)
     return scores, unmatched
+
+
+SHOWN_UNMATCHED = 3
+"""How many of the ignored lines' steps a warning names."""
+
+
+def unmatched_warning(
+    dataset: AITZDataset, path: Path, lines: int, unmatched: list[StepKey]
+) -> str | None:
+    """What to tell the user about lines naming steps outside ``dataset`` (None: there are
+    none): how many, the first few, and when no line matches, how the dataset's ids look."""
+    if not unmatched:
+        return None
+    named = ", ".join(_spelled(key) for key in unmatched[:SHOWN_UNMATCHED])
+    more = ", …" if len(unmatched) > SHOWN_UNMATCHED else ""
+    where = f"{dataset.root}/{dataset.split}"
+    if dataset.subset is not None:
+        where += f"/{dataset.subset}"
+    if dataset.limit is not None:
+        where += f" (first {dataset.limit} episodes)"
+    if len(unmatched) < lines:
+        return (
+            f"{len(unmatched)} of {lines} lines of {path} name steps that are not in {where} "
+            f"and are ignored: {named}{more}"
+        )
+    first = next(dataset.steps, None)
+    looks = (
+        f"; the dataset's ids look like {_spelled((first.episode_id, first.step_id))} (the "
+        "episode_id and step_id fields of its annotation files)"
+        if first is not None
+        else ""
+    )
+    return (
+        f"no line of {path} names a step of {where}, so every step is scored invalid: the "
+        f"{lines} lines name {named}{more}{looks}"
+    )
+
+
+def _spelled(key: StepKey) -> str:
+    """A step's ids as a predictions line writes them."""
+    return json.dumps({"episode_id": key[0], "step_id": key[1]}, ensure_ascii=False)

@@ -23,7 +23,11 @@ from pydantic import AfterValidator, BaseModel, ConfigDict
 from screenpilot.agent.core import Decision, Policy, Request
 from screenpilot.errors import ConfigError, ModelError
 from screenpilot.evaluation.aitz_env import AITZDataset, AITZEpisode, AITZStep, gt_history
-from screenpilot.evaluation.aitz_predictions import read_predictions, score_lines
+from screenpilot.evaluation.aitz_predictions import (
+    read_predictions,
+    score_lines,
+    unmatched_warning,
+)
 from screenpilot.evaluation.matching import DEFAULT_PROTOCOL, PROTOCOLS
 from screenpilot.evaluation.misses import write_misses_report
 from screenpilot.evaluation.pool import WorkerPool
@@ -224,15 +228,20 @@ def score_predictions(
     *,
     resume: bool = False,
     progress: Progress | None = None,
+    warn: Callable[[str], None] | None = None,
 ) -> dict[str, Any]:
     """Score a predictions file (``fmt``: canonical or raw); steps with no line count as
-    invalid, lines for steps outside the selected split/subset/limit are counted and ignored.
-    With ``out`` the evaluation folder is written too."""
+    invalid, lines for steps outside the selected split/subset/limit are counted and ignored
+    (``warn`` is told how many and which, when there are any). With ``out`` the evaluation
+    folder is written too."""
     settings = (settings or AITZSettings()).for_dataset(dataset)
     lines, digest = read_predictions(predictions, fmt)
     scores, unmatched = score_lines(dataset, lines, settings.protocol, predictions)
+    warning = unmatched_warning(dataset, predictions, len(lines), unmatched)
+    if warning is not None and warn is not None:
+        warn(warning)
     extra = {
-        "predictions_unmatched_lines": unmatched,
+        "predictions_unmatched_lines": len(unmatched),
         "predictions_missing_steps": len(dataset) - len(scores),
     }
     if out is None:

@@ -8,7 +8,8 @@ whole answer), a cap on the answer's size (``max_response_bytes``) and bounded r
 backoff; its module documentation says which failure becomes which error and why: a server
 that fails or stalls is a ``DeviceError`` after the retries (the run stops, saved), an answer
 that is no usable completion is a ``BadResponseError`` (a ``ModelError``: recorded on the step),
-a refused key, an unknown model or a wrong URL is a ``ConfigError`` at once. The API key is read
+a refused key, an unknown model, a wrong URL, or a URL where nothing answered before the server
+ever did, is a ``ConfigError`` at once. The API key is read
 from an environment variable and never recorded.
 """
 

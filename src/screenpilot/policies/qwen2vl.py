@@ -20,6 +20,7 @@ from PIL import Image
 from screenpilot.agent.core import Decision, Usage
 from screenpilot.errors import ConfigError, ModelError, require
 from screenpilot.policies.cards import Message
+from screenpilot.policies.hub import load_options
 from screenpilot.policies.settings import PolicySettings
 from screenpilot.policies.tool_card import hermes_tools_system
 from screenpilot.policies.vlm import CardPolicy, Prepared, Request
@@ -118,15 +119,17 @@ class Qwen2VLPolicy(CardPolicy):
             raise ConfigError(msg)
 
     def _load(self, transformers: Any, model: str) -> None:
+        where = load_options(model)  # fails fast when the hub is out of reach
         try:
-            self.tokenizer = transformers.AutoTokenizer.from_pretrained(model)
+            self.tokenizer = transformers.AutoTokenizer.from_pretrained(model, **where)
             self.image_processor = transformers.AutoImageProcessor.from_pretrained(
-                model, min_pixels=self.min_pixels, max_pixels=self.max_pixels
+                model, min_pixels=self.min_pixels, max_pixels=self.max_pixels, **where
             )
             self.hf_model = transformers.AutoModelForImageTextToText.from_pretrained(
                 model,
                 dtype=getattr(self._torch, self.dtype),
                 attn_implementation=self.attn_implementation,
+                **where,
             )
         except (OSError, ValueError) as exc:
             msg = f"cannot load model {model!r}: {exc}"

@@ -14,9 +14,14 @@ content-length says so).
 
 Whose fault a failure is decides what it becomes:
 
-- The server cannot be reached, breaks the connection, gives no complete answer within the
-  deadline, or answers 408, 409, 425, 429 or 5xx: retried (such trouble often passes: a
-  restart, a full queue, a dropped connection), then a ``DeviceError``. The server is failing,
+- Nothing answers at the URL before the server ever answered (the connection is refused,
+  the host name does not resolve, no connection within the deadline): a ``ConfigError`` at
+  once, naming the URL and what to check (exit 2). On first contact this is the address or a
+  server not started, and waiting would not change it; nothing is retried.
+- The server, once it has answered, cannot be reached again, breaks the connection, gives no
+  complete answer within the deadline, or answers 408, 409, 425, 429 or 5xx: retried (such
+  trouble often passes: a restart, a full queue, a dropped connection), then a
+  ``DeviceError``. The server is failing,
   no later step would fare better (each would wait out the same deadline), and only whoever
   runs it can help, so the run stops, saved (exit 3). Any other 4xx is a ``DeviceError`` at
   once: the server refuses this request and would refuse it again.
@@ -31,7 +36,9 @@ Whose fault a failure is decides what it becomes:
   ``BadResponseError`` at once. Both are the model's output (or a server ignoring
   ``max_tokens``), and the same request would bring the same answer again.
 - 401/403 (the key), 404 (the model's name or the URL) and redirects (the URL): a
-  ``ConfigError`` at once, for the caller to fix (exit 2).
+  ``ConfigError`` at once, for the caller to fix (exit 2). A 404 is followed by one ``GET
+  /models`` (within the deadline) whose list says which of the two is wrong; ``server_hints``
+  words these hints.
 
 Every message names the URL. Text from the server is quoted (control characters escaped)
 and cut short, and the API key is replaced by ``***`` wherever the server echoes it, in any
@@ -65,6 +72,7 @@ from typing import Any, TypeVar
 
 from screenpilot.agent.secrets import Redactor
 from screenpilot.errors import ConfigError, DeviceError, ModelError, require
+from screenpilot.policies import server_hints as hints
 from screenpilot.policies.watchdog import DEADLINE, Cancel, Watchdog
 
 T = TypeVar("T")
@@ -148,6 +156,10 @@ class Transport:
         self.timeout, self.max_retries, self.backoff = timeout, max_retries, backoff
         self.max_bytes = max_bytes
         self._hide = Redactor([api_key] if api_key else [])
+        self._key_sent = bool(api_key)
+        self.answered = False
+        """Whether the server has answered a request (with any status) yet: until it has, a
+        URL where nothing answers is the caller's to fix, not a server failing."""
         headers = {
             "content-type": "application/json",
             "accept-encoding": "identity",  # no small compressed read inflating past the cap
@@ -218,6 +230,7 @@ class Transport:
                 try:
                     watchdog.watch(response.extensions.get("network_stream"))
                     progress.status = response.status_code
+                    self.answered = True
                     if not 200 <= response.status_code < 300:
                         body = self._read(response, deadline, progress, DETAIL_BYTES, cap=False)
                         self._refuse(response, body)
@@ -230,13 +243,20 @@ class Transport:
                 raise self._overrun(progress)
             if watchdog.reason is not None:
                 raise self._abandoned(watchdog.reason)
-        except httpx.TimeoutException:
+        except httpx.TimeoutException as exc:
+            if isinstance(exc, httpx.ConnectTimeout) and not self.answered:
+                reason = f"no connection within {self.timeout:g} s"
+                raise ConfigError(self._named(hints.unreachable(self.url, reason))) from None
             raise self._overrun(progress) from None
         except httpx.TransportError as exc:
             if watchdog.reason == DEADLINE:
                 raise self._overrun(progress) from None
             if watchdog.reason is not None:
                 raise self._abandoned(watchdog.reason) from None
+            if isinstance(exc, httpx.ConnectError) and not self.answered:
+                resolved = not hints.unresolved_host(exc)
+                message = hints.unreachable(self.url, str(exc), resolved=resolved)
+                raise ConfigError(self._named(message)) from None
             if isinstance(exc, httpx.ConnectError):
                 raise _Passing(f"could not connect ({exc})") from None
             raise _Passing(f"the connection broke ({exc}; {progress})") from None
@@ -278,24 +298,37 @@ class Transport:
         """Raise what an error status means."""
         status, detail = response.status_code, self.quote(body)
         if status in (401, 403):
-            msg = f"the server refused the credentials (HTTP {status}): check {self.key_hint}"
+            msg = hints.refused_key(status, self.key_hint, self._key_sent)
             raise ConfigError(self._named(f"{msg}; {detail}"))
         if status == 404:
-            msg = (
-                f"HTTP 404: unknown model {self.model!r} or wrong --base-url (it usually ends "
-                f"in /v1); {detail}"
-            )
-            raise ConfigError(self._named(msg))
+            msg = hints.not_found(self.model, self.url, self._listing(), self.quote)
+            raise ConfigError(self._named(f"{msg}; {detail}"))
         if 300 <= status < 400:
             location = self.printable(
                 self._hide.redact(str(response.headers.get("location", "nowhere")))
             )
-            base = location.removesuffix("/chat/completions")
+            base = hints.base_of(location)
             msg = f"redirected (HTTP {status}) to {location}: use --base-url {base}"
             raise ConfigError(self._named(msg))
         if status in RETRY_STATUSES:
             raise _Passing(f"HTTP {status}: {detail}", wait=_retry_after(response))
         raise DeviceError(self._named(f"HTTP {status}: {detail}"))
+
+    def _listing(self) -> hints.Listing:
+        """What the server lists at ``GET /models``, read within the deadline."""
+        httpx = self._httpx
+        deadline = time.monotonic() + self.timeout
+        try:
+            with self._client.stream(
+                "GET", hints.models_url(self.url), timeout=httpx.Timeout(self.timeout)
+            ) as response:
+                if response.status_code != 200:
+                    return hints.Listing(response.status_code)
+                limit = hints.LISTING_BYTES
+                body = self._read(response, deadline, _Progress(), limit, cap=False)
+        except (httpx.HTTPError, _Passing):
+            return hints.Listing(None)
+        return hints.Listing.read(body)
 
     def _abandoned(self, reason: str) -> DeviceError:
         return DeviceError(self._named(f"abandoned: {reason}"))
