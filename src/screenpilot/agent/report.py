@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import base64
 import io
-import json
 from html import escape
 from pathlib import Path
 
@@ -17,7 +16,9 @@ from PIL import Image
 from screenpilot.agent.core import SafetyReview
 from screenpilot.agent.recording import Manifest, RunData, StepRecord, load_run
 from screenpilot.agent.report_marks import action_label, action_overlay, box_overlay, safety_overlay
-from screenpilot.tools.actions import ActionBase
+from screenpilot.errors import ModelError
+from screenpilot.formatting import duration, readable_json
+from screenpilot.tools.actions import ActionBase, to_action, to_json
 
 THUMBNAIL_HEIGHT = 720
 REPORT = "report.html"
@@ -68,8 +69,8 @@ def _header(run: RunData) -> str:
         ("Outcome", outcome_badges(manifest)),
         ("Steps", str(len(steps))),
         ("Model faults", str(faults)),
-        ("Policy time", f"{policy_time:.2f} s"),
-        ("Environment time", f"{env_time:.2f} s"),
+        ("Policy time", duration(policy_time)),
+        ("Environment time", duration(env_time)),
         ("Tokens", f"{prompt_tokens} in / {completion_tokens} out" if prompt_tokens else "-"),
         ("Policy", escape(manifest.policy.model or manifest.policy.name)),
         ("Environment", escape(str(manifest.environment.get("name", "?")))),
@@ -138,11 +139,7 @@ def _screen(
 
 
 def _step_card(run: RunData, step: StepRecord) -> str:
-    action_json = (
-        json.dumps(step.action.model_dump(mode="json"), ensure_ascii=False)
-        if step.action
-        else "none"
-    )
+    action_json = readable_json(step.action.model_dump(mode="json")) if step.action else "none"
     details = [
         f'<div class="row"><span class="k">action</span><code>{escape(action_json)}</code></div>'
     ]
@@ -162,7 +159,7 @@ def _step_card(run: RunData, step: StepRecord) -> str:
         details.append(
             f'<div class="row"><span class="k">reasoning</span><p>{escape(step.reasoning)}</p></div>'
         )
-    if step.raw_output:
+    if adds_to(step.raw_output, step.action):
         details.append(
             f"<details open><summary>model output</summary><pre>{escape(step.raw_output)}</pre></details>"
         )
@@ -173,13 +170,13 @@ def _step_card(run: RunData, step: StepRecord) -> str:
         where = "the whole screen (no field known)" if whole else "the field typed into"
         details.append(f'<div class="note">screenshot blurred: {where}</div>')
     if step.result_info:
-        info = json.dumps(step.result_info, ensure_ascii=False, default=str)
+        info = readable_json(step.result_info)
         details.append(
             f'<div class="row"><span class="k">device</span><code>{escape(info)}</code></div>'
         )
     target = step.decision_info.get("target_box")
     box = target if isinstance(target, list) else None
-    timing = " · ".join(f"{k} {v * 1000:.0f} ms" for k, v in step.timings.items())
+    timing = " · ".join(f"{k} {duration(v)}" for k, v in step.timings.items())
     if step.usage:
         timing += f" · {step.usage.prompt_tokens}+{step.usage.completion_tokens} tokens"
     details.append(f'<div class="timing">{escape(timing)}</div>')
@@ -189,6 +186,21 @@ def _step_card(run: RunData, step: StepRecord) -> str:
         '</div><div class="body">'
         f"<h2>Step {step.index + 1} {_badge(step.status)}</h2>{''.join(details)}</div></section>"
     )
+
+
+def adds_to(raw_output: str | None, action: ActionBase | None) -> bool:
+    """Whether a model's raw output says more than the action read from it: not when it is
+    empty, or nothing but that action's JSON (a script's, or a model answering in the
+    canonical form), whatever its spacing or the defaults it leaves out."""
+    if not raw_output or not raw_output.strip():
+        return False
+    if action is None:
+        return True
+    try:
+        said = to_action(raw_output.strip())
+    except (ModelError, ValueError):
+        return True
+    return to_json(said) != to_json(action)
 
 
 def _safety_row(review: SafetyReview) -> str:
