@@ -185,7 +185,7 @@ def test_report_and_replay_commands(tmp_path: Path) -> None:
         "replay", str(recorded), "--actions", "examples/demo_actions.jsonl", "--out", str(replayed)
     )
     assert result.returncode == 0, result.stderr
-    assert "8/8 steps chose the recorded action type" in result.stderr
+    assert "8 of 8 steps chose the recorded action type" in result.stderr
     assert load_run(replayed).manifest.task == "demo"
 
 

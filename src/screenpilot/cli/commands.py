@@ -12,10 +12,28 @@ from typing import Annotated
 import typer
 
 from screenpilot import __version__
+from screenpilot.agent.loop import MAX_STEPS, STALL_LIMIT
 from screenpilot.agent.secrets import Redactor
-from screenpilot.cli.app import app, console, default_out, hide, parse_size, print_step, say
-from screenpilot.cli.options import EnvOption, PolicyChoice, with_policy
+from screenpilot.cli.app import (
+    app,
+    console,
+    default_out,
+    hide,
+    interruptible,
+    live_steps,
+    parse_size,
+    print_step,
+    say,
+)
+from screenpilot.cli.options import (
+    EnvOption,
+    MaxStepsOption,
+    PolicyChoice,
+    StallLimitOption,
+    with_policy,
+)
 from screenpilot.errors import ConfigError, ScreenpilotError
+from screenpilot.formatting import plural
 from screenpilot.policies.settings import Platform
 from screenpilot.tools.actions import to_json
 
@@ -24,6 +42,7 @@ KEY_LENGTH = 8
 
 
 @app.command()
+@interruptible
 @with_policy
 def run(
     policy: PolicyChoice,
@@ -41,10 +60,8 @@ def run(
     out: Annotated[
         Path | None, typer.Option(help="Run directory (default: runs/DATE-TASK).")
     ] = None,
-    max_steps: Annotated[int, typer.Option(help="Step budget.")] = 30,
-    stall_limit: Annotated[
-        int, typer.Option(help="Stop after this many identical actions on an unchanged screen.")
-    ] = 3,
+    max_steps: MaxStepsOption = MAX_STEPS,
+    stall_limit: StallLimitOption = STALL_LIMIT,
     dry_run: Annotated[bool, typer.Option(help="Record decisions without executing them.")] = False,
     yes: Annotated[
         bool, typer.Option("--yes", help="Allow actions the safety gate flags without asking.")
@@ -98,6 +115,7 @@ def run(
     if not yes and not environment.simulated:
         confirm = functools.partial(prompt_on_terminal, redact=redactor.redact)
     run_dir = out or default_out(task)
+    status = console.status("running…", spinner="dots")
     agent = Agent(
         environment,
         chosen_policy,
@@ -109,19 +127,19 @@ def run(
         image_format=image_format,
         redactor=redactor,
         blur_flagged=blur_secrets,
-        on_step=print_step,
+        on_step=live_steps(status),
         seed=seed,
     )
     say((task, "bold"), (f"  env={env} policy={policy.name} → {run_dir}", "dim"))
     try:
-        with console.status("running…", spinner="dots"):
+        with status:
             episode = agent.run(task)
     finally:
         environment.close()
         chosen_policy.close()
     colour = "green" if episode.success else "red"
     answer = f" — answer: {episode.answer}" if episode.answer else ""
-    say((episode.outcome, colour), f" after {len(episode.steps)} steps{answer}")
+    say((episode.outcome, colour), f" after {plural(len(episode.steps), 'step')}{answer}")
     accomplished = episode.success
     if sim_task is not None:
         accomplished = bool(episode.task_success)
@@ -167,6 +185,7 @@ def report(run_dir: Annotated[Path, typer.Argument(help="A run directory.")]) ->
 
 
 @app.command()
+@interruptible
 @with_policy
 def replay(
     run_dir: Annotated[Path, typer.Argument(help="A recorded run directory.")],
@@ -195,7 +214,8 @@ def replay(
     scored = [s for s in episode.steps if "type_match" in s.result_info]
     agree = sum(1 for s in scored if s.result_info["type_match"])
     say(
-        f"{agree}/{len(scored)} steps chose the recorded action type; report: {target / 'report.html'}"
+        f"{agree} of {plural(len(scored), 'step')} chose the recorded action type; "
+        f"report: {target / 'report.html'}"
     )
 
 
