@@ -36,8 +36,9 @@ def test_decimals_stop_at_three(value: float, expected: str) -> None:
 @pytest.mark.parametrize(
     ("seconds", "expected"),
     [
-        (0.0, "0 ms"),
-        (0.0004, "0.4 ms"),
+        (0.0, "0 µs"),
+        (0.0000048, "4.8 µs"),
+        (0.0004, "400 µs"),
         (0.00312, "3.1 ms"),
         (0.0123, "12 ms"),
         (0.2346, "235 ms"),

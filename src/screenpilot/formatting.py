@@ -34,10 +34,12 @@ def decimal(value: float) -> str:
 
 def duration(seconds: float) -> str:
     """Seconds with two or three significant digits in a unit that reads naturally:
-    ``0.4 ms``, ``12 ms``, ``235 ms``, ``1.23 s``, ``12.3 s``, ``2 min 5 s``, ``1 h 2 min``."""
-    if seconds < 1:
-        milliseconds = seconds * 1000
-        return f"{milliseconds:.2g} ms" if milliseconds < 10 else f"{milliseconds:.0f} ms"
+    ``4.8 µs``, ``400 µs``, ``12 ms``, ``235 ms``, ``1.23 s``, ``12.3 s``, ``2 min 5 s``,
+    ``1 h 2 min``."""
+    for scale, unit in ((1e6, "µs"), (1e3, "ms")):
+        if seconds * scale < 1000:
+            small = seconds * scale
+            return f"{small:.2g} {unit}" if small < 10 else f"{small:.0f} {unit}"
     if seconds < 60:
         return f"{seconds:.3g} s"
     whole = round(seconds)

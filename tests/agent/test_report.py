@@ -102,8 +102,8 @@ def test_figures_read_as_a_person_wants_them(tmp_path: Path) -> None:
     trajectory.write_text("".join(json.dumps(line) + "\n" for line in lines))
     html = write_report(run_dir).read_text()
     assert "<dt>Policy time</dt><dd>1 min 2 s</dd>" in html  # 62.23456 s
-    assert "<dt>Environment time</dt><dd>0.4 ms</dd>" in html
-    assert "policy 1.23 s · env 0.4 ms · total 1.24 s" in html
+    assert "<dt>Environment time</dt><dd>400 µs</dd>" in html
+    assert "policy 1.23 s · env 400 µs · total 1.24 s" in html
     assert "{&quot;type&quot;: &quot;tap&quot;, &quot;x&quot;: 0.833, &quot;y&quot;: 0.678}" in html
     assert "0.8333" not in html
 

@@ -13,6 +13,7 @@ from typing import Protocol
 from rich.console import Console
 from rich.progress import BarColumn, TaskID, TextColumn
 from rich.progress import Progress as Bar
+from rich.table import Column
 
 from screenpilot.formatting import duration, percent, plural
 
@@ -73,9 +74,18 @@ class RunProgress:
         clock: Clock = time.monotonic,
     ) -> None:
         self._bar = Bar(
-            TextColumn(title, style="bold", markup=False),
-            BarColumn(),
-            TextColumn("{task.fields[status]}", markup=False),
+            TextColumn(
+                title,
+                style="bold",
+                markup=False,
+                table_column=Column(no_wrap=True, min_width=len(title)),
+            ),
+            BarColumn(bar_width=20),
+            TextColumn(
+                "{task.fields[status]}",
+                markup=False,
+                table_column=Column(no_wrap=True, overflow="ellipsis", ratio=1),
+            ),
             console=console,
         )
         self._unit, self._figure, self._show_last, self._clock = unit, figure, show_last, clock
