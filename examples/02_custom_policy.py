@@ -4,12 +4,14 @@ A policy gets the task, the current observation and the history, and returns a D
 an action (coordinates normalized to the screenshot) or with the model's error.
 
     python examples/02_custom_policy.py [RUN_DIR]
+
+RUN_DIR defaults to a new folder under runs/ in the working directory, named after the task.
 """
 
 import sys
 from collections.abc import Sequence
 
-from screenpilot import Agent, Decision, Observation, Policy, Step
+from screenpilot import Agent, Decision, Observation, Policy, Step, new_run_dir
 from screenpilot.agent import PolicyInfo
 from screenpilot.environments import DemoEnv
 from screenpilot.errors import ParseError
@@ -48,8 +50,9 @@ class AddItemPolicy(Policy):
         return PolicyInfo(name="add-item", extra={"item": self.item})
 
 
-run_dir = sys.argv[1] if len(sys.argv) > 1 else "runs/example-02"
+TASK = "Put oat milk on the list"
+run_dir = sys.argv[1] if len(sys.argv) > 1 else new_run_dir(TASK)
 with DemoEnv() as env:
-    episode = Agent(env, AddItemPolicy("oat milk"), run_dir=run_dir).run("Put oat milk on the list")
+    episode = Agent(env, AddItemPolicy("oat milk"), run_dir=run_dir).run(TASK)
     print(episode.outcome, [step.decision.reasoning for step in episode.steps])
     assert env.state.items == [("oat milk", False)]

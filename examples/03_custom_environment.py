@@ -5,13 +5,15 @@ to input coordinates), performs Actions, and says which action types it supports
 coordinates with screenpilot.tools.coords only.
 
     python examples/03_custom_environment.py [RUN_DIR]
+
+RUN_DIR defaults to a new folder under runs/ in the working directory, named after the task.
 """
 
 import sys
 
 from PIL import Image, ImageDraw
 
-from screenpilot import Agent, Environment, Observation, StepResult, UIElement
+from screenpilot import Agent, Environment, Observation, StepResult, UIElement, new_run_dir
 from screenpilot.environments.check import check_env
 from screenpilot.policies import ScriptedPolicy
 from screenpilot.tools import Action, Finish, Tap, coords
@@ -63,9 +65,10 @@ class LampEnv(Environment):
 
 check_env(LampEnv())  # raises if the environment breaks the contract
 
-run_dir = sys.argv[1] if len(sys.argv) > 1 else "runs/example-03"
+TASK = "Turn the lamp on"
+run_dir = sys.argv[1] if len(sys.argv) > 1 else new_run_dir(TASK)
 env = LampEnv()
 script = [{"type": "tap", "x": 0.5, "y": 0.43}, {"type": "finish", "status": "success"}]
-episode = Agent(env, ScriptedPolicy(script), run_dir=run_dir).run("Turn the lamp on")
+episode = Agent(env, ScriptedPolicy(script), run_dir=run_dir).run(TASK)
 print(episode.outcome, "lamp on:", env.lamp_on)
 assert env.lamp_on

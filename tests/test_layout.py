@@ -18,7 +18,8 @@ LAYERS: dict[str, set[str]] = {
     "errors": set(),
     "imaging": {"errors"},
     "tools": {"errors", "imaging"},
-    "agent": {"errors", "imaging", "tools", "version"},
+    "formatting": set(),
+    "agent": {"errors", "imaging", "tools", "version", "formatting"},
     "environments": {"errors", "imaging", "tools", "agent"},
     "policies": {"errors", "imaging", "tools", "agent"},
     "sim": {"errors", "imaging", "tools", "agent", "environments"},
@@ -31,6 +32,7 @@ LAYERS: dict[str, set[str]] = {
         "policies",
         "sim",
         "version",
+        "formatting",
     },
     "registry": {"errors", "environments", "policies", "agent", "sim", "evaluation"},
     "cli": {
@@ -44,6 +46,7 @@ LAYERS: dict[str, set[str]] = {
         "evaluation",
         "registry",
         "version",
+        "formatting",
     },
 }
 """Each top-level part of ``screenpilot`` and the parts it may import (``version`` is the

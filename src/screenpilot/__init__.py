@@ -13,6 +13,7 @@ from screenpilot.agent import (
     Step,
     StepResult,
     UIElement,
+    new_run_dir,
     run_episode,
 )
 from screenpilot.tools import Action, to_action, to_json
@@ -30,6 +31,7 @@ __all__ = [
     "StepResult",
     "UIElement",
     "__version__",
+    "new_run_dir",
     "run_episode",
     "to_action",
     "to_json",

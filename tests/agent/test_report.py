@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Sequence
 from pathlib import Path
@@ -11,7 +12,7 @@ from screenpilot.agent.report import write_report
 from screenpilot.environments.demo import DemoEnv
 from screenpilot.errors import ParseError
 from screenpilot.policies import FunctionPolicy
-from screenpilot.tools import Swipe, Tap, to_action
+from screenpilot.tools import Swipe, Tap, to_action, to_json
 
 ANSWERS = [
     Decision(
@@ -81,3 +82,51 @@ def test_report_names_a_damaged_screenshot_instead_of_failing(tmp_path: Path) ->
     html = write_report(run_dir).read_text()
     assert "screenshot screens/0001.png unreadable (OSError: " in html
     assert html.count("unreadable") == 1 and 'id="step-3"' in html
+
+
+def test_figures_read_as_a_person_wants_them(tmp_path: Path) -> None:
+    """Coordinates with three decimals, times with two or three significant digits."""
+    decisions = iter(
+        [
+            Decision(action=Tap(x=5 / 6, y=0.6776), raw_output="Tap the list. (500, 677)"),
+            Decision(action=to_action({"type": "finish", "status": "success"})),
+        ]
+    )
+    run_dir = tmp_path / "run"
+    policy = FunctionPolicy(lambda task, observation, history: next(decisions))
+    Agent(DemoEnv(), policy, run_dir=run_dir).run("t")
+    trajectory = run_dir / "trajectory.jsonl"
+    lines = [json.loads(line) for line in trajectory.read_text().splitlines()]
+    lines[0]["timings"] = {"policy": 1.23456, "env": 0.0004, "total": 1.2350}
+    lines[1]["timings"] = {"policy": 61.0, "total": 61.0}
+    trajectory.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    html = write_report(run_dir).read_text()
+    assert "<dt>Policy time</dt><dd>1 min 2 s</dd>" in html  # 62.23456 s
+    assert "<dt>Environment time</dt><dd>400 µs</dd>" in html
+    assert "policy 1.23 s · env 400 µs · total 1.24 s" in html
+    assert "{&quot;type&quot;: &quot;tap&quot;, &quot;x&quot;: 0.833, &quot;y&quot;: 0.678}" in html
+    assert "0.8333" not in html
+
+
+def test_model_output_is_shown_only_when_it_says_more_than_the_action(tmp_path: Path) -> None:
+    tap = Tap(x=5 / 6, y=0.5)
+    decisions = iter(
+        [
+            Decision(action=tap, raw_output=json.dumps(to_json(tap))),  # the action, verbatim
+            Decision(action=tap, raw_output='{"type":"tap","x":0.8333333333333334,"y":0.5}'),
+            Decision(action=tap, raw_output='{"type": "tap", "x": 0.8, "y": 0.5}'),
+            Decision(action=tap, raw_output='Thought: the list.\n{"type": "tap"}'),
+            Decision(error=ParseError("no action"), raw_output="I cannot"),
+            Decision(action=to_action({"type": "finish", "status": "success"}), raw_output=""),
+        ]
+    )
+    run_dir = tmp_path / "run"
+    policy = FunctionPolicy(lambda task, observation, history: next(decisions))
+    Agent(DemoEnv(), policy, run_dir=run_dir, stall_limit=None).run("t")
+    cards = re.findall(
+        r'<section class="card" id="step-(\d+)">(.*?)</section>',
+        (run_dir / "report.html").read_text(),
+        re.DOTALL,
+    )
+    shown = [index for index, card in cards if "<summary>model output</summary>" in card]
+    assert shown == ["2", "3", "4"]  # 1: the same action, spaced differently

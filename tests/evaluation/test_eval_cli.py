@@ -44,7 +44,7 @@ def test_scoring_predictions_from_the_command_line(tmp_path: Path) -> None:
     assert metrics["overall"]["exact_match"] == 0.75
     assert metrics["overall"]["goal_progress"] == 0.5  # two leading matches of four
     assert metrics["by_subset"]["google_apps"]["steps"] == 4
-    assert "exact match 75.00%" in result.stderr
+    assert "exact match 75.0%" in result.stderr
     assert {p.name for p in out.iterdir()} == {
         "results.jsonl",
         "metrics.json",
@@ -74,7 +74,7 @@ def test_evaluating_a_policy_from_the_command_line(tmp_path: Path) -> None:
     result = screenpilot(*args)
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["overall"]["exact_match"] == 1.0
-    assert "4/4" in result.stderr and "steps/s" in result.stderr
+    assert "4/4 steps · EM 4 (100.0%) · " in result.stderr and "/step" in result.stderr
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["source"]["policy"]["name"] == "scripted"
     again = screenpilot(*args)

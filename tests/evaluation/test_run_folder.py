@@ -145,3 +145,40 @@ def test_a_failing_unit_stops_the_pool_and_its_error_is_raised() -> None:
     with pytest.raises(ConfigError, match="unit 2 is impossible"), WorkerPool(factory, 3) as pool:
         list(pool.map(work, list(range(10))))
     assert Idle.closed == len(built) >= 1
+
+
+def test_an_interrupted_evaluation_says_where_it_is_saved(tmp_path: Path) -> None:
+    out = tmp_path / "eval"
+    with (
+        pytest.raises(KeyboardInterrupt) as stopped,
+        RunFolder(out, CountSettings(), Counted, resume=False) as folder,
+    ):
+        folder.start({"policy": {"name": "idle"}}, {}, total=3)
+        folder.record(Counted(number=0, even=True))
+        raise KeyboardInterrupt
+    assert getattr(stopped.value, "__notes__", None) in (
+        None,  # Python 3.10 has no notes
+        [f"screenpilot: the evaluation so far is saved in {out}; continue it with --resume"],
+    )
+    assert read_log(out / "results.jsonl", Counted) == [Counted(number=0, even=True)]
+
+
+def test_a_configuration_error_takes_back_only_an_evaluation_without_units(
+    tmp_path: Path,
+) -> None:
+    fresh, logged = tmp_path / "new" / "eval", tmp_path / "logged"
+    with (
+        pytest.raises(ConfigError),
+        RunFolder(fresh, CountSettings(), Counted, resume=False) as folder,
+    ):
+        folder.start({"policy": {"name": "idle"}}, {}, total=3)
+        raise ConfigError("the policy keeps state")
+    assert not (tmp_path / "new").exists()
+    with (
+        pytest.raises(ConfigError),
+        RunFolder(logged, CountSettings(), Counted, resume=False) as folder,
+    ):
+        folder.start({"policy": {"name": "idle"}}, {}, total=3)
+        folder.record(Counted(number=0, even=True))
+        raise ConfigError("HTTP 401")
+    assert sorted(path.name for path in logged.iterdir()) == ["manifest.json", "results.jsonl"]

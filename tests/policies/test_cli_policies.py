@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import json
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
 
 from screenpilot.agent import load_run
-from tests.policies.chat_server import Server, completion
+from tests.policies.chat_server import Server, completion, hang
 from tests.test_cli import screenpilot
 
 
@@ -130,3 +134,56 @@ def test_policy_constructors_take_only_declared_settings() -> None:
     recorded = policy.describe().extra["settings"]
     assert recorded["max_pixels"] == 200_000 and recorded["api_key_env"] == "OPENAI_API_KEY"
     policy.close()
+
+
+def test_a_model_the_server_does_not_know_leaves_no_run_folder(
+    server: Server, tmp_path: Path
+) -> None:
+    server.script = [(404, {"error": {"message": "The model `m` does not exist."}}, {}, 0.0)]
+    result = screenpilot(
+        "run", "Say done", "--policy", "openai", "--model", "m", "--card", "qwen25vl",
+        "--base-url", server.url, "--max-pixels", str(256 * 28 * 28), cwd=tmp_path,
+    )  # fmt: skip
+    assert result.returncode == 2 and "unknown model 'm'" in result.stderr
+    assert "saved in" not in result.stderr
+    assert list(tmp_path.iterdir()) == []  # not even runs/
+
+
+INTERRUPTIBLE = (
+    "import signal, sys; signal.signal(signal.SIGINT, signal.default_int_handler); "
+    "from screenpilot.cli import main; main()"
+)
+"""The command line with Ctrl-C raising KeyboardInterrupt, as in a terminal, even where the
+test runner's process ignores SIGINT (and its children inherit that)."""
+
+
+def test_ctrl_c_says_where_the_run_so_far_is_saved(server: Server, tmp_path: Path) -> None:
+    tap = '<tool_call>{"name": "mobile_use", "arguments": {"action": "click", "coordinate": [300, 600]}}</tool_call>'
+    server.script = [(200, completion(tap), {}, 0.0), hang()]
+    out = tmp_path / "run"
+    child = subprocess.Popen(
+        [
+            sys.executable, "-c", INTERRUPTIBLE, "run", "Open it", "--policy", "openai",
+            "--model", "m", "--card", "qwen25vl", "--base-url", server.url,
+            "--max-pixels", str(256 * 28 * 28), "--out", str(out),
+        ],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        trajectory = out / "trajectory.jsonl"
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and child.poll() is None:
+            if trajectory.exists() and trajectory.read_text().count("\n") >= 1:
+                break  # the first step is recorded; the second waits for the model
+            time.sleep(0.05)
+        assert child.poll() is None, child.communicate()
+        child.send_signal(signal.SIGINT)
+        _, stderr = child.communicate(timeout=120)
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.communicate()
+    assert child.returncode == 130, stderr
+    assert f"interrupted\nscreenpilot: the run so far is saved in {out}\n" in stderr
+    run = load_run(out)
+    assert run.manifest.outcome == "interrupted" and len(run.steps) == 1

@@ -14,6 +14,7 @@ import pytest
 
 from screenpilot.agent import Decision, Observation, Policy, Step, load_run
 from screenpilot.agent.core import PolicyInfo
+from screenpilot.agent.loop import MAX_STEPS
 from screenpilot.errors import ConfigError, ParseError
 from screenpilot.evaluation.sim import SimSettings, read_results, run_eval
 from screenpilot.policies import FunctionPolicy, ScriptedPolicy
@@ -243,7 +244,7 @@ def test_the_eval_command_line(tmp_path: Path) -> None:
     )
     assert other.returncode == 2 and "Traceback" not in other.stderr
     assert (
-        f"cannot resume {out}: episodes_per_task was 2, now 1; max_steps was 20, now 10; "
+        f"cannot resume {out}: episodes_per_task was 2, now 1; max_steps was {MAX_STEPS}, now 10; "
         "tasks was 'contacts.lookup_phone', now 'contacts.*'"
     ) in other.stderr
 
@@ -365,4 +366,4 @@ def test_a_falsely_finished_task_is_never_shown_as_a_success(tmp_path: Path) -> 
         lambda: ScriptedPolicy([{"type": "finish", "status": "success"}]),
     )
     index = (eval_out / "report.html").read_text()
-    assert "agent: success after 1 steps · task: not accomplished" in index
+    assert "agent: success after 1 step · task: not accomplished" in index

@@ -16,6 +16,7 @@ from screenpilot.agent.core import (
 )
 from screenpilot.agent.loop import Agent, Episode, Outcome, StallDetector, run_episode
 from screenpilot.agent.recording import Manifest, RunRecorder, StepRecord, load_run
+from screenpilot.agent.run_dirs import new_run_dir
 from screenpilot.agent.safety import (
     DEFAULT_RULES,
     ConfirmationRequest,
@@ -51,6 +52,7 @@ __all__ = [
     "allow_all",
     "deny_all",
     "load_run",
+    "new_run_dir",
     "prompt_on_terminal",
     "run_episode",
 ]

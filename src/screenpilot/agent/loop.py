@@ -2,7 +2,8 @@
 
 Model faults are recorded on the step and shown to the policy next turn; they never stop a run.
 Anything else that fails (the device, the model server, a bug) is raised after the run so far
-is saved. A run ends on ``finish``, when the environment ends it, at the step budget, or when
+is saved; a configuration error that stops a run before its first step takes back the run
+folder it would have left (``run_dirs.take_back``). A run ends on ``finish``, when the environment ends it, at the step budget, or when
 the agent stalls (the same action on an unchanged screen ``stall_limit`` times in a row).
 """
 
@@ -97,14 +98,20 @@ def _now() -> str:
     return dt.datetime.now(dt.timezone.utc).isoformat(timespec="milliseconds")
 
 
+MAX_STEPS = 30
+"""The step budget of a run (and of each episode of an evaluation) unless one is given."""
+STALL_LIMIT = 3
+"""Identical actions on an unchanged screen that stop a run unless another limit is given."""
+
+
 @dataclass
 class Agent:
     """Runs a policy on an environment, recording every step when ``run_dir`` is set."""
 
     env: Environment
     policy: Policy
-    max_steps: int = 30
-    stall_limit: int | None = 3
+    max_steps: int = MAX_STEPS
+    stall_limit: int | None = STALL_LIMIT
     safety: SafetyGate = field(default_factory=SafetyGate)
     dry_run: bool = False
     """Record decisions without executing them (``finish`` still ends the run)."""
@@ -175,6 +182,11 @@ class Agent:
             final = self._loop(task, episode, recorder, manifest)
         except BaseException as exc:
             episode.outcome = "interrupted" if isinstance(exc, KeyboardInterrupt) else "error"
+            if isinstance(exc, ConfigError) and recorder is not None and not episode.steps:
+                recorder.close()  # stopped before its first step: nothing worth keeping
+                recorder.take_back()
+                episode.run_dir = None
+                raise
             self._close_run(recorder, manifest, episode, None, error=f"{type(exc).__name__}: {exc}")
             if recorder is not None and hasattr(exc, "add_note"):
                 exc.add_note(f"screenpilot: the run so far is saved in {recorder.run_dir}")

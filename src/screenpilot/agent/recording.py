@@ -32,6 +32,7 @@ from screenpilot.agent.core import (
     UIElement,
     Usage,
 )
+from screenpilot.agent.run_dirs import missing_folders, take_back
 from screenpilot.agent.secrets import MASK, Redactor
 from screenpilot.errors import ConfigError
 from screenpilot.imaging import blur_region, encode, write_atomic
@@ -156,7 +157,9 @@ class RunRecorder:
         if image_format not in {"png", "webp"}:
             msg = f"image format must be png or webp, got {image_format!r}"
             raise ConfigError(msg)
+        self._created = missing_folders(self.run_dir / SCREENS)
         (self.run_dir / SCREENS).mkdir(parents=True, exist_ok=True)
+        self._written: set[str] = {TRAJECTORY}
         self.image_format = image_format
         self.redactor = Redactor() if redactor is None else redactor
         """What is taken out of everything written (shared with the loop and the terminal)."""
@@ -198,6 +201,7 @@ class RunRecorder:
         with the normalized boxes ``blur`` made unreadable; returns its path relative to the run
         directory."""
         relative = f"{SCREENS}/{name}.{self.image_format}"
+        self._written.add(relative)
         self._pending.append(self._pool.submit(self._write_image, relative, image, blur))
         return relative
 
@@ -218,6 +222,7 @@ class RunRecorder:
     def write_manifest(self, manifest: Manifest) -> None:
         data = self._json(Manifest, manifest.model_dump(mode="json", fallback=str), indent=2)
         write_atomic(self.run_dir / MANIFEST, data.encode())
+        self._written.add(MANIFEST)
 
     def drain(self) -> None:
         """Wait until every queued screenshot is on disk; re-raise the first write error."""
@@ -230,6 +235,15 @@ class RunRecorder:
         finally:
             self._pool.shutdown(wait=True)
             self._trajectory.close()
+
+    def take_back(self) -> bool:
+        """After ``close``, remove a run that recorded no step: the files this recorder wrote,
+        and the folders it created if nothing else is in them (``run_dirs.take_back``). Returns
+        whether the run folder is gone; a run with a step is never removed."""
+        if self._lines:
+            return False
+        written = [self.run_dir / relative for relative in sorted(self._written)]
+        return take_back(written, self._created) and not self.run_dir.exists()
 
 
 def _restore(clean: Any, original: Any, loc: tuple[int | str, ...]) -> None:

@@ -32,6 +32,7 @@ from typing import Any
 
 from screenpilot.agent.core import UIElement, smallest_element_at
 from screenpilot.agent.secrets import MASK
+from screenpilot.formatting import plural
 from screenpilot.tools.actions import (
     ActionBase,
     Finish,
@@ -217,8 +218,7 @@ class ReplayTally:
             parts.append(f"{self.mismatched} mismatch ({kinds})")
         if self.not_reached:
             parts.append(f"{self.not_reached} not reached")
-        noun = "step" if self.recorded == 1 else "steps"
-        return f"{self.recorded} recorded {noun}: " + ", ".join(parts)
+        return f"{plural(self.recorded, 'recorded step')}: " + ", ".join(parts)
 
 
 def tally(step_infos: Iterable[Mapping[str, Any]], recorded: int) -> ReplayTally:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import base64
 import io
-import json
 from html import escape
 from pathlib import Path
 
@@ -24,7 +23,8 @@ from screenpilot.agent.report_marks import (
     box_overlay,
     safety_overlay,
 )
-from screenpilot.errors import InvalidActionError
+from screenpilot.errors import InvalidActionError, ModelError
+from screenpilot.formatting import duration, readable_json
 from screenpilot.tools.actions import ActionBase, to_action, to_json
 
 THUMBNAIL_HEIGHT = 720
@@ -76,8 +76,8 @@ def _header(run: RunData) -> str:
         ("Outcome", outcome_badges(manifest)),
         ("Steps", str(len(steps))),
         ("Model faults", str(faults)),
-        ("Policy time", f"{policy_time:.2f} s"),
-        ("Environment time", f"{env_time:.2f} s"),
+        ("Policy time", duration(policy_time)),
+        ("Environment time", duration(env_time)),
         ("Tokens", f"{prompt_tokens} in / {completion_tokens} out" if prompt_tokens else "-"),
         ("Policy", escape(manifest.policy.model or manifest.policy.name)),
         ("Environment", escape(str(manifest.environment.get("name", "?")))),
@@ -185,11 +185,7 @@ def _recorded(step: StepRecord) -> tuple[ActionBase | None, str]:
 
 
 def _step_card(run: RunData, step: StepRecord) -> str:
-    action_json = (
-        json.dumps(step.action.model_dump(mode="json"), ensure_ascii=False)
-        if step.action
-        else "none"
-    )
+    action_json = readable_json(step.action.model_dump(mode="json")) if step.action else "none"
     details = [
         f'<div class="row"><span class="k">action</span><code>{escape(action_json)}</code></div>'
     ]
@@ -209,7 +205,7 @@ def _step_card(run: RunData, step: StepRecord) -> str:
         details.append(
             f'<div class="row"><span class="k">reasoning</span><p>{escape(step.reasoning)}</p></div>'
         )
-    if step.raw_output:
+    if adds_to(step.raw_output, step.action):
         details.append(
             f"<details open><summary>model output</summary><pre>{escape(step.raw_output)}</pre></details>"
         )
@@ -220,20 +216,20 @@ def _step_card(run: RunData, step: StepRecord) -> str:
         where = "the whole screen (no field known)" if whole else "the field typed into"
         details.append(f'<div class="note">screenshot blurred: {where}</div>')
     if step.result_info:
-        info = json.dumps(step.result_info, ensure_ascii=False, default=str)
+        info = readable_json(step.result_info)
         details.append(
             f'<div class="row"><span class="k">device</span><code>{escape(info)}</code></div>'
         )
     recorded, compared = _recorded(step)
     if recorded is not None:
-        recorded_json = json.dumps(to_json(recorded), ensure_ascii=False)
+        recorded_json = readable_json(to_json(recorded))
         details.insert(
             1,
             f'<div class="row"><span class="k">recorded action</span><code>{escape(recorded_json)}</code></div>',
         )
     target = step.decision_info.get("target_box")
     box = target if isinstance(target, list) else None
-    timing = " · ".join(f"{k} {v * 1000:.0f} ms" for k, v in step.timings.items())
+    timing = " · ".join(f"{k} {duration(v)}" for k, v in step.timings.items())
     if step.usage:
         timing += f" · {step.usage.prompt_tokens}+{step.usage.completion_tokens} tokens"
     details.append(f'<div class="timing">{escape(timing)}</div>')
@@ -243,6 +239,21 @@ def _step_card(run: RunData, step: StepRecord) -> str:
         '</div><div class="body">'
         f"<h2>Step {step.index + 1} {_badge(step.status)}{compared}</h2>{''.join(details)}</div></section>"
     )
+
+
+def adds_to(raw_output: str | None, action: ActionBase | None) -> bool:
+    """Whether a model's raw output says more than the action read from it: not when it is
+    empty, or nothing but that action's JSON (a script's, or a model answering in the
+    canonical form), whatever its spacing or the defaults it leaves out."""
+    if not raw_output or not raw_output.strip():
+        return False
+    if action is None:
+        return True
+    try:
+        said = to_action(raw_output.strip())
+    except (ModelError, ValueError):
+        return True
+    return to_json(said) != to_json(action)
 
 
 def _safety_row(review: SafetyReview) -> str:

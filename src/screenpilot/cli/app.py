@@ -7,28 +7,42 @@ fields the safety gate flags, so that progress lines, messages and errors never 
 
 from __future__ import annotations
 
-import datetime as dt
+import functools
 import re
 import sys
+import time
 import traceback
 import unicodedata
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TypeVar
 
 import typer
 from rich.console import Console
+from rich.status import Status
 from rich.text import Text
 
 from screenpilot.agent.core import Step
 from screenpilot.agent.recording import flagged_typing
+from screenpilot.agent.run_dirs import new_run_dir
 from screenpilot.agent.secrets import MASK, Redactor
 from screenpilot.errors import ConfigError, DeviceError, ModelError, ScreenpilotError
+from screenpilot.evaluation.progress import Clock, progress_line
+from screenpilot.formatting import decimal, duration
 from screenpilot.tools.actions import ActionBase, to_json
+
+PLAIN_HELP = None
+"""``--help`` as plain text: help texts are shown as written, never read as rich markup (and
+flags carry no ``<bool>`` type)."""
+INTERRUPTED = 130
+"""The exit status of a command stopped with Ctrl-C (128 + SIGINT, as shells report it)."""
 
 app = typer.Typer(
     help="A vision-language model operates a phone or a desktop: observe, think, act.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=PLAIN_HELP,
 )
 console = Console(stderr=True)
 REDACTOR = Redactor()
@@ -48,16 +62,10 @@ def hide(secrets: list[tuple[str, str]]) -> Redactor:
     return REDACTOR
 
 
-NEUTRAL = "secret"
-"""The word a secret in a task becomes in the run folder's name."""
-
-
 def default_out(name: str) -> Path:
     """``runs/DATE-TIME-slug``: a fresh run directory named after the task, a secret in it
-    named ``secret``."""
-    name = REDACTOR.redact(name, mask=f" {NEUTRAL} ")
-    slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:40] or "run"
-    return Path("runs") / f"{dt.datetime.now():%Y%m%d-%H%M%S}-{slug}"
+    named ``secret`` (``run_dirs.new_run_dir``)."""
+    return new_run_dir(name, redactor=REDACTOR)
 
 
 def parse_size(text: str, option: str) -> tuple[int, int]:
@@ -82,7 +90,7 @@ def action_text(action: ActionBase, *, hide_text: bool = False) -> str:
     if hide_text:
         fields["text"] = MASK
     shown = ", ".join(
-        f"{k}={v:.3f}" if isinstance(v, float) else f"{k}={v!r}"
+        f"{k}={decimal(v)}" if isinstance(v, float) else f"{k}={v!r}"
         for k, v in fields.items()
         if v is not None
     )
@@ -97,9 +105,23 @@ def print_step(step: Step) -> None:
         (f"{step.index + 1:>3} ", "dim"),
         (f"{step.status:<12} ", colour),
         printed(describe_action(step)),  # model text: printed as it is, never read as markup
-        (f" {seconds:.2f}s", "dim"),
+        (f" {duration(seconds)}", "dim"),
     )
     console.print(line, highlight=False)
+
+
+def live_steps(status: Status, clock: Clock = time.monotonic) -> Callable[[Step], None]:
+    """The ``on_step`` of a run: each step's line, and under them the spinner's: the steps so
+    far and their mean time (no fraction: a run ends when it ends, not at its budget)."""
+    began = clock()
+
+    def on_step(step: Step) -> None:
+        print_step(step)
+        done = step.index + 1
+        line = progress_line(unit="step", done=done, fresh=done, seconds=clock() - began)
+        status.update(Text(f"running… {line}"))
+
+    return on_step
 
 
 _BIDI_CONTROLS = frozenset(
@@ -137,15 +159,47 @@ def say(*parts: str | tuple[str, str]) -> None:
 def print_error(label: str, error: BaseException) -> None:
     """One unwrapped line, the message printed literally (it may hold paths and model text),
     then each note the error carries (such as where the run so far was saved)."""
-    console.print(Text(f"{label}: ", style="red") + Text(printed(str(error))), soft_wrap=True)
+    message = str(error)
+    head = Text(f"{label}: " if message else label, style="red") + Text(printed(message))
+    console.print(head, soft_wrap=True)
     for note in getattr(error, "__notes__", ()):
         console.print(Text(printed(str(note))), soft_wrap=True, highlight=False)
+
+
+class Interrupted(Exception):
+    """Ctrl-C during a command, with the notes of the interruption (where the run so far is
+    saved). Typer turns a KeyboardInterrupt into a silent exit; this one reaches ``main``."""
+
+    __notes__: list[str]
+
+    def __init__(self, notes: list[str]) -> None:
+        super().__init__()
+        self.__notes__ = notes
+
+
+Command = TypeVar("Command", bound=Callable[..., Any])
+
+
+def interruptible(command: Command) -> Command:
+    """Make Ctrl-C during ``command`` exit 130 after saying where its work so far is saved."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except KeyboardInterrupt as exc:
+            raise Interrupted(list(getattr(exc, "__notes__", ()))) from exc
+
+    return wrapper  # type: ignore[return-value]
 
 
 def main() -> None:
     """Entry point: run the app and turn known errors into one-line messages and exit codes."""
     try:
         app()
+    except Interrupted as exc:
+        print_error("interrupted", exc)
+        sys.exit(INTERRUPTED)
     except (ConfigError, ModelError) as exc:
         print_error("error", exc)
         sys.exit(2)

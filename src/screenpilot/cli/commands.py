@@ -13,6 +13,7 @@ import typer
 
 from screenpilot import __version__
 from screenpilot.agent.core import Step
+from screenpilot.agent.loop import MAX_STEPS, STALL_LIMIT
 from screenpilot.agent.replay_compare import DEFAULT_TOLERANCE, DIFFERENCES
 from screenpilot.agent.secrets import Redactor
 from screenpilot.cli.app import (
@@ -21,12 +22,21 @@ from screenpilot.cli.app import (
     console,
     default_out,
     hide,
+    interruptible,
+    live_steps,
     parse_size,
     print_step,
     say,
 )
-from screenpilot.cli.options import EnvOption, PolicyChoice, with_policy
+from screenpilot.cli.options import (
+    EnvOption,
+    MaxStepsOption,
+    PolicyChoice,
+    StallLimitOption,
+    with_policy,
+)
 from screenpilot.errors import ConfigError, ScreenpilotError
+from screenpilot.formatting import plural
 from screenpilot.policies.settings import Platform
 from screenpilot.tools.actions import to_action, to_json
 
@@ -35,6 +45,7 @@ KEY_LENGTH = 8
 
 
 @app.command()
+@interruptible
 @with_policy
 def run(
     policy: PolicyChoice,
@@ -52,10 +63,8 @@ def run(
     out: Annotated[
         Path | None, typer.Option(help="Run directory (default: runs/DATE-TASK).")
     ] = None,
-    max_steps: Annotated[int, typer.Option(help="Step budget.")] = 30,
-    stall_limit: Annotated[
-        int, typer.Option(help="Stop after this many identical actions on an unchanged screen.")
-    ] = 3,
+    max_steps: MaxStepsOption = MAX_STEPS,
+    stall_limit: StallLimitOption = STALL_LIMIT,
     dry_run: Annotated[bool, typer.Option(help="Record decisions without executing them.")] = False,
     yes: Annotated[
         bool, typer.Option("--yes", help="Allow actions the safety gate flags without asking.")
@@ -118,6 +127,7 @@ def run(
     if not yes and not environment.simulated:
         confirm = functools.partial(prompt_on_terminal, redact=redactor.redact)
     run_dir = out or default_out(task)
+    status = console.status("running…", spinner="dots")
     agent = Agent(
         environment,
         chosen_policy,
@@ -129,19 +139,19 @@ def run(
         image_format=image_format,
         redactor=redactor,
         blur_flagged=blur_secrets,
-        on_step=print_step,
+        on_step=live_steps(status),
         seed=seed,
     )
     say((task, "bold"), (f"  env={env} policy={policy.name} → {run_dir}", "dim"))
     try:
-        with console.status("running…", spinner="dots"):
+        with status:
             episode = agent.run(task)
     finally:
         environment.close()
         chosen_policy.close()
     colour = "green" if episode.success else "red"
     answer = f" — answer: {episode.answer}" if episode.answer else ""
-    say((episode.outcome, colour), f" after {len(episode.steps)} steps{answer}")
+    say((episode.outcome, colour), f" after {plural(len(episode.steps), 'step')}{answer}")
     accomplished = episode.success
     if sim_task is not None:
         accomplished = bool(episode.task_success)
@@ -187,6 +197,7 @@ def report(run_dir: Annotated[Path, typer.Argument(help="A run directory.")]) ->
 
 
 @app.command()
+@interruptible
 @with_policy
 def replay(
     run_dir: Annotated[Path, typer.Argument(help="A recorded run directory.")],

@@ -9,16 +9,21 @@ from typing import Annotated
 import typer
 from rich.text import Text
 
-from screenpilot.cli.app import app, console, default_out, say
+from screenpilot.cli.app import PLAIN_HELP, app, console, default_out, interruptible, say
 from screenpilot.cli.options import PolicyChoice, with_policy
+from screenpilot.formatting import percent, plural
 
 eval_app = typer.Typer(
-    help="Score policies on offline benchmarks.", no_args_is_help=True, add_completion=False
+    help="Score policies on offline benchmarks.",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode=PLAIN_HELP,
 )
 app.add_typer(eval_app, name="eval")
 
 
 @eval_app.command("aitz")
+@interruptible
 @with_policy
 def eval_aitz(
     policy: PolicyChoice,
@@ -87,7 +92,7 @@ def eval_aitz(
     for skip in dataset.skipped:  # paths and reasons are data: printed literally
         say(("skipped", "yellow"), " ", skip.path, ": ", skip.reason)
     target = out
-    with RunProgress(console, "eval aitz", unit="steps", figure="EM") as progress:
+    with RunProgress(console, "eval aitz", unit="step", figure="EM") as progress:
         if predictions is not None:
             metrics = score_predictions(
                 dataset,
@@ -110,9 +115,10 @@ def eval_aitz(
     console.print(
         Text.assemble(
             (str(metrics["protocol"]), "bold"),
-            f": {overall['steps']} steps, type match {overall['type_match']:.2%}, exact match "
-            f"{overall['exact_match']:.2%}, invalid {overall['invalid_rate']:.2%}, goal "
-            f"progress {overall['goal_progress']:.2%}, success {overall['success_rate']:.2%}",
+            f": {plural(overall['steps'], 'step')}, type match {percent(overall['type_match'])}, "
+            f"exact match {percent(overall['exact_match'])}, invalid "
+            f"{percent(overall['invalid_rate'])}, goal progress "
+            f"{percent(overall['goal_progress'])}, success {percent(overall['success_rate'])}",
         ),
         soft_wrap=True,
     )

@@ -24,6 +24,17 @@ EnvOption = Annotated[
     ),
 ]
 
+MaxStepsOption = Annotated[
+    int, typer.Option(help="Step budget of a run (of each episode, in an evaluation).")
+]
+"""``--max-steps``; its default is the agent's, ``agent.loop.MAX_STEPS``."""
+
+StallLimitOption = Annotated[
+    int,
+    typer.Option(help="Stop after this many identical actions on an unchanged screen."),
+]
+"""``--stall-limit``; its default is the agent's, ``agent.loop.STALL_LIMIT``."""
+
 POLICY_OPTION = Annotated[
     str,
     typer.Option(

@@ -8,16 +8,19 @@ from typing import Annotated
 
 import typer
 
-from screenpilot.cli.app import app, console, parse_size, say
+from screenpilot.agent.loop import MAX_STEPS, STALL_LIMIT
+from screenpilot.cli.app import PLAIN_HELP, app, console, interruptible, parse_size, say
 from screenpilot.cli.evaluate import eval_app
-from screenpilot.cli.options import PolicyChoice, with_policy
+from screenpilot.cli.options import MaxStepsOption, PolicyChoice, StallLimitOption, with_policy
 from screenpilot.errors import ConfigError
 
 REFERENCE = PolicyChoice("reference")
 """``eval sim`` plays the reference solutions unless another policy is chosen."""
 
 sim_app = typer.Typer(
-    help="The simulated phone: serve it over ADB, list its tasks.", no_args_is_help=True
+    help="The simulated phone: serve it over ADB, list its tasks.",
+    no_args_is_help=True,
+    rich_markup_mode=PLAIN_HELP,
 )
 app.add_typer(sim_app, name="sim")
 
@@ -50,8 +53,8 @@ def serve(
 ) -> None:
     """Serve the simulated phone over the ADB protocol until interrupted.
 
-    adb, adbutils and ``--env android`` then drive it: ``adb -P PORT shell input tap 540 1200``,
-    ``adb -P PORT exec-out screencap -p > screen.png``.
+    adb, adbutils and --env android then drive it, e.g. adb -P PORT shell input tap 540 1200,
+    or adb -P PORT exec-out screencap -p > screen.png.
     """
     from screenpilot.sim.adb_server import AdbServer
     from screenpilot.sim.env import SimEnv
@@ -74,6 +77,7 @@ def serve(
 
 
 @eval_app.command("sim")
+@interruptible
 @with_policy
 def eval_sim(
     out: Annotated[Path, typer.Option(help="Output directory of the evaluation.")],
@@ -89,8 +93,8 @@ def eval_sim(
             "loaded once per worker)."
         ),
     ] = 1,
-    max_steps: Annotated[int, typer.Option(help="Step budget per episode.")] = 20,
-    stall_limit: Annotated[int, typer.Option(help="Stop after this many identical actions.")] = 3,
+    max_steps: MaxStepsOption = MAX_STEPS,
+    stall_limit: StallLimitOption = STALL_LIMIT,
     resume: Annotated[
         bool,
         typer.Option(
@@ -118,7 +122,7 @@ def eval_sim(
         width=width,
         height=height,
     )
-    display = RunProgress(console, "eval sim", unit="episodes", figure="success", show_last=True)
+    display = RunProgress(console, "eval sim", unit="episode", figure="success", show_last=True)
     with display as progress:
         metrics = run_eval(out, settings, policy.build, resume=resume, progress=progress)
     console.print(summary(metrics), markup=False, highlight=False, soft_wrap=True)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import base64
 import io
-import json
 from collections.abc import Mapping, Sequence
 from html import escape
 from pathlib import Path
@@ -13,11 +12,13 @@ from typing import Any
 
 from PIL import Image
 
+from screenpilot.agent.report import adds_to
 from screenpilot.agent.report_marks import action_label, action_overlay
 from screenpilot.evaluation.aitz_env import AITZStep
 from screenpilot.evaluation.index import Fact, badge, write_page
 from screenpilot.evaluation.run_folder import RESULTS, EvalManifest
 from screenpilot.evaluation.scoring import StepKey, StepScore
+from screenpilot.formatting import percent, plural, readable_json
 from screenpilot.tools import coords
 from screenpilot.tools.actions import ActionBase, Scroll, Swipe, Tap, to_action
 
@@ -41,7 +42,8 @@ def write_misses_report(
     ]
     cards = "\n".join(_card(step, score) for step, score in misses[:MAX_CARDS])
     if len(misses) > MAX_CARDS:
-        cards += f'\n<p class="note">{len(misses) - MAX_CARDS} more misses are not drawn; see {RESULTS}.</p>'
+        more = plural(len(misses) - MAX_CARDS, "more miss", "more misses")
+        cards += f'\n<p class="note">{more} not drawn; see {RESULTS}.</p>'
     if not misses:
         cards = '<p class="note">No misses: every step matched exactly.</p>'
     title = f"AITZ evaluation — {metrics.get('protocol', '?')} protocol"
@@ -60,7 +62,7 @@ def _facts(metrics: Mapping[str, Any], manifest: EvalManifest, misses: int) -> l
         Fact("Steps", str(overall.get("steps", 0))),
         Fact("Misses", str(misses)),
         *(
-            Fact(k.replace("_", " ").title(), f"{overall.get(k, 0.0):.2%}")
+            Fact(k.replace("_", " ").title(), percent(overall.get(k, 0.0)))
             for k in ("type_match", "exact_match", "invalid_rate", "goal_progress", "success_rate")
         ),
         Fact("Source", source),
@@ -83,11 +85,11 @@ def _card(step: AITZStep, score: StepScore | None) -> str:
         ("task", escape(step.instruction)),
         (
             "ground truth",
-            f"<code>{escape(json.dumps(score.gt if score else {}, ensure_ascii=False))}</code>",
+            f"<code>{escape(readable_json(score.gt if score else {}))}</code>",
         ),
         (
             "prediction",
-            f"<code>{escape(json.dumps(score.prediction if score else None, ensure_ascii=False))}</code>",
+            f"<code>{escape(readable_json(score.prediction if score else None))}</code>",
         ),
     ]
     if step.coat.get("coat_action_desc"):
@@ -95,7 +97,7 @@ def _card(step: AITZStep, score: StepScore | None) -> str:
     details = "".join(f'<div class="row"><span class="k">{k}</span>{v}</div>' for k, v in rows)
     if score and score.error:
         details += f'<div class="error">{escape(score.error)}</div>'
-    if score and score.raw:
+    if score and adds_to(score.raw, prediction):
         details += (
             f"<details><summary>model output</summary><pre>{escape(score.raw)}</pre></details>"
         )

@@ -27,6 +27,7 @@ from pydantic import BaseModel, Field, ValidationError
 
 from screenpilot import __version__
 from screenpilot.agent.core import Policy
+from screenpilot.agent.run_dirs import missing_folders, take_back
 from screenpilot.errors import ConfigError
 from screenpilot.evaluation.run_settings import RunSettings
 
@@ -178,7 +179,11 @@ class RunFolder(Generic[U]):
     """An evaluation's output folder. Creating it checks that ``out`` may be used: a fresh or
     empty folder, or with ``resume`` an earlier run with the same settings (checked before any
     policy is built). ``start`` then checks the source, writes the manifest and opens the log;
-    ``record`` logs one unit; ``finish`` writes the metrics and closes the manifest."""
+    ``record`` logs one unit; ``finish`` writes the metrics and closes the manifest.
+
+    Used as a context manager, it takes back a new evaluation that a configuration error
+    stopped before its first unit (``run_dirs.take_back``), and notes on any other error that
+    the evaluation so far is saved."""
 
     def __init__(self, out: Path, settings: RunSettings, unit: type[U], *, resume: bool) -> None:
         self.out, self.settings, self.unit = out, settings, unit
@@ -189,6 +194,7 @@ class RunFolder(Generic[U]):
         self._manifest: EvalManifest | None = None
         self._fresh = 0
         self._began = time.perf_counter()
+        self._created: list[Path] = []
 
     @property
     def benchmark(self) -> str:
@@ -267,6 +273,7 @@ class RunFolder(Generic[U]):
                 dataset=dict(dataset),
                 started_at=now,
             )
+        self._created = missing_folders(self.out)
         self.out.mkdir(parents=True, exist_ok=True)
         self._manifest = manifest
         write_json(self.out / MANIFEST, manifest.model_dump(mode="json"))
@@ -335,3 +342,12 @@ class RunFolder(Generic[U]):
         traceback: TracebackType | None,
     ) -> None:
         self.close()
+        if error is None or self._manifest is None:
+            return
+        if isinstance(error, ConfigError) and self._previous is None and not self.done:
+            take_back([self.out / MANIFEST, self.out / RESULTS], self._created)
+        elif hasattr(error, "add_note"):  # Python 3.11 and later
+            error.add_note(
+                f"screenpilot: the evaluation so far is saved in {self.out}; "
+                "continue it with --resume"
+            )

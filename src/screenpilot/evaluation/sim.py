@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from screenpilot.agent.core import Policy
-from screenpilot.agent.loop import Agent
+from screenpilot.agent.loop import MAX_STEPS, STALL_LIMIT, Agent
 from screenpilot.agent.recording import load_run
 from screenpilot.errors import ConfigError
 from screenpilot.evaluation.pool import WorkerPool
@@ -43,8 +43,8 @@ class SimSettings(RunSettings):
     episodes_per_task: Positive = 1
     seed: int = 0
     """The first seed; episode i of a template uses seed + i."""
-    max_steps: Positive = 20
-    stall_limit: Positive | None = 3
+    max_steps: Positive = MAX_STEPS
+    stall_limit: Positive | None = STALL_LIMIT
     """Stop after this many identical actions on an unchanged screen (None: never)."""
     width: Positive = 1080
     height: Positive = 2400

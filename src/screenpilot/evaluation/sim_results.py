@@ -16,6 +16,7 @@ from typing import Any
 
 from screenpilot.evaluation.index import MISS, OK, Fact, badge, row, write_page
 from screenpilot.evaluation.run_folder import EvalManifest, LoggedUnit
+from screenpilot.formatting import decimal, percent, plural
 
 
 class EpisodeResult(LoggedUnit):
@@ -99,9 +100,10 @@ def compute_metrics(results: Sequence[EpisodeResult]) -> dict[str, Any]:
 def summary(metrics: Mapping[str, Any]) -> str:
     """One line: successes, mean steps, invalid outputs."""
     return (
-        f"success {metrics['successes']}/{metrics['episodes']} ({metrics['success_rate']:.1%}), "
-        f"mean steps {metrics['mean_steps']}, invalid outputs {metrics['invalid_outputs']}/"
-        f"{metrics['steps']} steps ({metrics['invalid_output_rate']:.1%})"
+        f"success {metrics['successes']}/{metrics['episodes']} "
+        f"({percent(metrics['success_rate'])}), mean steps {decimal(metrics['mean_steps'])}, "
+        f"invalid outputs {metrics['invalid_outputs']}/{plural(metrics['steps'], 'step')} "
+        f"({percent(metrics['invalid_output_rate'])})"
     )
 
 
@@ -113,7 +115,7 @@ def _card(result: EpisodeResult) -> str:
         row("goal", escape(result.goal)),
         row(
             "outcome",
-            f"agent: {escape(outcome)} after {result.steps} steps · task: "
+            f"agent: {escape(outcome)} after {plural(result.steps, 'step')} · task: "
             + ("accomplished" if result.success else "not accomplished"),
         ),
         row("invalid outputs", str(result.invalid_outputs)),
@@ -141,11 +143,12 @@ def write_index(
     policy = manifest.source.get("policy") or {}
     facts = [
         Fact("Episodes", str(metrics["episodes"])),
-        Fact("Success", f"{metrics['successes']} ({metrics['success_rate']:.1%})"),
-        Fact("Mean steps", str(metrics["mean_steps"])),
+        Fact("Success", f"{metrics['successes']} ({percent(metrics['success_rate'])})"),
+        Fact("Mean steps", decimal(metrics["mean_steps"])),
         Fact(
             "Invalid outputs",
-            f"{metrics['invalid_outputs']}/{metrics['steps']} ({metrics['invalid_output_rate']:.1%})",
+            f"{metrics['invalid_outputs']}/{metrics['steps']} "
+            f"({percent(metrics['invalid_output_rate'])})",
         ),
         *(
             Fact(app, f"{row['successes']}/{row['episodes']}")
