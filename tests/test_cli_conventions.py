@@ -4,6 +4,8 @@ agree with their noun, and no empty run folder left by a configuration error."""
 from __future__ import annotations
 
 import json
+import socket
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -75,25 +77,35 @@ def test_one_step_is_one_step(tmp_path: Path) -> None:
     assert "success after 1 step\n" in result.stderr
 
 
-def test_a_refused_evaluation_leaves_no_folder(tmp_path: Path) -> None:
-    """The scripted policy keeps its place in the script: two workers are refused once the
-    evaluation has started, and the folder it had made is taken back."""
-    out = tmp_path / "evals" / "first"
-    result = screenpilot(
-        "eval", "sim", "--tasks", "home.*", "--policy", "scripted",
-        "--actions", str(finish_script(tmp_path)), "--workers", "2", "--out", str(out),
+def closed_port() -> int:
+    """A loopback port where nothing listens (bound, then released)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+    return port
+
+
+def refused_evaluation(out: Path) -> subprocess.CompletedProcess[str]:
+    """``eval sim`` against a model server that is not running: a configuration error found
+    once the evaluation has started (the first episode asks the server)."""
+    return screenpilot(
+        "eval", "sim", "--tasks", "home.*", "--policy", "openai", "--model", "m",
+        "--base-url", f"http://127.0.0.1:{closed_port()}/v1", "--out", str(out),
     )  # fmt: skip
-    assert result.returncode == 2 and "--workers 1" in result.stderr
+
+
+def test_a_refused_evaluation_leaves_no_folder(tmp_path: Path) -> None:
+    """The folder the evaluation had made is taken back, its parents too."""
+    out = tmp_path / "evals" / "first"
+    result = refused_evaluation(out)
+    assert result.returncode == 2 and "no model server answers" in result.stderr
     assert not (tmp_path / "evals").exists()
 
 
 def test_a_refused_evaluation_keeps_the_empty_folder_it_was_given(tmp_path: Path) -> None:
     out = tmp_path / "given"
     out.mkdir()
-    result = screenpilot(
-        "eval", "sim", "--tasks", "home.*", "--policy", "scripted",
-        "--actions", str(finish_script(tmp_path)), "--workers", "2", "--out", str(out),
-    )  # fmt: skip
+    result = refused_evaluation(out)
     assert result.returncode == 2
     assert out.is_dir() and list(out.iterdir()) == []
 

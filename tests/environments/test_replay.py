@@ -133,7 +133,7 @@ def test_replay_compares_whole_actions_and_marks_the_steps_that_differ(
     assert result.returncode == 1, result.stderr
     summary = "8 recorded steps: 6 match, 2 mismatch (1 target moved, 1 different text)"
     assert summary + "\n" in result.stderr
-    assert "≠ recorded tap(x=0.250, y=0.679)  (target moved)" in result.stderr
+    assert "≠ recorded tap(x=0.25, y=0.679)  (target moved)" in result.stderr
     assert "≠ recorded type(text='jam')  (different text)" in result.stderr
 
     steps = load_run(out).steps

@@ -225,8 +225,8 @@ def test_the_sample_episode_is_scored_by_one_command() -> None:
     result = screenpilot(*shlex.split(command)[1:])
     assert result.returncode == 0, result.stderr
     assert (
-        "qwen: 4 steps, type match 100.00%, exact match 75.00%, invalid 0.00%, goal progress "
-        "50.00%, success 0.00%" in result.stderr
+        "qwen: 4 steps, type match 100.0%, exact match 75.0%, invalid 0.0%, goal progress "
+        "50.0%, success 0.0%" in result.stderr
     )
     assert "warning" not in result.stderr
     metrics = json.loads(result.stdout)

@@ -144,7 +144,7 @@ def test_a_model_the_server_does_not_know_leaves_no_run_folder(
         "run", "Say done", "--policy", "openai", "--model", "m", "--card", "qwen25vl",
         "--base-url", server.url, "--max-pixels", str(256 * 28 * 28), cwd=tmp_path,
     )  # fmt: skip
-    assert result.returncode == 2 and "unknown model 'm'" in result.stderr
+    assert result.returncode == 2 and "The model `m` does not exist" in result.stderr
     assert "saved in" not in result.stderr
     assert list(tmp_path.iterdir()) == []  # not even runs/
 

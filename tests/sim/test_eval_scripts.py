@@ -40,7 +40,7 @@ def test_a_script_that_claims_success_at_once_succeeds_on_no_task(tmp_path: Path
     )
     assert result.returncode == 0, result.stderr
     episodes = len(templates())
-    assert f"success 0/{episodes} (0.0%), mean steps 1.0" in result.stderr
+    assert f"success 0/{episodes} (0.0%), mean steps 1" in result.stderr
     results = list(read_results(out).values())
     assert len(results) == episodes
     assert {(r.outcome, r.steps, r.success) for r in results} == {("success", 1, False)}
