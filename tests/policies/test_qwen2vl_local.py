@@ -159,3 +159,24 @@ def test_a_card_of_another_patch_size_is_refused(tiny_qwen3vl: Path) -> None:
         ConfigError, match=r"\(factor 32\), but the qwen25vl card resizes with factor 28"
     ):
         Qwen2VLPolicy(str(tiny_qwen3vl), card="qwen25vl")
+
+
+@pytest.mark.parametrize(
+    ("cuda_build", "gpus", "device", "reason"),
+    [
+        (None, 0, "cuda", "is built without CUDA"),
+        ("12.8", 0, "cuda", "finds no CUDA GPU"),
+        ("12.8", 1, "cuda:1", "torch sees 1 CUDA device"),
+    ],
+)
+def test_a_cuda_device_torch_cannot_use_is_refused_before_loading(
+    monkeypatch: pytest.MonkeyPatch, cuda_build: str | None, gpus: int, device: str, reason: str
+) -> None:
+    """A configuration error naming --device, not torch's assertion from moving the model."""
+    import torch
+
+    monkeypatch.setattr(torch.version, "cuda", cuda_build)
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: gpus > 0)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: gpus)
+    with pytest.raises(ConfigError, match=rf"^--device {device}: .*{reason}"):
+        Qwen2VLPolicy("no/such-model", device=device)  # refused before any loading

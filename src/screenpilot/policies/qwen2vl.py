@@ -67,6 +67,28 @@ def expand_image_pads(text: str, counts: Sequence[int]) -> str:
     return "".join(out)
 
 
+def check_device(torch: Any, device: str) -> None:
+    """A ConfigError, before anything loads, for a CUDA device this torch cannot use (else
+    moving the model there fails with torch's own assertion)."""
+    if not device.startswith("cuda"):
+        return
+    fix = "install a CUDA build of torch (README: Troubleshooting) or use --device cpu"
+    if torch.version.cuda is None:
+        msg = f"--device {device}: this torch ({torch.__version__}) is built without CUDA; {fix}"
+    elif not torch.cuda.is_available():
+        msg = (
+            f"--device {device}: torch {torch.__version__} finds no CUDA GPU (no driver, or "
+            f"CUDA_VISIBLE_DEVICES hides them); {fix}"
+        )
+    else:
+        count = torch.cuda.device_count()
+        _, _, index = device.partition(":")
+        if not index or (index.isdigit() and int(index) < count):
+            return
+        msg = f"--device {device}: torch sees {count} CUDA device(s), cuda:0 to cuda:{count - 1}"
+    raise ConfigError(msg)
+
+
 class Qwen2VLPolicy(CardPolicy):
     """A Qwen2-VL-family checkpoint (hub id or local directory) run with transformers."""
 
@@ -93,6 +115,7 @@ class Qwen2VLPolicy(CardPolicy):
         transformers = require("transformers", "local")
         self._torch = torch
         self.device = device or ("cuda" if torch.cuda.is_available() else "cpu")
+        check_device(torch, self.device)
         on_gpu = self.device.startswith("cuda")
         self.dtype = dtype or ("bfloat16" if on_gpu else "float32")
         if attn_implementation is None:
