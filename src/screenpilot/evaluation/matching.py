@@ -34,6 +34,19 @@ clamping as AITW) that holds the ground-truth touch point, else when the points 
 apart; a scroll matches on the finger's cardinal direction (ties vertical); text after
 lower-casing and stripping, by containment either way; press on the button; stop always.
 
+Ground truth that typed nothing (a TYPE step whose ``result_action_text`` is empty, as some
+steps of the real test split are) scores as each source scores it, which in all three is an
+exact match for any predicted ``type`` action:
+- ``aitw``: ``check_actions_match`` (google-research @ 8d8a4f1) takes no text at all; an action
+  that is not a gesture matches on its type alone.
+- ``qwen``: AgentCPM-GUI (@ acbaf50, ``eval/utils/evaluator.py``) lower-cases and strips both
+  texts and tests ``pred in gt or gt in pred``; ``"" in pred`` is true for every string (a
+  ground truth of spaces strips to ``""`` too).
+- ``aitz``: CoAT (@ 9ab1a9f, ``coat/evaluate.py``) tests ``pred in gt or gt in pred or
+  Levenshtein.ratio(pred, gt) > 0.8`` without stripping; ``"" in pred`` is true. A ground truth
+  of spaces is not empty there: it matches a prediction holding that run of spaces, or one
+  within the ratio. Its type still comes from ``coat_action_desc``.
+
 Deviations, the same in every protocol:
 - An empty (or whitespace-only) predicted text never matches a non-empty ground truth. The
   released scorers test ``pred in gt``, which is true for ``""``.
