@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.text import Text
@@ -16,6 +17,16 @@ eval_app = typer.Typer(
     help="Score policies on offline benchmarks.", no_args_is_help=True, add_completion=False
 )
 app.add_typer(eval_app, name="eval")
+
+
+def print_card(metrics: Mapping[str, Any]) -> None:
+    """The run's result card, after its figures: what was measured, on what, by which rules."""
+    from screenpilot.evaluation.result_card import ResultCard
+
+    card = ResultCard.model_validate(metrics["card"])
+    say(("result card", "bold"))
+    for label, text in card.rows():  # paths, model ids and rules are data: printed literally
+        say(f"  {label}: ", text)
 
 
 @eval_app.command("aitz")
@@ -115,4 +126,5 @@ def eval_aitz(
         ),
         soft_wrap=True,
     )
+    print_card(metrics)
     typer.echo(json.dumps(metrics, indent=2, ensure_ascii=False))

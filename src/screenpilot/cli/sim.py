@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from screenpilot.cli.app import app, console, parse_size, say
-from screenpilot.cli.evaluate import eval_app
+from screenpilot.cli.evaluate import eval_app, print_card
 from screenpilot.cli.options import PolicyChoice, with_policy
 from screenpilot.errors import ConfigError
 
@@ -128,4 +128,5 @@ def eval_sim(
             markup=False,
             highlight=False,
         )
+    print_card(metrics)
     say(f"report: {out / 'report.html'}")

@@ -80,6 +80,7 @@ from screenpilot.evaluation.groundtruth import (
     is_tap,
     predicted_kind,
 )
+from screenpilot.evaluation.result_card import ProtocolSource
 from screenpilot.tools import coords
 from screenpilot.tools.actions import (
     Action,
@@ -329,12 +330,41 @@ Matcher = Callable[[GroundTruth, "Action | None"], Match]
 PROTOCOLS: dict[str, Matcher] = {"qwen": match_qwen, "aitw": match_aitw, "aitz": match_aitz}
 """Matching protocols by name; ``qwen`` is the default."""
 DEFAULT_PROTOCOL = "qwen"
+PROTOCOL_SOURCES = {
+    "qwen": ProtocolSource(
+        name="qwen",
+        rule="click in a 1.2x ground-truth box holding the point, else within 0.14; scroll by "
+        "finger direction; text lower-cased and stripped, containment either way",
+        repository="OpenBMB/AgentCPM-GUI",
+        commit="acbaf509b8afb3f58b782486f4e8c0e33d8a486b",
+        path="eval/utils/evaluator.py",
+    ),
+    "aitw": ProtocolSource(
+        name="aitw",
+        rule="non-gestures on type alone; taps in one box grown 2.4x or within 0.14; swipes on "
+        "the same axis",
+        repository="google-research/google-research",
+        commit="8d8a4f1b27753c7580d16261a1468b3d6ad2c3d3",
+        path="android_in_the_wild/action_matching.py",
+    ),
+    "aitz": ProtocolSource(
+        name="aitz",
+        rule="type and scroll direction from coat_action_desc; click box grown 1.2x holds the "
+        "point or IoU > 0.5 with a grown box holding it (click bug fixed); text substring or "
+        "ratio > 0.8",
+        repository="IMNearth/CoAT",
+        commit="9ab1a9f0e76581c50c84f8ebc6ada1a2084a0c71",
+        path="coat/evaluate.py",
+    ),
+}
+"""Each protocol's rule in short and the code it follows, for the result card."""
 
 
 __all__ = [
     "DEFAULT_PROTOCOL",
     "KNOWN_CODES",
     "PROTOCOLS",
+    "PROTOCOL_SOURCES",
     "SWIPE_DISTANCE_THRESHOLD",
     "TAP_DISTANCE_THRESHOLD",
     "ActionCode",

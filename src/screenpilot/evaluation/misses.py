@@ -45,7 +45,8 @@ def write_misses_report(
     if not misses:
         cards = '<p class="note">No misses: every step matched exactly.</p>'
     title = f"AITZ evaluation — {metrics.get('protocol', '?')} protocol"
-    return write_page(path, title, _facts(metrics, manifest, len(misses)), cards)
+    facts = _facts(metrics, manifest, len(misses))
+    return write_page(path, title, facts, cards, card=manifest.card)
 
 
 def _facts(metrics: Mapping[str, Any], manifest: EvalManifest, misses: int) -> list[Fact]:
