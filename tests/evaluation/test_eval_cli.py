@@ -65,9 +65,9 @@ def test_scoring_predictions_from_the_command_line(tmp_path: Path) -> None:
     expected = [
         "result card",
         "  benchmark: aitz",
-        "  evaluated: 4 steps, 1 episodes, 0 skipped episodes (split train, subset all, limit all)",
+        "  evaluated: 4 steps, 1 episodes, 0 skipped episodes (split: train, subset: all, limit: all)",
         f"  data: sha256 {annotations} of the AITZ annotation files read",
-        "  setting: history ground-truth actions",
+        "  setting: history: ground-truth actions",
         "  protocol: aitw: non-gestures on type alone",
         "[google-research/google-research@8d8a4f1 android_in_the_wild/action_matching.py]",
         f"  answered by: predictions file (format canonical), sha256 {digest}",

@@ -200,9 +200,9 @@ def test_one_result_card_per_run_in_the_manifest_the_metrics_and_the_page(tmp_pa
     card = ResultCard.model_validate(metrics["card"])
     assert card.rows() == [
         ("benchmark", "count"),
-        ("evaluated", "4 numbers (upto 4, subset all)"),
+        ("evaluated", "4 numbers (upto: 4, subset: all)"),
         ("data", f"sha256 {'ab' * 32} of the numbers below upto"),
-        ("setting", "label n"),
+        ("setting", "label: n"),
         ("protocol", "parity: a number passes when it is even [example/counting@0123456 count.py]"),
         ("answered by", "policy idle, prompt hash none (no prompt)"),
     ]

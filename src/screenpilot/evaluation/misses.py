@@ -126,7 +126,7 @@ def _drawn(action: ActionBase) -> tuple[ActionBase, str]:
 
 
 def _screen(step: AITZStep, prediction: ActionBase | None) -> str:
-    data, width, height = _thumbnail(step.screenshot(), THUMBNAIL_HEIGHT)
+    data, width, height = thumbnail(step.screenshot(), THUMBNAIL_HEIGHT)
     gt_mark, gt_label = _drawn(step.action)
     marks = action_overlay(gt_mark, width, height, False, GT_COLOUR)
     pills = (
@@ -143,10 +143,10 @@ def _screen(step: AITZStep, prediction: ActionBase | None) -> str:
     )
 
 
-def _thumbnail(image: Image.Image, height: int) -> tuple[str, int, int]:
-    """A base64 JPEG of a screenshot (decoded and checked by ``AITZStep.screenshot``) at most
-    ``height`` pixels tall, and its width and height."""
-    scale = min(1.0, height / image.height)
+def thumbnail(image: Image.Image, height: int, width: int | None = None) -> tuple[str, int, int]:
+    """A base64 JPEG of a decoded screenshot at most ``height`` pixels tall (and ``width``
+    wide), and its width and height."""
+    scale = min(1.0, height / image.height, *([width / image.width] if width else []))
     size = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
     buffer = io.BytesIO()
     image.resize(size, Image.Resampling.LANCZOS).save(buffer, "JPEG", quality=82)

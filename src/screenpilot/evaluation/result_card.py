@@ -95,10 +95,10 @@ class ResultCard(BaseModel):
     def rows(self) -> list[tuple[str, str]]:
         """The card as (label, text) lines, for the terminal and the report's header."""
         selection = ", ".join(
-            f"{name} {'all' if value is None else value}" for name, value in self.selection.items()
+            f"{name}: {'all' if value is None else value}" for name, value in self.selection.items()
         )
         counts = ", ".join(f"{value} {name}" for name, value in self.counts.items())
-        setting = ", ".join(f"{name} {value}" for name, value in self.setting.items())
+        setting = "; ".join(f"{name}: {value}" for name, value in self.setting.items())
         protocol = self.protocol
         return [
             ("benchmark", self.benchmark),
