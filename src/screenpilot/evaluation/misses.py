@@ -149,5 +149,6 @@ def thumbnail(image: Image.Image, height: int, width: int | None = None) -> tupl
     scale = min(1.0, height / image.height, *([width / image.width] if width else []))
     size = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
     buffer = io.BytesIO()
-    image.resize(size, Image.Resampling.LANCZOS).save(buffer, "JPEG", quality=82)
+    # reducing_gap: a box reduction first, then Lanczos (less than half the time on 4K screens)
+    image.resize(size, Image.Resampling.LANCZOS, reducing_gap=2.0).save(buffer, "JPEG", quality=82)
     return base64.b64encode(buffer.getvalue()).decode("ascii"), size[0], size[1]
