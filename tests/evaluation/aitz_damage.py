@@ -208,7 +208,9 @@ def _annotation_cases() -> list[Damage]:
         field("action code a string", 1, "result_action_type", "4", "must be an integer"),
         field("action code unknown", 1, "result_action_type", 9, "unknown action code 9"),
         field("typed text a number", 2, "result_action_text", 5, "must be a string"),
-        field("typed text missing on TYPE", 2, "result_action_text", "", "TYPE step needs"),
+        # A TYPE step must record its text; an empty one is real data (see test_aitz_data).
+        field("typed text dropped on TYPE", 2, "result_action_text", DROP, "missing"),
+        field("typed text null on TYPE", 2, "result_action_text", None, "must be a string"),
         field("CoAT field a list", 1, "coat_action_desc", [], "must be a string"),
         *(
             field(

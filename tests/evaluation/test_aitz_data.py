@@ -144,6 +144,52 @@ def test_environment_is_teacher_forced(tmp_path: Path) -> None:
     assert env.reset().screenshot.size == (720, 1480)  # the next episode
 
 
+def test_a_split_with_type_steps_that_typed_nothing_loads_as_it_is(tmp_path: Path) -> None:
+    """The real test split has TYPE steps with an empty ``result_action_text``: they load, and
+    each protocol scores them as its source does (see ``test_matching``)."""
+    write_episode(
+        tmp_path,
+        "general",
+        "GENERAL-444",
+        [
+            tap(0.5, 0.5),
+            step(3, text="", desc='type in the content: ""'),
+            step(3, text="  ", desc='type in the content: "  "'),
+            step(10, desc="stop and set the query as completed"),
+        ],
+    )
+    every_code_episode(tmp_path)
+    dataset = load_aitz(tmp_path, "test")
+    assert dataset.skipped == [] and len(dataset) == 14
+    episode = next(e for e in dataset.episodes if e.episode_id == "444")
+    _, empty, spaces, _ = episode.steps
+    assert to_json(empty.action) == {"type": "type", "text": ""} and empty.kind == "type"
+    assert spaces.action == TypeText(text="  ") and spaces.kind == "type"
+    history = gt_history(episode, 3)
+    assert history[1].decision.raw_output == '{"type": "type", "text": ""}'
+    lines = [
+        {"episode_id": "444", "step_id": 0, "action": {"type": "tap", "x": 0.5, "y": 0.5}},
+        {"episode_id": "444", "step_id": 1, "action": {"type": "type", "text": "Lyft"}},
+        {"episode_id": "444", "step_id": 2, "action": {"type": "type", "text": "Lyft"}},
+        {"episode_id": "444", "step_id": 3, "action": {"type": "finish", "status": "success"}},
+    ]
+    predictions = tmp_path / "p.jsonl"
+    predictions.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    exact = {}
+    for protocol in sorted(PROTOCOLS):
+        out = tmp_path / protocol
+        score_predictions(dataset, predictions, "canonical", AITZSettings(protocol=protocol), out)
+        results = [json.loads(line) for line in (out / "results.jsonl").read_text().splitlines()]
+        exact[protocol] = [r["exact_match"] for r in results]
+        assert results[1]["gt"] == {"type": "type", "text": ""}
+    # CoAT alone keeps the spaces, which "Lyft" does not hold.
+    assert exact == {
+        "aitw": [True, True, True, True],
+        "aitz": [True, True, False, True],
+        "qwen": [True, True, True, True],
+    }
+
+
 # --- the real sample episode (CoAT's data-example) ------------------------------------------
 
 

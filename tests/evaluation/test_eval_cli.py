@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shlex
 import shutil
@@ -51,7 +52,29 @@ def test_scoring_predictions_from_the_command_line(tmp_path: Path) -> None:
         "manifest.json",
         "report.html",
     }
-    assert 'id="523638528775825151-2"' in (out / "report.html").read_text()
+    report = (out / "report.html").read_text()
+    assert 'id="523638528775825151-2"' in report
+    # The result card: in metrics.json and the manifest, atop the report, on the terminal.
+    digest = hashlib.sha256(predictions.read_bytes()).hexdigest()
+    annotations = load_aitz(SAMPLE, "train").annotation_sha256
+    card = json.loads((out / "metrics.json").read_text())["card"]
+    assert card == json.loads((out / "manifest.json").read_text())["card"] == metrics["card"]
+    assert card["protocol"]["repository"] == "google-research/google-research"
+    assert card["data"]["sha256"] == annotations
+    assert card["model"] == {"predictions": digest, "format": "canonical"}
+    assert report.index('id="result-card"') < report.index('id="523638528775825151-2"')
+    expected = [
+        "result card",
+        "  benchmark: aitz",
+        "  evaluated: 4 steps, 1 episodes, 0 skipped episodes (split: train, subset: all, limit: all)",
+        f"  data: sha256 {annotations} of the AITZ annotation files read",
+        "  setting: history: ground-truth actions",
+        "  protocol: aitw: non-gestures on type alone",
+        "[google-research/google-research@8d8a4f1 android_in_the_wild/action_matching.py]",
+        f"  answered by: predictions file (format canonical), sha256 {digest}",
+    ]
+    printed = result.stderr.replace("\n", " ")
+    assert all(part.strip() in printed for part in expected), result.stderr
 
 
 def test_evaluating_a_policy_from_the_command_line(tmp_path: Path) -> None:
@@ -77,6 +100,13 @@ def test_evaluating_a_policy_from_the_command_line(tmp_path: Path) -> None:
     assert "4/4 steps · EM 4 (100.0%) · " in result.stderr and "/step" in result.stderr
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["source"]["policy"]["name"] == "scripted"
+    assert manifest["card"]["model"] == {
+        "policy": "scripted",
+        "model": None,
+        "prompt": None,
+        "prompt_hash": None,
+    }
+    assert "answered by: policy scripted, prompt hash none (no prompt)" in result.stderr
     again = screenpilot(*args)
     assert again.returncode == 2 and "pass --resume" in again.stderr
     resumed = screenpilot(*args, "--resume", "--workers", "2")

@@ -228,6 +228,35 @@ def test_typed_text(pred: str, qwen: bool, aitz: bool) -> None:
     assert match_aitw(truth, action).exact_match is bool(pred.strip())
 
 
+@pytest.mark.parametrize(
+    ("gt_text", "pred", "qwen", "aitw", "aitz"),
+    [
+        # Nothing typed: "" in pred is true in Python (qwen, CoAT); AITW never reads text.
+        ("", "Lyft", True, True, True),
+        ("", " ", True, True, True),
+        # Spaces: qwen strips them to ""; CoAT does not strip, so "  " must be in the prediction
+        # (or the prediction in it, or the ratio above 0.8).
+        ("  ", "Lyft", True, True, False),
+        ("  ", "a  b", True, True, True),
+        ("  ", " ", True, True, True),  # " " in "  "
+    ],
+)
+def test_ground_truth_that_typed_nothing(
+    gt_text: str, pred: str, qwen: bool, aitw: bool, aitz: bool
+) -> None:
+    truth = gt(3, text=gt_text, desc=f'type in the content: "{gt_text}"')
+    action = TypeText(text=pred)
+    assert verdicts(truth, action) == {
+        "qwen": (True, qwen),
+        "aitw": (True, aitw),
+        "aitz": (True, aitz),
+    }
+    # The type still has to match.
+    assert all(v == (False, False) for v in verdicts(truth, Tap(x=0.5, y=0.5)).values())
+    recorded = gt_action(truth)
+    assert isinstance(recorded, TypeText) and recorded.text == gt_text
+
+
 def test_coat_accepts_a_levenshtein_ratio_above_0_8() -> None:
     assert indel_ratio("wether today", "weather today") == pytest.approx(24 / 25)
     truth = gt(3, text="weather today", desc="type weather today")

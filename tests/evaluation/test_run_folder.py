@@ -14,8 +14,10 @@ import pytest
 
 from screenpilot.agent.core import Decision, Observation, Policy, Step
 from screenpilot.errors import ConfigError
+from screenpilot.evaluation.index import render_page
 from screenpilot.evaluation.pool import WorkerPool
-from screenpilot.evaluation.run_folder import LoggedUnit, RunFolder, read_log
+from screenpilot.evaluation.result_card import DataIdentity, ProtocolSource, ResultCard
+from screenpilot.evaluation.run_folder import EvalManifest, LoggedUnit, RunFolder, read_log
 from screenpilot.evaluation.run_settings import ADJUSTABLE, RunSettings
 
 
@@ -48,9 +50,32 @@ class Idle(Policy):
         Idle.closed += 1
 
 
+COUNTING = ProtocolSource(
+    name="parity",
+    rule="a number passes when it is even",
+    repository="example/counting",
+    commit="0123456789abcdef0123456789abcdef01234567",
+    path="count.py",
+)
+
+
+def card_of(settings: CountSettings, source: dict[str, object]) -> ResultCard:
+    return ResultCard.of(
+        benchmark="count",
+        data=DataIdentity(sha256="ab" * 32, covers="the numbers below upto"),
+        selection={"upto": settings.upto, "subset": None},
+        counts={"numbers": settings.upto},
+        setting={"label": settings.label},
+        protocol=COUNTING,
+        source=source,
+    )
+
+
 def count(out: Path, settings: CountSettings, *, resume: bool = False) -> dict[object, Counted]:
     with RunFolder(out, settings, Counted, resume=resume) as folder:
-        done = folder.start({"policy": {"name": "idle"}}, {}, total=settings.upto)
+        source: dict[str, object] = {"policy": {"name": "idle"}}
+        card = card_of(settings, source)
+        done = folder.start(source, {}, total=settings.upto, card=card)
         for number in range(settings.upto):
             if number not in done:
                 folder.record(Counted(number=number, even=number % 2 == 0))
@@ -153,7 +178,8 @@ def test_an_interrupted_evaluation_says_where_it_is_saved(tmp_path: Path) -> Non
         pytest.raises(KeyboardInterrupt) as stopped,
         RunFolder(out, CountSettings(), Counted, resume=False) as folder,
     ):
-        folder.start({"policy": {"name": "idle"}}, {}, total=3)
+        idle: dict[str, object] = {"policy": {"name": "idle"}}
+        folder.start(idle, {}, total=3, card=card_of(CountSettings(), idle))
         folder.record(Counted(number=0, even=True))
         raise KeyboardInterrupt
     assert getattr(stopped.value, "__notes__", None) in (
@@ -171,14 +197,76 @@ def test_a_configuration_error_takes_back_only_an_evaluation_without_units(
         pytest.raises(ConfigError),
         RunFolder(fresh, CountSettings(), Counted, resume=False) as folder,
     ):
-        folder.start({"policy": {"name": "idle"}}, {}, total=3)
+        idle: dict[str, object] = {"policy": {"name": "idle"}}
+        folder.start(idle, {}, total=3, card=card_of(CountSettings(), idle))
         raise ConfigError("the policy keeps state")
     assert not (tmp_path / "new").exists()
     with (
         pytest.raises(ConfigError),
         RunFolder(logged, CountSettings(), Counted, resume=False) as folder,
     ):
-        folder.start({"policy": {"name": "idle"}}, {}, total=3)
+        idle: dict[str, object] = {"policy": {"name": "idle"}}
+        folder.start(idle, {}, total=3, card=card_of(CountSettings(), idle))
         folder.record(Counted(number=0, even=True))
         raise ConfigError("HTTP 401")
     assert sorted(path.name for path in logged.iterdir()) == ["manifest.json", "results.jsonl"]
+
+
+def test_one_result_card_per_run_in_the_manifest_the_metrics_and_the_page(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    count(out, CountSettings(upto=4))
+    manifest = json.loads((out / "manifest.json").read_text())
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert list(metrics) == ["card", "even"] and metrics["even"] == 2
+    assert (
+        manifest["card"]
+        == metrics["card"]
+        == {
+            "benchmark": "count",
+            "data": {"sha256": "ab" * 32, "covers": "the numbers below upto"},
+            "selection": {"upto": 4, "subset": None},
+            "counts": {"numbers": 4},
+            "setting": {"label": "n"},
+            "protocol": {
+                "name": "parity",
+                "rule": "a number passes when it is even",
+                "repository": "example/counting",
+                "commit": "0123456789abcdef0123456789abcdef01234567",
+                "path": "count.py",
+            },
+            "model": {"policy": "idle", "model": None, "prompt": None, "prompt_hash": None},
+        }
+    )
+    card = ResultCard.model_validate(metrics["card"])
+    assert card.rows() == [
+        ("benchmark", "count"),
+        ("evaluated", "4 numbers (upto: 4, subset: all)"),
+        ("data", f"sha256 {'ab' * 32} of the numbers below upto"),
+        ("setting", "label: n"),
+        ("protocol", "parity: a number passes when it is even [example/counting@0123456 count.py]"),
+        ("answered by", "policy idle, prompt hash none (no prompt)"),
+    ]
+    page = render_page("Count <1>", [], "", card=card)
+    assert page.index('id="result-card"') < page.index("<main>")
+    assert "<dt>protocol</dt>" in page and "Count &lt;1&gt;" in page
+    # A folder written before cards existed still resumes, and gains its card.
+    del manifest["card"]
+    (out / "manifest.json").write_text(json.dumps(manifest))
+    assert EvalManifest.model_validate(manifest).card is None
+    assert len(count(out, CountSettings(upto=4), resume=True)) == 4
+    assert json.loads((out / "manifest.json").read_text())["card"] == metrics["card"]
+
+
+def test_a_card_names_a_predictions_file_and_a_model_prompt() -> None:
+    predictions = card_of(CountSettings(), {"predictions": {"format": "raw", "sha256": "cd" * 32}})
+    assert predictions.model == {"predictions": "cd" * 32, "format": "raw"}
+    assert predictions.rows()[-1] == (
+        "answered by",
+        f"predictions file (format raw), sha256 {'cd' * 32}",
+    )
+    policy = {"name": "openai", "model": "Qwen/Qwen2.5-VL-7B-Instruct"}
+    source = {"policy": {**policy, "prompt_format": "qwen25vl/mobile", "prompt_hash": "f00d"}}
+    assert card_of(CountSettings(), source).rows()[-1] == (
+        "answered by",
+        "policy openai, model Qwen/Qwen2.5-VL-7B-Instruct, prompt qwen25vl/mobile, prompt hash f00d",
+    )

@@ -3,6 +3,7 @@ invalid outputs counted honestly, resuming, and the command line."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import subprocess
@@ -16,7 +17,7 @@ from screenpilot.agent import Decision, Observation, Policy, Step, load_run
 from screenpilot.agent.core import PolicyInfo
 from screenpilot.agent.loop import MAX_STEPS
 from screenpilot.errors import ConfigError, ParseError
-from screenpilot.evaluation.sim import SimSettings, read_results, run_eval
+from screenpilot.evaluation.sim import SimSettings, plan, read_results, run_eval
 from screenpilot.policies import FunctionPolicy, ScriptedPolicy
 from screenpilot.registry import make_policy
 
@@ -236,7 +237,21 @@ def test_the_eval_command_line(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert "success 2/2 (100.0%)" in result.stderr
-    assert json.loads((out / "metrics.json").read_text())["successes"] == 2
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["successes"] == 2
+    # The result card: the plan's hash over "name<TAB>goal" lines, the budget, the predicate.
+    planned = "".join(
+        f"{t.name}\t{t.goal}\n"
+        for t in plan(SimSettings(tasks="contacts.lookup_phone", episodes_per_task=2))
+    )
+    card = metrics["card"]
+    assert card["benchmark"] == "sim" and card["counts"] == {"episodes": 2, "templates": 1}
+    assert card["data"]["sha256"] == hashlib.sha256(planned.encode()).hexdigest()
+    assert card["setting"] == {"max steps": 30, "stall limit": 3, "screen": "1080x2400"}
+    assert card["protocol"]["path"] == "src/screenpilot/sim/tasks.py"
+    assert card["model"]["policy"] == "reference"
+    assert "result card" in result.stderr and "  protocol: task predicate: " in result.stderr
+    assert 'id="result-card"' in (out / "report.html").read_text()
     again = screenpilot("eval", "sim", "--tasks", "contacts.*", "--out", str(out))
     assert again.returncode == 2 and "--resume" in again.stderr
     other = screenpilot(

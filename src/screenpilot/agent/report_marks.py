@@ -29,8 +29,16 @@ RECORDED_COLOUR = "#1a7f37"
 """The action a recording holds for the screen (a replay draws it beside the new one)."""
 
 
-def box_overlay(box: list[float] | None, width: int, height: int) -> str:
-    """A dashed outline of the box the model located (normalized edges), if it named one."""
+def box_overlay(
+    box: list[float] | None,
+    width: int,
+    height: int,
+    colour: str = "#0969da",
+    *,
+    dashed: bool = True,
+) -> str:
+    """An outline of a box (normalized edges), if there is one: dashed for the box a model
+    located, solid for a ground-truth box."""
     if not box or len(box) != 4:
         return ""
     frame = coords.Screen.same_size(width, height)
@@ -40,7 +48,8 @@ def box_overlay(box: list[float] | None, width: int, height: int) -> str:
     )
     return (
         f'<rect x="{left}" y="{top}" width="{max(right - left, 1)}" height="{max(bottom - top, 1)}" '
-        'fill="none" stroke="#0969da" stroke-width="3" stroke-dasharray="8 5"/>'
+        f'fill="none" stroke="{escape(colour)}" stroke-width="3"'
+        + (' stroke-dasharray="8 5"/>' if dashed else "/>")
     )
 
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.text import Text
@@ -20,6 +21,16 @@ eval_app = typer.Typer(
     rich_markup_mode=PLAIN_HELP,
 )
 app.add_typer(eval_app, name="eval")
+
+
+def print_card(metrics: Mapping[str, Any]) -> None:
+    """The run's result card, after its figures: what was measured, on what, by which rules."""
+    from screenpilot.evaluation.result_card import ResultCard
+
+    card = ResultCard.model_validate(metrics["card"])
+    say(("result card", "bold"))
+    for label, text in card.rows():  # paths, model ids and rules are data: printed literally
+        say(f"  {label}: ", text)
 
 
 @eval_app.command("aitz")
@@ -122,4 +133,84 @@ def eval_aitz(
         ),
         soft_wrap=True,
     )
+    print_card(metrics)
+    typer.echo(json.dumps(metrics, indent=2, ensure_ascii=False))
+
+
+@eval_app.command("screenspot")
+@interruptible
+@with_policy
+def eval_screenspot(
+    policy: PolicyChoice,
+    data: Annotated[
+        Path,
+        typer.Option(
+            "--data",
+            help="ScreenSpot folder: Pro's annotations/ and images/, or v2's three "
+            "screenspot_*_v2.json and screenspotv2_image/.",
+        ),
+    ],
+    version: Annotated[str, typer.Option("--version", help="v2 or pro (the folder's layout).")],
+    limit: Annotated[int | None, typer.Option(help="Only the first N samples.")] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="Output folder (default: runs/DATE-screenspot-VERSION).")
+    ] = None,
+    resume: Annotated[
+        bool,
+        typer.Option(
+            help="Continue the evaluation in OUT: skip the samples in OUT/results.jsonl "
+            "(refused if the data or the policy differ)."
+        ),
+    ] = False,
+    workers: Annotated[
+        int,
+        typer.Option(help="Worker threads, each with its own policy (a local model per worker)."),
+    ] = 1,
+    batch_size: Annotated[int, typer.Option(help="Samples per Policy.act_batch call.")] = 1,
+    predictions: Annotated[
+        Path | None,
+        typer.Option(
+            help='Score this JSONL file instead of a policy: {"id", "point": [x, y]} in pixels, '
+            'or {"id", "raw", "format"} read by that card (--card when a line names none).'
+        ),
+    ] = None,
+    report: Annotated[bool, typer.Option(help="Write OUT/report.html of the misses.")] = True,
+) -> None:
+    """Evaluate a policy (or score a predictions file) on ScreenSpot-v2 or ScreenSpot-Pro;
+    prints metrics.json."""
+    from screenpilot.evaluation.progress import RunProgress
+    from screenpilot.evaluation.screenspot_data import load_screenspot
+    from screenpilot.evaluation.screenspot_run import (
+        ScreenSpotSettings,
+        evaluate_policy,
+        score_predictions,
+    )
+    from screenpilot.evaluation.screenspot_scoring import summary
+
+    settings = ScreenSpotSettings(workers=workers, batch_size=batch_size, report=report)
+    dataset = load_screenspot(data, version, limit=limit)
+    target = out
+    with RunProgress(console, "eval screenspot", unit="sample", figure="correct") as progress:
+        if predictions is not None:
+            metrics = score_predictions(
+                dataset,
+                predictions,
+                settings,
+                out,
+                card=policy.settings.card,
+                resume=resume,
+                progress=progress,
+            )
+        else:
+            target = out or default_out(f"screenspot-{dataset.version}")
+            metrics = evaluate_policy(
+                dataset, policy.build, target, settings, resume=resume, progress=progress
+            )
+    console.print(
+        Text.assemble((f"screenspot-{dataset.version}", "bold"), f": {summary(metrics)}"),
+        soft_wrap=True,
+    )
+    print_card(metrics)
+    if report and target is not None:
+        say(f"report: {target / 'report.html'}")
     typer.echo(json.dumps(metrics, indent=2, ensure_ascii=False))

@@ -10,7 +10,7 @@ import typer
 
 from screenpilot.agent.loop import MAX_STEPS, STALL_LIMIT
 from screenpilot.cli.app import PLAIN_HELP, app, console, interruptible, parse_size, say
-from screenpilot.cli.evaluate import eval_app
+from screenpilot.cli.evaluate import eval_app, print_card
 from screenpilot.cli.options import MaxStepsOption, PolicyChoice, StallLimitOption, with_policy
 from screenpilot.errors import ConfigError
 
@@ -132,4 +132,5 @@ def eval_sim(
             markup=False,
             highlight=False,
         )
+    print_card(metrics)
     say(f"report: {out / 'report.html'}")

@@ -42,15 +42,17 @@ class DatasetError(ConfigError):
 
 @dataclass(frozen=True, slots=True)
 class Where:
-    """A place in an annotation file: the file, and the step (its position in the list)."""
+    """A place in an annotation file: the file, and the step (its position in the list; other
+    datasets call it by their own ``unit``, e.g. item)."""
 
     file: Path
     step: int | None = None
+    unit: str = "step"
 
     def error(
         self, reason: str, field: str | None = None, *, file: Path | None = None
     ) -> DatasetError:
-        place = str(self.file) if self.step is None else f"{self.file} step {self.step}"
+        place = str(self.file) if self.step is None else f"{self.file} {self.unit} {self.step}"
         if field is not None:
             place += f", field {field!r}"
         return DatasetError(f"{place}: {reason}", file=file or self.file, field=field)
@@ -210,19 +212,24 @@ def _numbers(box: Any, index: int, where: Where) -> PixelBox:
     return top, left, tall, wide
 
 
-def image_path(record: Mapping[str, Any], where: Where, split_dir: Path, default: Path) -> Path:
-    """The screenshot: ``image_path`` relative to the split folder (it may not leave it), or
+def image_path(
+    record: Mapping[str, Any],
+    where: Where,
+    split_dir: Path,
+    default: Path,
+    *,
+    name: str = "image_path",
+) -> Path:
+    """The screenshot: the field ``name`` relative to the split folder (it may not leave it), or
     ``default`` when the field is missing or null."""
-    value = record.get("image_path")
+    value = record.get(name)
     if value is None:
         return default
     if not isinstance(value, str) or not value.strip():
-        raise where.error(f"must be a relative path, got {shown(value)}", "image_path")
+        raise where.error(f"must be a relative path, got {shown(value)}", name)
     relative = PurePosixPath(value)
     if relative.is_absolute() or ".." in relative.parts or "\\" in value or "\0" in value:
-        raise where.error(
-            f"must be a path inside the split folder, got {shown(value)}", "image_path"
-        )
+        raise where.error(f"must be a path inside the split folder, got {shown(value)}", name)
     return split_dir.joinpath(*relative.parts)
 
 

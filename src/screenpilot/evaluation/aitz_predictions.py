@@ -13,9 +13,7 @@ step with its reason, as a policy's unusable output would be.
 
 from __future__ import annotations
 
-import hashlib
 import json
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,30 +21,18 @@ from typing import Any
 from screenpilot.errors import ConfigError, ModelError
 from screenpilot.evaluation.aitz_env import AITZDataset, AITZStep
 from screenpilot.evaluation.aitz_fields import MAX_STEP_ID, shown
+from screenpilot.evaluation.prediction_lines import (
+    READER_FAILURES,
+    Failure,
+    PredictionsError,
+    read_lines,
+    resized_size,
+)
 from screenpilot.evaluation.scoring import StepKey, StepScore, score_step
 from screenpilot.policies.formats import FORMAT_NAMES, READERS
 from screenpilot.tools.actions import Action, to_action
 
 PREDICTION_FORMATS = ("canonical", "raw")
-MAX_RESIZED_SIDE = 100_000
-_READER_FAILURES = (TypeError, ValueError, KeyError, IndexError, AttributeError, RecursionError)
-"""What a reader that trips over model text may raise besides ``ModelError``: the output is
-still unusable, so the step is invalid (with the exception named), not the run stopped."""
-
-
-class PredictionsError(ConfigError):
-    """A line of a predictions file that cannot be scored; ``line`` is 1-based."""
-
-    def __init__(self, path: Path, line: int | None, reason: str, field: str | None = None):
-        place = str(path) if line is None else f"{path}:{line}"
-        if field is not None:
-            place += f": field {field!r}"
-        super().__init__(f"{place}: {reason}")
-        self.file, self.line, self.field = path, line, field
-
-
-Failure = Callable[[str, str], PredictionsError]
-"""Builds the error of one line: (field, reason)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,28 +53,11 @@ def read_predictions(path: Path, fmt: str) -> tuple[list[Prediction], str]:
     """The file's predictions in line order and the SHA-256 of its bytes."""
     if fmt not in PREDICTION_FORMATS:
         raise ConfigError(f"unknown predictions format {fmt!r}; expected canonical or raw")
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise ConfigError(f"cannot read the predictions file {path}: {exc}") from exc
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        bad_line = data.count(b"\n", 0, exc.start) + 1
-        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1)
-        raise PredictionsError(
-            path,
-            bad_line,
-            f"is not UTF-8: byte 0x{data[exc.start]:02x} at offset {exc.start} of the file "
-            f"(byte {column + 1} of the line) is not valid there",
-        ) from exc
+    lines, digest = read_lines(path, "a JSON object with episode_id and step_id")
     predictions: list[Prediction] = []
     first: dict[StepKey, int] = {}
-    # split("\n"), not splitlines(): U+2028 and other line separators are text inside a line
-    for number, line in enumerate(text.removeprefix("\ufeff").split("\n"), start=1):
-        if not line.strip():
-            continue
-        prediction = _prediction(path, number, line, fmt)
+    for number, record in lines:
+        prediction = _prediction(path, number, record, fmt)
         if prediction.key in first:
             raise PredictionsError(
                 path,
@@ -98,21 +67,10 @@ def read_predictions(path: Path, fmt: str) -> tuple[list[Prediction], str]:
             )
         first[prediction.key] = number
         predictions.append(prediction)
-    return predictions, hashlib.sha256(data).hexdigest()
+    return predictions, digest
 
 
-def _prediction(path: Path, number: int, line: str, fmt: str) -> Prediction:
-    try:
-        record = json.loads(line)
-    except RecursionError as exc:
-        raise PredictionsError(path, number, "is not readable JSON: nested too deeply") from exc
-    except ValueError as exc:
-        raise PredictionsError(path, number, f"is not valid JSON: {exc}") from exc
-    if not isinstance(record, dict):
-        raise PredictionsError(
-            path, number, f"must be a JSON object with episode_id and step_id, got {shown(record)}"
-        )
-
+def _prediction(path: Path, number: int, record: dict[str, Any], fmt: str) -> Prediction:
     def fail(field: str, reason: str) -> PredictionsError:
         return PredictionsError(path, number, reason, field)
 
@@ -129,18 +87,7 @@ def _prediction(path: Path, number: int, line: str, fmt: str) -> Prediction:
         raise fail("format", f"must name an output format (e.g. qwen25vl), got {shown(reader)}")
     if reader not in READERS:
         raise fail("format", f"unknown output format {reader!r}; known: {', '.join(FORMAT_NAMES)}")
-    resized = record.get("resized_size")
-    if resized is not None and not (
-        isinstance(resized, list)
-        and len(resized) == 2
-        and all(type(side) is int and 0 < side <= MAX_RESIZED_SIDE for side in resized)
-    ):
-        raise fail(
-            "resized_size",
-            f"must be [width, height], two whole numbers from 1 to {MAX_RESIZED_SIDE:,}, "
-            f"got {shown(resized)}",
-        )
-    size = (resized[0], resized[1]) if resized else None
+    size = resized_size(record, fail)
     return Prediction(number, key, raw=raw, reader=reader, resized_size=size)
 
 
@@ -203,7 +150,7 @@ def prediction_score(
         return score_step(step, None, protocol, raw=raw, error=str(exc))
     except ConfigError as exc:
         raise ConfigError(f"{where}: {exc}") from exc
-    except _READER_FAILURES as exc:
+    except READER_FAILURES as exc:
         error = f"the {what} failed on this output ({type(exc).__name__}: {exc})"
         return score_step(step, None, protocol, raw=raw, error=error)
     return score_step(step, action, protocol, raw=raw, repairs=repairs)

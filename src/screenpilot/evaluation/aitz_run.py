@@ -28,11 +28,19 @@ from screenpilot.evaluation.aitz_predictions import (
     score_lines,
     unmatched_warning,
 )
-from screenpilot.evaluation.matching import DEFAULT_PROTOCOL, PROTOCOLS
+from screenpilot.evaluation.matching import DEFAULT_PROTOCOL, PROTOCOL_SOURCES, PROTOCOLS
 from screenpilot.evaluation.misses import write_misses_report
 from screenpilot.evaluation.pool import WorkerPool
 from screenpilot.evaluation.progress import Progress
-from screenpilot.evaluation.run_folder import REPORT, RESULTS, RunFolder, continue_policy, read_log
+from screenpilot.evaluation.result_card import DataIdentity, ResultCard
+from screenpilot.evaluation.run_folder import (
+    REPORT,
+    RESULTS,
+    RunFolder,
+    continue_policy,
+    read_log,
+    with_card,
+)
 from screenpilot.evaluation.run_settings import ADJUSTABLE, Positive, RunSettings
 from screenpilot.evaluation.scoring import StepKey, StepScore, compute_metrics, score_step
 
@@ -82,6 +90,35 @@ class AITZSettings(RunSettings):
                 f"({self.dataset.model_dump()} against {identity.model_dump()})"
             )
         return self.model_copy(update={"dataset": identity})
+
+
+ANNOTATIONS_HASHED = (
+    "the AITZ annotation files read (each episode's JSON by relative path and bytes, skipped "
+    "ones included; screenshots are not hashed)"
+)
+
+
+def result_card(
+    dataset: AITZDataset, settings: AITZSettings, source: Mapping[str, Any]
+) -> ResultCard:
+    """The run's result card: the split and its hash, the history setting, the protocol."""
+    return ResultCard.of(
+        benchmark="aitz",
+        data=DataIdentity(sha256=dataset.annotation_sha256, covers=ANNOTATIONS_HASHED),
+        selection={"split": dataset.split, "subset": dataset.subset, "limit": dataset.limit},
+        counts={
+            "steps": len(dataset),
+            "episodes": len(dataset.episodes),
+            "skipped episodes": len(dataset.skipped),
+        },
+        setting={
+            "history": "ground truth, CoAT descriptions and thoughts"
+            if settings.coat_history
+            else "ground-truth actions"
+        },
+        protocol=PROTOCOL_SOURCES[settings.protocol],
+        source=source,
+    )
 
 
 def read_scores(out: Path) -> dict[StepKey, StepScore]:
@@ -166,7 +203,13 @@ def evaluate_policy(
         WorkerPool(make_policy, settings.workers) as pool,
     ):
         source = {"policy": pool.first.describe().model_dump(mode="json")}
-        done = folder.start(source, dataset.describe(), total=len(dataset), progress=progress)
+        done = folder.start(
+            source,
+            dataset.describe(),
+            total=len(dataset),
+            card=result_card(dataset, settings, source),
+            progress=progress,
+        )
         pending = [
             (episode, index)
             for episode in dataset.episodes
@@ -207,8 +250,7 @@ def _finish(
     notes: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     scores = {score.key: score for score in folder.done.values()}
-    metrics = {**_metrics(dataset, settings, scores), **(extra or {})}
-    folder.finish(metrics, notes)
+    metrics = folder.finish({**_metrics(dataset, settings, scores), **(extra or {})}, notes)
     if settings.report:
         write_misses_report(
             folder.out / REPORT, list(dataset.steps), scores, metrics, folder.manifest
@@ -244,11 +286,14 @@ def score_predictions(
         "predictions_unmatched_lines": len(unmatched),
         "predictions_missing_steps": len(dataset) - len(scores),
     }
+    source = {"predictions": {"format": fmt, "sha256": digest}}
+    card = result_card(dataset, settings, source)
     if out is None:
-        return {**_metrics(dataset, settings, scores), **extra}
+        return with_card(card, {**_metrics(dataset, settings, scores), **extra})
     with RunFolder(out, settings, StepScore, resume=resume) as folder:
-        source = {"predictions": {"format": fmt, "sha256": digest}}
-        done = folder.start(source, dataset.describe(), total=len(dataset), progress=progress)
+        done = folder.start(
+            source, dataset.describe(), total=len(dataset), card=card, progress=progress
+        )
         for key, score in scores.items():
             if key not in done:
                 folder.record(score)

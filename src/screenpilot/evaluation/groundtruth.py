@@ -110,7 +110,9 @@ def gt_action(gt: GroundTruth) -> Action:
             return Tap(x=gt.touch[0], y=gt.touch[1])
         return Swipe(x=gt.touch[0], y=gt.touch[1], x2=gt.lift[0], y2=gt.lift[1])
     if gt.code == ActionCode.TYPE:
-        return TypeText(text=gt.text)
+        # A recorded TYPE may carry no text. The action keeps it as recorded: validation, which
+        # refuses an empty text from a model, is not applied to the dataset's own record.
+        return TypeText(text=gt.text) if gt.text else TypeText.model_construct(text="")
     for key, code in PRESS_CODES.items():
         if gt.code == code:
             return Key(key=key)

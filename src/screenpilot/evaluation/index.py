@@ -1,5 +1,6 @@
 """``report.html`` of an evaluation, drawn with the run report's page (``agent.report.PAGE``) so
-that an evaluation's page and each run's page look alike: a header of facts, then cards.
+that an evaluation's page and each run's page look alike: a header with the run's result card
+(``result_card``) and its figures, then cards.
 
 The helpers take plain text and escape it; only ``cards`` and ``Fact`` values marked ``html``
 are trusted markup, built by the callers from escaped parts.
@@ -13,6 +14,7 @@ from html import escape
 from pathlib import Path
 
 from screenpilot.agent.report import PAGE
+from screenpilot.evaluation.result_card import ResultCard
 
 OK, MISS = "#1a7f37", "#cf222e"
 
@@ -39,15 +41,43 @@ def row(label: str, value_html: str) -> str:
     return f'<div class="row"><span class="k">{escape(label)}</span>{value_html}</div>'
 
 
-def render_page(title: str, facts: Sequence[Fact], cards: str, error: str | None = None) -> str:
+_CARD_STYLE = (
+    "display:grid;grid-template-columns:max-content 1fr;gap:4px 20px;margin:0 0 20px;"
+    "font-size:13px;word-break:break-word"
+)
+
+
+def render_card(card: ResultCard | None) -> str:
+    """The result card as the header's first block (every value escaped)."""
+    if card is None:
+        return '<p class="note">This run has no result card (written by an older version).</p>'
+    rows = "".join(
+        f'<dt>{escape(label)}</dt><dd style="font-weight:400">{escape(text)}</dd>'
+        for label, text in card.rows()
+    )
+    return f'<dl class=facts id="result-card" style="{_CARD_STYLE}">{rows}</dl>'
+
+
+def render_page(
+    title: str,
+    facts: Sequence[Fact],
+    cards: str,
+    error: str | None = None,
+    card: ResultCard | None = None,
+) -> str:
     rows = "".join(fact.render() for fact in facts)
     problem = f'<p class="error">{escape(error)}</p>' if error else ""
-    header = f"<h1>{escape(title)}</h1><dl class=facts>{rows}</dl>{problem}"
+    header = f"<h1>{escape(title)}</h1>{render_card(card)}<dl class=facts>{rows}</dl>{problem}"
     return PAGE.format(title=escape(title), header=header, cards=cards)
 
 
 def write_page(
-    path: Path, title: str, facts: Sequence[Fact], cards: str, error: str | None = None
+    path: Path,
+    title: str,
+    facts: Sequence[Fact],
+    cards: str,
+    error: str | None = None,
+    card: ResultCard | None = None,
 ) -> Path:
-    path.write_text(render_page(title, facts, cards, error), encoding="utf-8")
+    path.write_text(render_page(title, facts, cards, error, card), encoding="utf-8")
     return path

@@ -34,6 +34,19 @@ clamping as AITW) that holds the ground-truth touch point, else when the points 
 apart; a scroll matches on the finger's cardinal direction (ties vertical); text after
 lower-casing and stripping, by containment either way; press on the button; stop always.
 
+Ground truth that typed nothing (a TYPE step whose ``result_action_text`` is empty, as some
+steps of the real test split are) scores as each source scores it, which in all three is an
+exact match for any predicted ``type`` action:
+- ``aitw``: ``check_actions_match`` (google-research @ 8d8a4f1) takes no text at all; an action
+  that is not a gesture matches on its type alone.
+- ``qwen``: AgentCPM-GUI (@ acbaf50, ``eval/utils/evaluator.py``) lower-cases and strips both
+  texts and tests ``pred in gt or gt in pred``; ``"" in pred`` is true for every string (a
+  ground truth of spaces strips to ``""`` too).
+- ``aitz``: CoAT (@ 9ab1a9f, ``coat/evaluate.py``) tests ``pred in gt or gt in pred or
+  Levenshtein.ratio(pred, gt) > 0.8`` without stripping; ``"" in pred`` is true. A ground truth
+  of spaces is not empty there: it matches a prediction holding that run of spaces, or one
+  within the ratio. Its type still comes from ``coat_action_desc``.
+
 Deviations, the same in every protocol:
 - An empty (or whitespace-only) predicted text never matches a non-empty ground truth. The
   released scorers test ``pred in gt``, which is true for ``""``.
@@ -67,6 +80,7 @@ from screenpilot.evaluation.groundtruth import (
     is_tap,
     predicted_kind,
 )
+from screenpilot.evaluation.result_card import ProtocolSource
 from screenpilot.tools import coords
 from screenpilot.tools.actions import (
     Action,
@@ -316,12 +330,41 @@ Matcher = Callable[[GroundTruth, "Action | None"], Match]
 PROTOCOLS: dict[str, Matcher] = {"qwen": match_qwen, "aitw": match_aitw, "aitz": match_aitz}
 """Matching protocols by name; ``qwen`` is the default."""
 DEFAULT_PROTOCOL = "qwen"
+PROTOCOL_SOURCES = {
+    "qwen": ProtocolSource(
+        name="qwen",
+        rule="click in a 1.2x ground-truth box holding the point, else within 0.14; scroll by "
+        "finger direction; text lower-cased and stripped, containment either way",
+        repository="OpenBMB/AgentCPM-GUI",
+        commit="acbaf509b8afb3f58b782486f4e8c0e33d8a486b",
+        path="eval/utils/evaluator.py",
+    ),
+    "aitw": ProtocolSource(
+        name="aitw",
+        rule="non-gestures on type alone; taps in one box grown 2.4x or within 0.14; swipes on "
+        "the same axis",
+        repository="google-research/google-research",
+        commit="8d8a4f1b27753c7580d16261a1468b3d6ad2c3d3",
+        path="android_in_the_wild/action_matching.py",
+    ),
+    "aitz": ProtocolSource(
+        name="aitz",
+        rule="type and scroll direction from coat_action_desc; click box grown 1.2x holds the "
+        "point or IoU > 0.5 with a grown box holding it (click bug fixed); text substring or "
+        "ratio > 0.8",
+        repository="IMNearth/CoAT",
+        commit="9ab1a9f0e76581c50c84f8ebc6ada1a2084a0c71",
+        path="coat/evaluate.py",
+    ),
+}
+"""Each protocol's rule in short and the code it follows, for the result card."""
 
 
 __all__ = [
     "DEFAULT_PROTOCOL",
     "KNOWN_CODES",
     "PROTOCOLS",
+    "PROTOCOL_SOURCES",
     "SWIPE_DISTANCE_THRESHOLD",
     "TAP_DISTANCE_THRESHOLD",
     "ActionCode",

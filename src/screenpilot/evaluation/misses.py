@@ -47,7 +47,8 @@ def write_misses_report(
     if not misses:
         cards = '<p class="note">No misses: every step matched exactly.</p>'
     title = f"AITZ evaluation — {metrics.get('protocol', '?')} protocol"
-    return write_page(path, title, _facts(metrics, manifest, len(misses)), cards)
+    facts = _facts(metrics, manifest, len(misses))
+    return write_page(path, title, facts, cards, card=manifest.card)
 
 
 def _facts(metrics: Mapping[str, Any], manifest: EvalManifest, misses: int) -> list[Fact]:
@@ -127,7 +128,7 @@ def _drawn(action: ActionBase) -> tuple[ActionBase, str]:
 
 
 def _screen(step: AITZStep, prediction: ActionBase | None) -> str:
-    data, width, height = _thumbnail(step.screenshot(), THUMBNAIL_HEIGHT)
+    data, width, height = thumbnail(step.screenshot(), THUMBNAIL_HEIGHT)
     gt_mark, gt_label = _drawn(step.action)
     marks = action_overlay(gt_mark, width, height, False, GT_COLOUR)
     pills = (
@@ -144,11 +145,12 @@ def _screen(step: AITZStep, prediction: ActionBase | None) -> str:
     )
 
 
-def _thumbnail(image: Image.Image, height: int) -> tuple[str, int, int]:
-    """A base64 JPEG of a screenshot (decoded and checked by ``AITZStep.screenshot``) at most
-    ``height`` pixels tall, and its width and height."""
-    scale = min(1.0, height / image.height)
+def thumbnail(image: Image.Image, height: int, width: int | None = None) -> tuple[str, int, int]:
+    """A base64 JPEG of a decoded screenshot at most ``height`` pixels tall (and ``width``
+    wide), and its width and height."""
+    scale = min(1.0, height / image.height, *([width / image.width] if width else []))
     size = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
     buffer = io.BytesIO()
-    image.resize(size, Image.Resampling.LANCZOS).save(buffer, "JPEG", quality=82)
+    # reducing_gap: a box reduction first, then Lanczos (less than half the time on 4K screens)
+    image.resize(size, Image.Resampling.LANCZOS, reducing_gap=2.0).save(buffer, "JPEG", quality=82)
     return base64.b64encode(buffer.getvalue()).decode("ascii"), size[0], size[1]

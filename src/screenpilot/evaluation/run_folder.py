@@ -4,7 +4,9 @@
 ``results.jsonl`` holds one line per scored unit (an AITZ step, a simulated episode), appended
 and flushed as each completes, and ``metrics.json`` is computed from those lines alone, so a
 resumed run ends with exactly the metrics of an uninterrupted one. ``report.html`` is the
-benchmark's own page.
+benchmark's own page. Every run has one result card (``result_card``): the benchmark, the data's
+hash, the selection and its counts, the setting, the protocol with its source, and who
+answered; the manifest records it and ``metrics.json`` begins with it.
 
 Resuming continues the units not yet logged, and is refused when the settings or the source
 (the policy, or the predictions file) differ from the manifest's: the refusal names each field
@@ -29,6 +31,7 @@ from screenpilot import __version__
 from screenpilot.agent.core import Policy
 from screenpilot.agent.run_dirs import missing_folders, take_back
 from screenpilot.errors import ConfigError
+from screenpilot.evaluation.result_card import ResultCard
 from screenpilot.evaluation.run_settings import RunSettings
 
 if TYPE_CHECKING:
@@ -60,6 +63,8 @@ class EvalManifest(BaseModel):
     {"format": ..., "sha256": ...}}``."""
     dataset: dict[str, Any] = Field(default_factory=dict)
     """What was evaluated on (the AITZ split with its counts, the simulated episodes)."""
+    card: ResultCard | None = None
+    """The run's result card (the latest session's; older folders have none)."""
     started_at: str
     resumed_at: list[str] = Field(default_factory=list)
     ended_at: str | None = None
@@ -139,6 +144,11 @@ def continue_policy(
     return True
 
 
+def with_card(card: ResultCard, metrics: Mapping[str, Any]) -> dict[str, Any]:
+    """``metrics`` with the result card first (as ``metrics.json`` holds them)."""
+    return {"card": card.model_dump(mode="json"), **metrics}
+
+
 def write_json(path: Path, data: Mapping[str, Any]) -> None:
     """A JSON file in the order ``data`` was built (stable for stable input)."""
     path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
@@ -192,6 +202,7 @@ class RunFolder(Generic[U]):
         self._log: IO[str] | None = None
         self._progress: Progress | None = None
         self._manifest: EvalManifest | None = None
+        self._card: ResultCard | None = None
         self._fresh = 0
         self._began = time.perf_counter()
         self._created: list[Path] = []
@@ -246,18 +257,22 @@ class RunFolder(Generic[U]):
         dataset: Mapping[str, Any],
         *,
         total: int,
+        card: ResultCard,
         progress: Progress | None = None,
     ) -> dict[Hashable, U]:
-        """Check ``source`` against the run being resumed, write the manifest, read the units
-        already logged (returned, also kept in ``done``) and start ``progress`` at them."""
+        """Check ``source`` against the run being resumed, write the manifest with ``card``,
+        read the units already logged (returned, also kept in ``done``) and start ``progress``
+        at them."""
         source = json.loads(json.dumps(source))  # as it reads back from the manifest
         now = _now()
+        self._card = card
         if self._previous is not None:
             self._refuse_if_different(self._previous.source, source)
             manifest = self._previous.model_copy(
                 update={
                     "settings": self.settings.model_dump(mode="json"),
                     "dataset": dict(dataset),
+                    "card": card,
                     "resumed_at": [*self._previous.resumed_at, now],
                     "ended_at": None,
                 }
@@ -271,6 +286,7 @@ class RunFolder(Generic[U]):
                 settings=self.settings.model_dump(mode="json"),
                 source=source,
                 dataset=dict(dataset),
+                card=card,
                 started_at=now,
             )
         self._created = missing_folders(self.out)
@@ -301,10 +317,13 @@ class RunFolder(Generic[U]):
         if self._progress is not None:
             self._progress.advance(unit.passed, unit.label)
 
-    def finish(self, metrics: Mapping[str, Any], notes: Mapping[str, Any] | None = None) -> None:
-        """Write ``metrics.json`` and the manifest's end time, last session and ``notes``."""
+    def finish(
+        self, metrics: Mapping[str, Any], notes: Mapping[str, Any] | None = None
+    ) -> dict[str, Any]:
+        """Write ``metrics.json`` (the result card first) and the manifest's end time, last
+        session and ``notes``; returns the metrics as written."""
         self.close()
-        if self._manifest is None:
+        if self._manifest is None or self._card is None:
             raise RuntimeError("RunFolder.finish before start")
         seconds = time.perf_counter() - self._began
         self._manifest = self._manifest.model_copy(
@@ -318,8 +337,10 @@ class RunFolder(Generic[U]):
                 "notes": {**self._manifest.notes, **(notes or {})},
             }
         )
-        write_json(self.out / METRICS, metrics)
+        written = with_card(self._card, metrics)
+        write_json(self.out / METRICS, written)
         write_json(self.out / MANIFEST, self._manifest.model_dump(mode="json"))
+        return written
 
     @property
     def manifest(self) -> EvalManifest:

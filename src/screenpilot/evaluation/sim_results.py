@@ -158,4 +158,4 @@ def write_index(
         Fact("Tasks", str(manifest.settings.get("tasks", "?"))),
     ]
     cards = "\n".join(_card(result) for result in results)
-    return write_page(path, "Simulated phone evaluation", facts, cards)
+    return write_page(path, "Simulated phone evaluation", facts, cards, card=manifest.card)
