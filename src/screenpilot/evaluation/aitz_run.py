@@ -1,5 +1,7 @@
-"""Evaluation runs on AITZ: a policy teacher-forced over the recorded steps, or a file of
-existing predictions scored without a model. Both write the shared evaluation folder
+"""Evaluation runs on recorded AITW-style steps (AITZ, AndroidControl): a policy teacher-forced
+over the recorded steps, or a file of existing predictions scored without a model. Each benchmark
+declares its settings as a ``StepSettings`` (how a step is put to the policy, the facts its
+metrics carry); the run itself is shared. Both write the shared evaluation folder
 (``run_folder``): ``results.jsonl`` holds one scored step per line, ``report.html`` draws the
 misses.
 
@@ -56,7 +58,29 @@ class AITZDatasetIdentity(BaseModel):
         )
 
 
-class AITZSettings(RunSettings):
+class StepSettings(RunSettings):
+    """What a step benchmark's settings say besides the shared ones: the matching protocol, how
+    a step is put to the policy, and the facts its metrics carry."""
+
+    protocol: str
+    batch_size: Annotated[Positive, ADJUSTABLE] = 1
+    """Steps per ``Policy.act_batch`` call."""
+
+    def for_dataset(self, dataset: AITZDataset) -> StepSettings:
+        """These settings with the identity of the dataset evaluated filled in (a ConfigError
+        when they were made for another)."""
+        raise NotImplementedError
+
+    def request(self, episode: AITZEpisode, index: int) -> Request:
+        """The policy's request for step ``index`` of ``episode``."""
+        raise NotImplementedError
+
+    def facts(self, dataset: AITZDataset) -> dict[str, Any]:
+        """What ``metrics.json`` says about the setting, after the figures."""
+        return {}
+
+
+class AITZSettings(StepSettings):
     """How an AITZ evaluation scores. ``dataset`` is filled in from the dataset evaluated."""
 
     benchmark: ClassVar[str] = "aitz"
@@ -64,8 +88,14 @@ class AITZSettings(RunSettings):
     coat_history: bool = False
     """Give the policy CoAT's action descriptions and thoughts as history."""
     dataset: AITZDatasetIdentity | None = None
-    batch_size: Annotated[Positive, ADJUSTABLE] = 1
-    """Steps per ``Policy.act_batch`` call."""
+
+    def request(self, episode: AITZEpisode, index: int) -> Request:
+        step = episode.steps[index]
+        history = gt_history(episode, index, coat=self.coat_history)
+        return (step.instruction, step.observation(), history)
+
+    def facts(self, dataset: AITZDataset) -> dict[str, Any]:
+        return {"history": "coat" if self.coat_history else "actions"}
 
     def for_dataset(self, dataset: AITZDataset) -> AITZSettings:
         identity = AITZDatasetIdentity.of(dataset)
@@ -86,11 +116,6 @@ def read_scores(out: Path) -> dict[StepKey, StepScore]:
 
 Pending = tuple[AITZEpisode, int]
 """A step to decide: its episode and its index there."""
-
-
-def _request(episode: AITZEpisode, index: int, coat: bool) -> Request:
-    step = episode.steps[index]
-    return (step.instruction, step.observation(), gt_history(episode, index, coat=coat))
 
 
 def _score_decision(
@@ -116,12 +141,12 @@ def _score_decision(
     )
 
 
-def _decide(settings: AITZSettings) -> Callable[[Policy, list[Pending]], list[StepScore]]:
+def _decide(settings: StepSettings) -> Callable[[Policy, list[Pending]], list[StepScore]]:
     """The work of one chunk: one ``act_batch`` call, a score per step. A ModelError raised by
     the whole batch makes each of its steps invalid with that reason."""
 
     def decide(policy: Policy, chunk: list[Pending]) -> list[StepScore]:
-        requests = [_request(episode, index, settings.coat_history) for episode, index in chunk]
+        requests = [settings.request(episode, index) for episode, index in chunk]
         start = time.perf_counter()
         try:
             results: list[Decision | ModelError] = list(policy.act_batch(requests))
@@ -142,7 +167,7 @@ def evaluate_policy(
     dataset: AITZDataset,
     make_policy: Callable[[], Policy],
     out: Path,
-    settings: AITZSettings | None = None,
+    settings: StepSettings | None = None,
     *,
     resume: bool = False,
     progress: Progress | None = None,
@@ -180,10 +205,10 @@ def evaluate_policy(
 
 
 def _metrics(
-    dataset: AITZDataset, settings: AITZSettings, scores: Mapping[StepKey, StepScore]
+    dataset: AITZDataset, settings: StepSettings, scores: Mapping[StepKey, StepScore]
 ) -> dict[str, Any]:
     metrics = compute_metrics(settings.protocol, list(dataset.steps), scores)
-    metrics["history"] = "coat" if settings.coat_history else "actions"
+    metrics.update(settings.facts(dataset))
     metrics["skipped"] = [{"path": s.path, "reason": s.reason} for s in dataset.skipped]
     return metrics
 
@@ -191,7 +216,7 @@ def _metrics(
 def _finish(
     folder: RunFolder[StepScore],
     dataset: AITZDataset,
-    settings: AITZSettings,
+    settings: StepSettings,
     extra: Mapping[str, Any] | None = None,
     notes: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
@@ -212,7 +237,7 @@ def score_predictions(
     dataset: AITZDataset,
     predictions: Path,
     fmt: str,
-    settings: AITZSettings | None = None,
+    settings: StepSettings | None = None,
     out: Path | None = None,
     *,
     resume: bool = False,
