@@ -49,6 +49,8 @@ apart is a tap, and an empty predicted text never matches a non-empty ground tru
 
 from __future__ import annotations
 
+import math
+
 from screenpilot.evaluation.groundtruth import (
     ActionCode,
     Coarse,
@@ -83,6 +85,8 @@ CPM_TAP_DISTANCE = 0.04
 UIS1_BOX_SCALE = 1.2
 UIS1_POINT_DISTANCE = 0.04
 OSATLAS_TAP_DISTANCE = 0.14
+OSATLAS_SCALE = 1000
+"""OS-Atlas compares points on the 0-1000 scale; distances are taken there too."""
 OSATLAS_F1_THRESHOLD = 0.5
 
 
@@ -327,7 +331,14 @@ def match_osatlas(gt: GroundTruth, pred: Action | None) -> Match:
         return Match(False, False, want, got)
     if want in ("CLICK", "LONG_PRESS"):
         assert pred_point is not None and gt_point is not None
-        exact = distance(pred_point, gt_point) <= OSATLAS_TAP_DISTANCE
+        scale = OSATLAS_SCALE
+        exact = (
+            math.hypot(
+                pred_point[0] * scale - gt_point[0] * scale,
+                pred_point[1] * scale - gt_point[1] * scale,
+            )
+            <= OSATLAS_TAP_DISTANCE * scale
+        )
     elif want in ("OPEN_APP", "TYPE"):
         p, g = _second_token(pred_action), _second_token(gt_action)
         exact = pred_action == gt_action or (
