@@ -137,5 +137,9 @@ def convert_androidcontrol(
     for skipped in summary.skipped:
         say(("skipped", "yellow"), f" {skipped['source']} record {skipped['record']}: ",
             str(skipped["reason"]))  # fmt: skip
-    say(f"wrote {summary.episodes} episodes, {summary.steps} steps to {out}")
+    per_split = ", ".join(
+        f"{name} {count} episodes / {summary.steps[name]} steps"
+        for name, count in summary.episodes.items()
+    )
+    say(f"wrote {per_split or 'nothing'} to {out}")
     typer.echo(json.dumps(summary.__dict__, indent=2, ensure_ascii=False))
