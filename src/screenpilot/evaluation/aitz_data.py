@@ -68,10 +68,16 @@ class AITZStep:
     ui_elements: tuple[UIElement, ...]
     coat: Mapping[str, str]
     """CoAT's annotations: screen description, action think / desc / result."""
+    step_instruction: str = ""
+    """What to do on this screen alone (AndroidControl's step instruction); "" for AITZ."""
+    benchmark: str = "aitz"
 
     @property
     def kind(self) -> str:
-        """The ground truth's type: click, scroll, type, press or stop."""
+        """The ground truth's type: click, scroll, type, press or stop; the released action
+        type where the benchmark recorded one (AndroidControl)."""
+        if self.gt.recorded is not None:
+            return self.gt.recorded.kind
         return gt_kind(self.gt).type
 
     def screenshot(self) -> Image.Image:
@@ -87,15 +93,17 @@ class AITZStep:
                 field="image_path",
             ) from exc
 
-    def observation(self) -> Observation:
-        """The recorded screen as the policy sees it (a fresh image each call)."""
+    def observation(self, notes: tuple[str, ...] = ()) -> Observation:
+        """The recorded screen as the policy sees it (a fresh image each call), with ``notes``
+        for the policy to be told."""
         screenshot = self.screenshot()
         return Observation(
             screenshot=screenshot,
             screen=Screen.same_size(*screenshot.size),
             ui_elements=self.ui_elements,
+            notes=notes,
             info={
-                "benchmark": "aitz",
+                "benchmark": self.benchmark,
                 "episode_id": self.episode_id,
                 "step_id": self.step_id,
                 "subset": self.subset,
@@ -202,14 +210,14 @@ def load_aitz(
         raise ConfigError(f"limit must be at least 1, got {limit}")
     if not split_dir.is_dir():
         raise MissingSplitError(root, split)
-    subsets = [d.name for d in _folders(split_dir)]
+    subsets = [d.name for d in folders(split_dir)]
     if subset is not None:
         if subset not in subsets:
             raise ConfigError(
                 f"no subset {subset!r} in {split_dir} (found: {', '.join(subsets) or 'none'})"
             )
         subsets = [subset]
-    directories = [d for name in subsets for d in _folders(split_dir / name)]
+    directories = [d for name in subsets for d in folders(split_dir / name)]
     if limit is not None:
         directories = directories[:limit]
     digest = hashlib.sha256()
@@ -219,7 +227,7 @@ def load_aitz(
         annotation = directory / f"{directory.name}.json"
         digest.update(f"{annotation.relative_to(root).as_posix()}\0".encode())
         try:
-            raw = _read_annotation(annotation)
+            raw = read_annotation(annotation)
             digest.update(hashlib.sha256(raw).digest())
             episode = parse_episode(raw, annotation, split, directory.parent.name, split_dir)
             if episode.episode_id in seen:
@@ -238,7 +246,7 @@ def load_aitz(
     return dataset
 
 
-def _folders(directory: Path) -> list[Path]:
+def folders(directory: Path) -> list[Path]:
     try:
         return sorted(p for p in directory.iterdir() if p.is_dir() and not p.name.startswith("."))
     except OSError as exc:
@@ -247,7 +255,7 @@ def _folders(directory: Path) -> list[Path]:
         ) from exc
 
 
-def _read_annotation(annotation: Path) -> bytes:
+def read_annotation(annotation: Path) -> bytes:
     where = Where(annotation)
     try:
         if not annotation.exists():

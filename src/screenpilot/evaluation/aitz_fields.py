@@ -195,6 +195,41 @@ def pixel_boxes(
     return tuple(boxes)
 
 
+def normalized_boxes(record: Mapping[str, Any], where: Where) -> tuple[coords.YXHW, ...]:
+    """``ui_positions`` normalized to the screenshot, ``[top, left, height, width]`` as AITW and
+    AgentCPM-GUI's AndroidControl files store them. Accessibility bounds may lie partly or wholly
+    off screen (scrolled content), so any four finite numbers are taken as they are."""
+    value = encoded(record, "ui_positions", where)
+    if not isinstance(value, list):
+        raise where.error(
+            f"must be a list of [top, left, height, width] boxes, got {shown(value)}",
+            "ui_positions",
+        )
+    boxes = []
+    for index, box in enumerate(value):
+        if not (isinstance(box, list) and len(box) == 4 and all(map(_finite, box))):
+            raise where.error(
+                f"box {index} must be [top, left, height, width], four finite numbers, "
+                f"got {shown(box)}",
+                "ui_positions",
+            )
+        top, left, height, width = (float(v) for v in box)
+        boxes.append((top, left, height, width))
+    return tuple(boxes)
+
+
+def flags(record: Mapping[str, Any], name: str, where: Where, count: int) -> list[bool]:
+    """A list of ``count`` booleans (``ui_interactive``); missing is all False."""
+    if record.get(name) is None:
+        return [False] * count
+    value = encoded(record, name, where)
+    if not (isinstance(value, list) and all(type(v) is bool for v in value)):
+        raise where.error(f"must be a list of true / false, got {shown(value)}", name)
+    if len(value) != count:
+        raise where.error(f"holds {len(value)} values for {count} boxes", name)
+    return value
+
+
 def _numbers(box: Any, index: int, where: Where) -> PixelBox:
     """A box that is not four integers: four whole floats (54.0), or an error saying why."""
     if not (isinstance(box, list) and len(box) == 4 and all(map(_finite, box))):

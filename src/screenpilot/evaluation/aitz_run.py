@@ -1,5 +1,7 @@
-"""Evaluation runs on AITZ: a policy teacher-forced over the recorded steps, or a file of
-existing predictions scored without a model. Both write the shared evaluation folder
+"""Evaluation runs on recorded AITW-style steps (AITZ, AndroidControl): a policy teacher-forced
+over the recorded steps, or a file of existing predictions scored without a model. Each benchmark
+declares its settings as a ``StepSettings`` (how a step is put to the policy, the facts its
+metrics carry); the run itself is shared. Both write the shared evaluation folder
 (``run_folder``): ``results.jsonl`` holds one scored step per line, ``report.html`` draws the
 misses.
 
@@ -71,7 +73,39 @@ class AITZDatasetIdentity(BaseModel):
         )
 
 
-class AITZSettings(RunSettings):
+ANNOTATIONS_HASHED = (
+    "the AITZ annotation files read (each episode's JSON by relative path and bytes, skipped "
+    "ones included; screenshots are not hashed)"
+)
+
+
+class StepSettings(RunSettings):
+    """What a step benchmark's settings say besides the shared ones: the matching protocol, how
+    a step is put to the policy, and the facts its metrics carry."""
+
+    protocol: str
+    batch_size: Annotated[Positive, ADJUSTABLE] = 1
+    """Steps per ``Policy.act_batch`` call."""
+
+    def for_dataset(self, dataset: AITZDataset) -> StepSettings:
+        """These settings with the identity of the dataset evaluated filled in (a ConfigError
+        when they were made for another)."""
+        raise NotImplementedError
+
+    def request(self, episode: AITZEpisode, index: int) -> Request:
+        """The policy's request for step ``index`` of ``episode``."""
+        raise NotImplementedError
+
+    def facts(self, dataset: AITZDataset) -> dict[str, Any]:
+        """What ``metrics.json`` says about the setting, after the figures."""
+        return {}
+
+    def card(self, dataset: AITZDataset, source: Mapping[str, Any]) -> ResultCard:
+        """The run's result card: the data and its hash, the setting, the protocol."""
+        raise NotImplementedError
+
+
+class AITZSettings(StepSettings):
     """How an AITZ evaluation scores. ``dataset`` is filled in from the dataset evaluated."""
 
     benchmark: ClassVar[str] = "aitz"
@@ -79,8 +113,33 @@ class AITZSettings(RunSettings):
     coat_history: bool = False
     """Give the policy CoAT's action descriptions and thoughts as history."""
     dataset: AITZDatasetIdentity | None = None
-    batch_size: Annotated[Positive, ADJUSTABLE] = 1
-    """Steps per ``Policy.act_batch`` call."""
+
+    def request(self, episode: AITZEpisode, index: int) -> Request:
+        step = episode.steps[index]
+        history = gt_history(episode, index, coat=self.coat_history)
+        return (step.instruction, step.observation(), history)
+
+    def facts(self, dataset: AITZDataset) -> dict[str, Any]:
+        return {"history": "coat" if self.coat_history else "actions"}
+
+    def card(self, dataset: AITZDataset, source: Mapping[str, Any]) -> ResultCard:
+        return ResultCard.of(
+            benchmark="aitz",
+            data=DataIdentity(sha256=dataset.annotation_sha256, covers=ANNOTATIONS_HASHED),
+            selection={"split": dataset.split, "subset": dataset.subset, "limit": dataset.limit},
+            counts={
+                "steps": len(dataset),
+                "episodes": len(dataset.episodes),
+                "skipped episodes": len(dataset.skipped),
+            },
+            setting={
+                "history": "ground truth, CoAT descriptions and thoughts"
+                if self.coat_history
+                else "ground-truth actions"
+            },
+            protocol=PROTOCOL_SOURCES[self.protocol],
+            source=source,
+        )
 
     def for_dataset(self, dataset: AITZDataset) -> AITZSettings:
         identity = AITZDatasetIdentity.of(dataset)
@@ -92,35 +151,6 @@ class AITZSettings(RunSettings):
         return self.model_copy(update={"dataset": identity})
 
 
-ANNOTATIONS_HASHED = (
-    "the AITZ annotation files read (each episode's JSON by relative path and bytes, skipped "
-    "ones included; screenshots are not hashed)"
-)
-
-
-def result_card(
-    dataset: AITZDataset, settings: AITZSettings, source: Mapping[str, Any]
-) -> ResultCard:
-    """The run's result card: the split and its hash, the history setting, the protocol."""
-    return ResultCard.of(
-        benchmark="aitz",
-        data=DataIdentity(sha256=dataset.annotation_sha256, covers=ANNOTATIONS_HASHED),
-        selection={"split": dataset.split, "subset": dataset.subset, "limit": dataset.limit},
-        counts={
-            "steps": len(dataset),
-            "episodes": len(dataset.episodes),
-            "skipped episodes": len(dataset.skipped),
-        },
-        setting={
-            "history": "ground truth, CoAT descriptions and thoughts"
-            if settings.coat_history
-            else "ground-truth actions"
-        },
-        protocol=PROTOCOL_SOURCES[settings.protocol],
-        source=source,
-    )
-
-
 def read_scores(out: Path) -> dict[StepKey, StepScore]:
     """The scored steps in an AITZ evaluation folder."""
     return {score.key: score for score in read_log(out / RESULTS, StepScore)}
@@ -130,11 +160,6 @@ def read_scores(out: Path) -> dict[StepKey, StepScore]:
 
 Pending = tuple[AITZEpisode, int]
 """A step to decide: its episode and its index there."""
-
-
-def _request(episode: AITZEpisode, index: int, coat: bool) -> Request:
-    step = episode.steps[index]
-    return (step.instruction, step.observation(), gt_history(episode, index, coat=coat))
 
 
 def _score_decision(
@@ -160,7 +185,7 @@ def _score_decision(
     )
 
 
-def _decide(settings: AITZSettings) -> Callable[[Policy, list[Pending]], list[StepScore]]:
+def _decide(settings: StepSettings) -> Callable[[Policy, list[Pending]], list[StepScore]]:
     """The work of one chunk: one ``act_batch`` call, a score per step. A ModelError raised by
     the whole batch makes each of its steps invalid with that reason. A chunk that holds an
     episode's first step resets the policy first (``Policy.reset``): with ``batch_size`` 1, as
@@ -169,7 +194,7 @@ def _decide(settings: AITZSettings) -> Callable[[Policy, list[Pending]], list[St
     def decide(policy: Policy, chunk: list[Pending]) -> list[StepScore]:
         if any(index == 0 for _, index in chunk):
             policy.reset()
-        requests = [_request(episode, index, settings.coat_history) for episode, index in chunk]
+        requests = [settings.request(episode, index) for episode, index in chunk]
         start = time.perf_counter()
         try:
             results: list[Decision | ModelError] = list(policy.act_batch(requests))
@@ -190,7 +215,7 @@ def evaluate_policy(
     dataset: AITZDataset,
     make_policy: Callable[[], Policy],
     out: Path,
-    settings: AITZSettings | None = None,
+    settings: StepSettings | None = None,
     *,
     resume: bool = False,
     progress: Progress | None = None,
@@ -207,7 +232,7 @@ def evaluate_policy(
             source,
             dataset.describe(),
             total=len(dataset),
-            card=result_card(dataset, settings, source),
+            card=settings.card(dataset, source),
             progress=progress,
         )
         pending = [
@@ -234,10 +259,10 @@ def evaluate_policy(
 
 
 def _metrics(
-    dataset: AITZDataset, settings: AITZSettings, scores: Mapping[StepKey, StepScore]
+    dataset: AITZDataset, settings: StepSettings, scores: Mapping[StepKey, StepScore]
 ) -> dict[str, Any]:
     metrics = compute_metrics(settings.protocol, list(dataset.steps), scores)
-    metrics["history"] = "coat" if settings.coat_history else "actions"
+    metrics.update(settings.facts(dataset))
     metrics["skipped"] = [{"path": s.path, "reason": s.reason} for s in dataset.skipped]
     return metrics
 
@@ -245,7 +270,7 @@ def _metrics(
 def _finish(
     folder: RunFolder[StepScore],
     dataset: AITZDataset,
-    settings: AITZSettings,
+    settings: StepSettings,
     extra: Mapping[str, Any] | None = None,
     notes: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
@@ -265,7 +290,7 @@ def score_predictions(
     dataset: AITZDataset,
     predictions: Path,
     fmt: str,
-    settings: AITZSettings | None = None,
+    settings: StepSettings | None = None,
     out: Path | None = None,
     *,
     resume: bool = False,
@@ -287,7 +312,7 @@ def score_predictions(
         "predictions_missing_steps": len(dataset) - len(scores),
     }
     source = {"predictions": {"format": fmt, "sha256": digest}}
-    card = result_card(dataset, settings, source)
+    card = settings.card(dataset, source)
     if out is None:
         return with_card(card, {**_metrics(dataset, settings, scores), **extra})
     with RunFolder(out, settings, StepScore, resume=resume) as folder:

@@ -53,6 +53,25 @@ AITW_NAMES = {
 
 
 @dataclass(frozen=True, slots=True)
+class RecordedAction:
+    """An action as a benchmark released it, where the AITW fields lose detail (AndroidControl:
+    a long press is a DUAL_POINT like a click, open_app and wait have no AITW code)."""
+
+    kind: str
+    """AndroidControl's ``action_type`` (click, long_press, scroll, open_app, input_text,
+    navigate_back, navigate_home, wait), or ``finish`` for a synthetic last step."""
+    point: Point | None = None
+    """Normalized (x, y) of a click, long press, or a scroll that has one."""
+    direction: str | None = None
+    """A scroll's direction as labelled: where the content moves into view (``Scroll``'s sense;
+    the finger moves the other way)."""
+    text: str = ""
+    """The text typed, or the app opened."""
+    synthetic: bool = False
+    """A step added after the recorded ones (AgentCPM-GUI's finish step)."""
+
+
+@dataclass(frozen=True, slots=True)
 class GroundTruth:
     """One recorded AITZ step, as the matchers need it."""
 
@@ -68,6 +87,12 @@ class GroundTruth:
     """The same boxes in screenshot pixels, (top, left, height, width) as AITZ stores them."""
     description: str = ""
     """``coat_action_desc``: CoAT's wording of the action ("scroll up", "press the back button")."""
+    recorded: RecordedAction | None = None
+    """The action as the benchmark released it, where it says more than the AITW fields."""
+    box_labels: tuple[str, ...] = ()
+    """Each box's text (AndroidControl: a node's text or content description), where known."""
+    box_interactive: tuple[bool, ...] = ()
+    """Whether each box is an element one can act on (AndroidControl's accessibility flags)."""
 
 
 @dataclass(frozen=True, slots=True)

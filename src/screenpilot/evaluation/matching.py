@@ -109,7 +109,7 @@ COAT_VERTICAL_BIAS = 0.9
 """CoAT labels a swipe vertical when ``|dy| >= 0.9 |dx|``."""
 
 
-def _grow_yxhw(box: YXHW, growth: float) -> YXHW:
+def grow_yxhw(box: YXHW, growth: float) -> YXHW:
     """AITW / AgentCPM box growth: each side gains ``growth`` times its size, centred, the
     top-left clamped at 0 and the height and width at 1 (the sources' own clamping)."""
     top, left, height, width = box
@@ -122,7 +122,7 @@ def _grow_yxhw(box: YXHW, growth: float) -> YXHW:
     )
 
 
-def _in_yxhw(point: Point, box: YXHW) -> bool:
+def in_yxhw(point: Point, box: YXHW) -> bool:
     x, y = point
     top, left, height, width = box
     return top <= y <= top + height and left <= x <= left + width
@@ -142,9 +142,9 @@ def match_qwen(gt: GroundTruth, pred: Action | None) -> Match:
     exact = True
     if want.type == "click":
         assert want.point is not None and got.point is not None
-        grown = [_grow_yxhw(box, QWEN_BOX_SCALE - 1) for box in gt.boxes]
-        holding = [box for box in grown if _in_yxhw(want.point, box)]
-        exact = any(_in_yxhw(got.point, box) for box in holding) or (
+        grown = [grow_yxhw(box, QWEN_BOX_SCALE - 1) for box in gt.boxes]
+        holding = [box for box in grown if in_yxhw(want.point, box)]
+        exact = any(in_yxhw(got.point, box) for box in holding) or (
             distance(got.point, want.point) <= TAP_DISTANCE_THRESHOLD
         )
     elif want.type == "scroll":
@@ -205,8 +205,8 @@ def match_aitw(gt: GroundTruth, pred: Action | None) -> Match:
     if pred_tap != gt_tap:
         exact = False
     elif gt_tap:
-        grown = [_grow_yxhw(box, AITW_BOX_GROWTH) for box in gt.boxes]
-        same_box = any(_in_yxhw(touch, box) and _in_yxhw(gt.touch, box) for box in grown)
+        grown = [grow_yxhw(box, AITW_BOX_GROWTH) for box in gt.boxes]
+        same_box = any(in_yxhw(touch, box) and in_yxhw(gt.touch, box) for box in grown)
         exact = same_box or distance(touch, gt.touch) <= TAP_DISTANCE_THRESHOLD
     else:
         exact = _main_axis(touch, lift) == _main_axis(gt.touch, gt.lift)

@@ -1,4 +1,4 @@
-"""``report.html`` of an AITZ evaluation: the headline metrics, then one card per missed step with
+"""``report.html`` of a step benchmark's evaluation (AITZ, AndroidControl): the headline metrics, then one card per missed step with
 the ground truth (green) and the prediction (red) drawn on the recorded screen."""
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ MAX_CARDS = 300
 """Misses drawn at most (the rest are counted); keeps the page a sensible size."""
 THUMBNAIL_HEIGHT = 560
 GT_COLOUR, PREDICTION_COLOUR = "#1a7f37", "#cf222e"
+BENCHMARK_NAMES = {"aitz": "AITZ", "androidcontrol": "AndroidControl"}
 
 
 def write_misses_report(
@@ -46,7 +47,8 @@ def write_misses_report(
         cards += f'\n<p class="note">{more} not drawn; see {RESULTS}.</p>'
     if not misses:
         cards = '<p class="note">No misses: every step matched exactly.</p>'
-    title = f"AITZ evaluation — {metrics.get('protocol', '?')} protocol"
+    name = BENCHMARK_NAMES.get(manifest.benchmark, manifest.benchmark)
+    title = f"{name} evaluation — {metrics.get('protocol', '?')} protocol"
     facts = _facts(metrics, manifest, len(misses))
     return write_page(path, title, facts, cards, card=manifest.card)
 
@@ -67,8 +69,14 @@ def _facts(metrics: Mapping[str, Any], manifest: EvalManifest, misses: int) -> l
             for k in ("type_match", "exact_match", "invalid_rate", "goal_progress", "success_rate")
         ),
         Fact("Source", source),
-        Fact("History", "coat" if settings.get("coat_history") else "actions"),
-        Fact("Split", str(settings.get("dataset", {}).get("split", "?"))),
+        *([Fact("History", str(metrics["history"]))] if "history" in metrics else []),
+        *([Fact("Setting", str(metrics["setting"]))] if "setting" in metrics else []),
+        *([Fact("Step set", str(metrics["step_set"]))] if "step_set" in metrics else []),
+        *(
+            [Fact("Split", str(settings["dataset"]["split"]))]
+            if "split" in (settings.get("dataset") or {})
+            else []
+        ),
     ]
 
 
@@ -93,6 +101,8 @@ def _card(step: AITZStep, score: StepScore | None) -> str:
             f"<code>{escape(readable_json(score.prediction if score else None))}</code>",
         ),
     ]
+    if step.step_instruction:
+        rows.append(("step instruction", escape(step.step_instruction)))
     if step.coat.get("coat_action_desc"):
         rows.append(("CoAT description", escape(step.coat["coat_action_desc"])))
     details = "".join(f'<div class="row"><span class="k">{k}</span>{v}</div>' for k, v in rows)

@@ -13,23 +13,27 @@ from typing import Any
 from pydantic import ConfigDict, Field
 
 from screenpilot.evaluation.aitz_env import AITZStep
-from screenpilot.evaluation.matching import PROTOCOLS
+from screenpilot.evaluation.androidcontrol_matching import AC_PROTOCOLS
+from screenpilot.evaluation.matching import PROTOCOLS, Matcher
 from screenpilot.evaluation.run_folder import LoggedUnit
 from screenpilot.tools.actions import Action, to_json
 
 StepKey = tuple[str, int]
 """(episode_id, step_id)."""
+MATCHERS: dict[str, Matcher] = {**PROTOCOLS, **AC_PROTOCOLS}
+"""Every protocol by name: AITZ's (``matching``) and AndroidControl's (``androidcontrol_matching``)."""
 
 
 class StepScore(LoggedUnit):
-    """One line of an AITZ run's ``results.jsonl``."""
+    """One line of a step benchmark's ``results.jsonl`` (AITZ, AndroidControl)."""
 
     model_config = ConfigDict(extra="ignore")
     episode_id: str
     step_id: int
     subset: str
     gt_type: str
-    """The ground truth's type: click, scroll, type, press or stop (``by_action`` keys)."""
+    """The ground truth's type (``by_action`` keys): AITZ's click, scroll, type, press or stop;
+    AndroidControl's released action type."""
     gt: dict[str, Any]
     prediction: dict[str, Any] | None
     raw: str = ""
@@ -71,7 +75,7 @@ def score_step(
     repairs: Sequence[str] = (),
 ) -> StepScore:
     """Score one prediction (None: no usable action) against a recorded step."""
-    verdict = PROTOCOLS[protocol](step.gt, action)
+    verdict = MATCHERS[protocol](step.gt, action)
     return StepScore(
         episode_id=step.episode_id,
         step_id=step.step_id,
