@@ -24,7 +24,7 @@ step, the field and the reason.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -272,16 +272,29 @@ def read_annotation(annotation: Path) -> bytes:
         raise where.error(f"cannot be read: {exc.strerror or exc}") from exc
 
 
+StepParser = Callable[[Any, int, Path, str, str, Path], AITZStep]
+"""Reads step ``number`` of an episode file: (record, number, annotation, split, subset,
+split folder) → the step; AITZ's own, or another benchmark's in the same layout."""
+
+
 def parse_episode(
-    raw: bytes, annotation: Path, split: str, subset: str, split_dir: Path
+    raw: bytes,
+    annotation: Path,
+    split: str,
+    subset: str,
+    split_dir: Path,
+    parse_step: StepParser | None = None,
 ) -> AITZEpisode:
-    """One episode from its annotation file's bytes (its screenshots checked)."""
+    """One episode from its annotation file's bytes (its screenshots checked): a non-empty list
+    of steps, one episode id, distinct step ids, in step order. ``parse_step`` reads each step
+    (AITZ's by default)."""
     records = fields.load_json(raw, Where(annotation))
     if not isinstance(records, list) or not records:
         raise Where(annotation).error(
             f"must hold a non-empty JSON list of steps, got {fields.shown(records, 40)}"
         )
-    steps = [_parse_step(r, n, annotation, split, subset, split_dir) for n, r in enumerate(records)]
+    read = parse_step or _parse_step
+    steps = [read(r, n, annotation, split, subset, split_dir) for n, r in enumerate(records)]
     first: dict[int, int] = {}
     for number, step in enumerate(steps):
         if step.episode_id != steps[0].episode_id:

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from screenpilot.agent.core import UIElement
+from screenpilot.evaluation import aitz_data
 from screenpilot.evaluation import aitz_fields as fields
 from screenpilot.evaluation.aitz_data import COAT_FIELDS, AITZEpisode, AITZStep
 from screenpilot.evaluation.aitz_fields import Where
@@ -42,27 +43,7 @@ def parse_episode(
     raw: bytes, annotation: Path, split: str, subset: str, split_dir: Path
 ) -> AITZEpisode:
     """One episode file's steps (all of them: the step set selects later)."""
-    records = fields.load_json(raw, Where(annotation))
-    if not isinstance(records, list) or not records:
-        raise Where(annotation).error(
-            f"must hold a non-empty JSON list of steps, got {fields.shown(records, 40)}"
-        )
-    steps = [_parse_step(r, n, annotation, split, subset, split_dir) for n, r in enumerate(records)]
-    seen: dict[int, int] = {}
-    for number, step in enumerate(steps):
-        if step.episode_id != steps[0].episode_id:
-            raise Where(annotation, number).error(
-                f"{step.episode_id!r} differs from step 0's {steps[0].episode_id!r}", "episode_id"
-            )
-        if step.step_id in seen:
-            raise Where(annotation, number).error(
-                f"{step.step_id} is also the step_id of step {seen[step.step_id]}", "step_id"
-            )
-        seen[step.step_id] = number
-    steps.sort(key=lambda s: s.step_id)
-    return AITZEpisode(
-        split, subset, steps[0].episode_id, annotation.parent, steps[0].instruction, tuple(steps)
-    )
+    return aitz_data.parse_episode(raw, annotation, split, subset, split_dir, _parse_step)
 
 
 def _parse_step(
