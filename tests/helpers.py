@@ -115,7 +115,7 @@ class LabelApp:
             return {"ready": False}
         return loaded
 
-    def wait_for(self, condition: Callable[[State], bool], what: str, timeout: float = 20) -> State:
+    def wait_for(self, condition: Callable[[State], bool], what: str, timeout: float = 60) -> State:
         deadline = time.monotonic() + timeout
         while True:
             state = self.state()

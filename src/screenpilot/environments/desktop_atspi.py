@@ -145,8 +145,9 @@ class XServer:
 class AccessibilityTree:
     """Reads the showing, uncovered part of the desktop's AT-SPI tree."""
 
-    def __init__(self, *, max_nodes: int = MAX_NODES, budget: float = BUDGET) -> None:
-        self.max_nodes, self.budget = max_nodes, budget
+    def __init__(self, *, max_nodes: int = MAX_NODES, budget: float | None = None) -> None:
+        self.max_nodes = max_nodes
+        self.budget = BUDGET if budget is None else budget
         self._jeepney = require("jeepney", "desktop")
         self._blocking = require("jeepney.io.blocking", "desktop")
         self._x = XServer(os.environ.get("DISPLAY"))
