@@ -10,9 +10,18 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from screenpilot.environments.demo import DemoEnv
 from screenpilot.environments.xvfb import VirtualDisplay
+
+# Hypothesis fails an example that runs past 200 ms by default, and a strategy that generates
+# slowly: both measure the machine, not the code. Its own CI profile turns both off; so do we,
+# everywhere, on top of whichever profile is loaded.
+settings.register_profile(
+    "any_speed", parent=settings(), deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.load_profile("any_speed")
 
 _real_connect = socket.socket.connect
 

@@ -44,7 +44,8 @@ class App:
         self.two = tk.Button(root, text="Two", width=10, command=lambda: self._command("two"))
         self.menu = tk.Label(root, text="Any button", relief="raised", width=12)
         self.text = tk.StringVar(root)
-        self.entry = tk.Entry(root, textvariable=self.text, width=40)
+        # A steady cursor: a blink would count as the paste showing on the screen.
+        self.entry = tk.Entry(root, textvariable=self.text, width=40, insertofftime=0)
         frame = tk.Frame(root)
         self.listbox = tk.Listbox(frame, height=10, width=30)
         scrollbar = tk.Scrollbar(frame, command=self.listbox.yview)

@@ -96,11 +96,16 @@ class LabelApp:
     file: where each button is, and which were pressed."""
 
     def __init__(
-        self, state_path: Path, labels: tuple[str, ...], command: list[str] | None = None
+        self,
+        state_path: Path,
+        labels: tuple[str, ...],
+        command: list[str] | None = None,
+        *,
+        env: dict[str, str] | None = None,
     ) -> None:
         self.state_path = state_path
         command = command or [sys.executable, str(LABEL_APP)]
-        self.process = subprocess.Popen([*command, str(state_path), *labels])
+        self.process = subprocess.Popen([*command, str(state_path), *labels], env=env)
         self.wait_for(lambda state: True, "the window to appear")
 
     def state(self) -> State:
@@ -110,7 +115,7 @@ class LabelApp:
             return {"ready": False}
         return loaded
 
-    def wait_for(self, condition: Callable[[State], bool], what: str, timeout: float = 20) -> State:
+    def wait_for(self, condition: Callable[[State], bool], what: str, timeout: float = 60) -> State:
         deadline = time.monotonic() + timeout
         while True:
             state = self.state()

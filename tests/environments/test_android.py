@@ -29,6 +29,8 @@ from tests.android_device import ADB_KEYBOARD, VirtualDevice
 from tests.helpers import FakeClock
 
 FAST = {"settle_timeout": 1.0, "poll_interval": 0.01}
+PATIENT = 600.0
+"""An adb timeout no healthy exchange comes near, however busy the machine."""
 FIELD = (0.5, 0.18)
 
 
@@ -279,10 +281,20 @@ def test_secure_screens_are_reported_not_handed_over_silently(
     assert SECURE_NOTE not in env.step(Wait(seconds=0.01)).observation.notes
 
 
+def on_a_fake_clock(env: AndroidEnv) -> FakeClock:
+    """Put every wait of ``env`` on one fake clock: the settle loop's, and the adb deadlines'
+    (a raw screenshot that outlasted its share of a real deadline would be taken again as PNG,
+    and each capture moves an animation on by one frame). Only the captures move time on the
+    device; how fast the machine runs changes nothing. Build ``env`` with a ``PATIENT``
+    timeout: a socket still waits in real time, at most the time the deadline has left."""
+    env.clock = env.adb.client.clock = clock = FakeClock()
+    return clock
+
+
 def test_the_environment_waits_for_animations_to_end(adb: AdbServer) -> None:
     adb.device.animation_frames = 5
-    env = AndroidEnv(port=adb.port, settle_timeout=1.0, poll_interval=0.125)
-    env.clock = clock = FakeClock()
+    env = AndroidEnv(port=adb.port, timeout=PATIENT, settle_timeout=1.0, poll_interval=0.125)
+    clock = on_a_fake_clock(env)
     env.reset()
     clock.sleeps.clear()
     result = env.step(Tap(x=0.5, y=0.5))
@@ -297,8 +309,8 @@ def test_the_environment_waits_for_animations_to_end(adb: AdbServer) -> None:
 
 def test_the_stability_wait_is_bounded(adb: AdbServer) -> None:
     adb.device.animation_frames = 10_000
-    env = AndroidEnv(port=adb.port, settle_timeout=1.0, poll_interval=0.25)
-    env.clock = clock = FakeClock()
+    env = AndroidEnv(port=adb.port, timeout=PATIENT, settle_timeout=1.0, poll_interval=0.25)
+    clock = on_a_fake_clock(env)
     result = env.step(Tap(x=0.5, y=0.5))
     assert result.info["settled"] is False
     assert result.info["settle_polls"] == 5 and result.info["settle_s"] == 1.0

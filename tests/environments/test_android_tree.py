@@ -188,7 +188,7 @@ def test_without_a_dump_the_gate_reads_the_screenshot_by_ocr(server: AdbServer) 
 def test_losing_the_device_while_looking_ends_the_run_with_the_step_saved(
     server: AdbServer, tmp_path: Path
 ) -> None:
-    env = AndroidEnv(port=server.port, timeout=1.0, **FAST)
+    env = AndroidEnv(port=server.port, **FAST)  # the default timeout: the cut fails at once
     env.reset()
     server.device.faults.cut["uiautomator"] = 0  # the connection closes without an answer
     run_dir = tmp_path / "run"

@@ -52,7 +52,7 @@ class RunningApp:
             return {"ready": False}
         return loaded
 
-    def wait_for(self, condition: Callable[[State], bool], what: str, timeout: float = 10) -> State:
+    def wait_for(self, condition: Callable[[State], bool], what: str, timeout: float = 60) -> State:
         deadline = time.monotonic() + timeout
         while True:
             state = self.state()
@@ -88,7 +88,8 @@ def launch(xvfb: VirtualDisplay, tmp_path: Path) -> Iterator[Callable[..., Runni
 
 
 def fast_env(**kwargs: Any) -> DesktopEnv:
-    return DesktopEnv(settle=0.1, max_settle=1.0, poll=0.05, **kwargs)
+    # A paste is waited for until the screen shows it: up to a minute on a busy machine.
+    return DesktopEnv(settle=0.1, max_settle=1.0, poll=0.05, paste_wait=60, **kwargs)
 
 
 def point(

@@ -11,12 +11,15 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
 from screenpilot.agent import Agent, ConfirmationRequest, SafetyGate
+from screenpilot.agent.core import UIElement
+from screenpilot.environments import desktop_atspi
 from screenpilot.environments.desktop import DesktopEnv
 from screenpilot.environments.desktop_atspi import uncovered
 from screenpilot.environments.xvfb import VirtualDisplay
@@ -69,6 +72,23 @@ def session(xvfb: VirtualDisplay) -> Iterator[dict[str, str]]:
         daemon.wait(timeout=10)
 
 
+@pytest.fixture(autouse=True)
+def _any_speed(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The tree's walk gives up after 0.75 s, and each AT-SPI call after 0.5 s, by design; a busy
+    machine would then see OCR where the tests expect the tree. Here both wait a minute."""
+    monkeypatch.setattr(desktop_atspi, "BUDGET", 60.0)
+    monkeypatch.setattr(desktop_atspi, "TIMEOUT", 60.0)
+
+
+def exported_tree(env: DesktopEnv, wait: float = 60.0) -> tuple[UIElement, ...]:
+    """The tree, once the application has registered with AT-SPI (its window may show first)."""
+    deadline = time.monotonic() + wait
+    while (tree := env.ui_tree_of(env.observe())) is None:
+        assert time.monotonic() < deadline, "no application exported a tree"
+        time.sleep(0.1)
+    return tree
+
+
 @pytest.fixture
 def launch(session: dict[str, str], tmp_path: Path) -> Iterator[Callable[..., LabelApp]]:
     apps: list[LabelApp] = []
@@ -95,8 +115,7 @@ def test_the_gate_reads_gtk_buttons_from_the_accessibility_tree(
     labels = ("Pay now", "Supprimer", "Cancel")
     app = launch("gtk", *labels)
     env = DesktopEnv(settle=0.1, max_settle=1.0, poll=0.05)
-    tree = env.ui_tree_of(env.observe())
-    assert tree is not None
+    tree = exported_tree(env)
     buttons = {e.label: e for e in tree if e.kind == "push button"}
     assert set(buttons) == set(labels) and all(e.clickable for e in buttons.values())
     for label in labels:
@@ -122,8 +141,9 @@ def test_a_window_over_the_tree_is_read_by_ocr_not_from_the_tree_beneath(
     launch: Callable[..., LabelApp], tmp_path: Path
 ) -> None:
     below = launch("gtk", "Cancel", "Close", "Next")  # harmless, and hidden
-    above = launch("tk", "Supprimer", "Cancel")  # mapped later: on top, at the same place
     env = DesktopEnv(settle=0.1, max_settle=1.0, poll=0.05)
+    exported_tree(env)
+    above = launch("tk", "Supprimer", "Cancel")  # mapped later: on top, at the same place
     assert env.ui_tree_of(env.observe()) is None  # the only window with a tree is covered
 
     script = [
@@ -147,6 +167,7 @@ def test_without_ocr_the_gate_sees_only_where_the_tree_reaches(
     treed = launch("gtk", "Cancel")
     bare = launch("tk", "Cancel", at=(100, 400))  # beside it, with no tree
     env = DesktopEnv(settle=0.1, max_settle=1.0, poll=0.05)
+    exported_tree(env)
     asked: list[ConfirmationRequest] = []
 
     def refuse(request: ConfirmationRequest) -> bool:

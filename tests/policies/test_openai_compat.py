@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import io
 import json
+import threading
 import time
 from pathlib import Path
 from types import SimpleNamespace
@@ -23,7 +24,7 @@ from screenpilot.policies.openai_compat import OpenAIPolicy
 from screenpilot.policies.transport import _retry_after as retry_after
 from screenpilot.registry import make_policy
 from tests.helpers import ADD_BUTTON, FIELD, HOME_ICON
-from tests.policies.chat_server import Server, completion
+from tests.policies.chat_server import LINGER, Server, completion
 
 
 def policy(server: Server, **options: Any) -> OpenAIPolicy:
@@ -90,7 +91,8 @@ def test_persistent_overload_gives_up_with_a_device_error(server: Server) -> Non
 
 
 def test_a_timeout_is_retried_then_reported(server: Server) -> None:
-    server.script = [(200, completion(click(1, 1)), {}, 1.0)] * 2
+    # The answers come LINGER s late: only a client that slept through its 0.2 s could see one.
+    server.script = [(200, completion(click(1, 1)), {}, LINGER)] * 2
     with pytest.raises(DeviceError, match=r"no complete answer within 0\.2 s \(no response by"):
         policy(server, timeout=0.2, max_retries=1).act("t", DemoEnv().reset(), ())
     assert len(server.requests) == 2
@@ -185,8 +187,10 @@ def test_a_404_from_a_server_that_lists_nothing_readable_keeps_both_suspects(
 
 
 def test_act_batch_sends_requests_concurrently_and_keeps_their_order(server: Server) -> None:
+    four_at_once = threading.Barrier(4, timeout=60)  # fewer in flight: the requests fail
+
     def answer(body: dict[str, Any]) -> str:
-        time.sleep(0.2)
+        four_at_once.wait()
         n = int(body["messages"][1]["content"][0]["text"].split("task ")[1].split("\n")[0])
         return click(10 * n, 20 * n)
 

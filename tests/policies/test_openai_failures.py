@@ -1,7 +1,9 @@
 """Model servers that stall or misbehave end within their deadline, as the right kind of error.
 
-Timeouts are small and the bounds generous multiples of them, so that a slow machine passes:
-every bound is "a few times what the settings allow", never a tight wall-clock figure.
+The deadline is small only where it must fire (a reply the server never completes); where the
+server answers, it is one no busy machine comes near. Nothing is asserted about how fast a call
+returns, only that the client, not the server, ended a misbehaving exchange: such a reply holds
+its connection for ``LINGER`` seconds unless the client leaves.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from screenpilot.policies.openai_compat import OpenAIPolicy
 from screenpilot.policies.text_scan import MAX_ANSWER_CHARS
 from screenpilot.policies.transport import BadResponseError
 from tests.policies.chat_server import (
+    LINGER,
     Reply,
     Server,
     closed_port_url,
@@ -42,6 +45,11 @@ from tests.test_cli import screenpilot
 pytestmark = pytest.mark.timeout(60)
 
 TIMEOUT = 0.5
+"""The deadline of the tests in which it must fire."""
+PATIENT = 60.0
+"""The deadline where the server answers: no answer is ever late, however busy the machine."""
+LEFT_WITHIN = LINGER / 2
+"""A handler still busy this long after the call is serving a client that never left."""
 BACKOFF = 0.05
 FINISH = '<tool_call>{"name": "mobile_use", "arguments": {"action": "terminate", "status": "success"}}</tool_call>'
 
@@ -50,7 +58,7 @@ def policy(url: str, **options: Any) -> OpenAIPolicy:
     settings: dict[str, Any] = {
         "card": "qwen25vl",
         "api_key_env": None,
-        "timeout": TIMEOUT,
+        "timeout": PATIENT,
         "max_retries": 1,
         "backoff": BACKOFF,
     }
@@ -63,9 +71,12 @@ def act(chosen: OpenAIPolicy) -> tuple[Decision, float]:
     return decision, time.monotonic() - started
 
 
-def bound(attempts: int) -> float:
-    """Generous: four times each attempt's deadline, plus the backoff waits."""
-    return 4 * attempts * TIMEOUT + attempts * BACKOFF * 2 + 1.0
+def close_returns(chosen: OpenAIPolicy) -> bool:
+    """Whether ``close()`` returns without waiting for a misbehaving reply to end on its own."""
+    closing = threading.Thread(target=chosen.close)
+    closing.start()
+    closing.join(LEFT_WITHIN)
+    return not closing.is_alive()
 
 
 @pytest.mark.parametrize(
@@ -83,7 +94,7 @@ def test_a_stalling_or_broken_server_is_retried_then_a_device_error(
     server: Server, reply: Reply, cause: str
 ) -> None:
     server.script = [reply, reply]
-    chosen = policy(server.url)
+    chosen = policy(server.url, timeout=TIMEOUT)
     started = time.monotonic()
     with pytest.raises(DeviceError) as raised:
         act(chosen)
@@ -92,7 +103,7 @@ def test_a_stalling_or_broken_server_is_retried_then_a_device_error(
     assert f"{server.url}/chat/completions" in message and cause in message
     assert "gave up after 2 attempts" in message
     assert len(server.requests) == 2 and chosen.retries == 1
-    assert elapsed < bound(2)
+    assert server.wait_idle(LEFT_WITHIN)  # the client hung up on both, mid-reply
     if "within" in cause:
         assert elapsed >= 2 * TIMEOUT  # each attempt had its whole deadline
         assert "raise --timeout" in message
@@ -100,13 +111,11 @@ def test_a_stalling_or_broken_server_is_retried_then_a_device_error(
 
 def test_a_hanging_server_sees_the_client_leave(server: Server) -> None:
     server.script = [hang()]
-    chosen = policy(server.url, max_retries=0)
+    chosen = policy(server.url, max_retries=0, timeout=TIMEOUT)
     with pytest.raises(DeviceError):
         act(chosen)
-    assert server.wait_idle(4 * TIMEOUT)  # the connection was closed, not left to linger
-    started = time.monotonic()
-    chosen.close()
-    assert time.monotonic() - started < 4 * TIMEOUT
+    assert server.wait_idle(LEFT_WITHIN)  # the connection was closed, not left to linger
+    assert close_returns(chosen)
 
 
 @pytest.mark.parametrize("declared", [True, False], ids=["content-length", "streamed"])
@@ -115,20 +124,17 @@ def test_an_oversized_answer_is_abandoned_at_the_cap_as_a_model_error(
 ) -> None:
     server.script = [oversize(64 * 2**20, declared=declared)]
     chosen = policy(server.url, max_response_bytes=2**20)
-    decision, elapsed = act(chosen)
+    decision, _ = act(chosen)
     assert isinstance(decision.error, BadResponseError) and decision.error.kind == "bad_response"
     message = str(decision.error)
     assert f"{server.url}/chat/completions" in message
     assert "larger than 1 MiB" in message and "max_response_bytes" in message
     assert len(server.requests) == 1  # the same request would bring the same megabytes
     assert decision.error.received <= 2**20 + 2**17  # at most one chunk past the cap
-    assert elapsed < bound(1)
-    assert server.wait_idle(10.0)
+    assert server.wait_idle(LEFT_WITHIN)
     if not declared:
         assert server.sent[0] < 32 * 2**20  # the rest was never sent: the client hung up
-    started = time.monotonic()
-    chosen.close()
-    assert time.monotonic() - started < 4 * TIMEOUT
+    assert close_returns(chosen)
 
 
 def test_a_large_but_allowed_answer_is_read(server: Server) -> None:
@@ -164,13 +170,12 @@ def test_a_body_that_is_not_a_completion_is_retried_then_a_model_error(
 ) -> None:
     server.script = [reply, reply]
     chosen = policy(server.url)
-    decision, elapsed = act(chosen)
+    decision, _ = act(chosen)
     assert isinstance(decision.error, BadResponseError) and decision.error.kind == "bad_response"
     message = str(decision.error)
     assert f"{server.url}/chat/completions" in message and says in message
     assert "2 attempts" in message and len(server.requests) == 2
     assert "\x1b" not in message  # the body's control characters are escaped
-    assert elapsed < bound(2)
 
 
 def test_a_body_that_is_not_a_completion_then_a_good_one(server: Server) -> None:
@@ -274,29 +279,27 @@ def test_a_redirect_is_a_configuration_error(server: Server) -> None:
 
 def test_act_batch_ends_within_its_bound_when_the_server_hangs(server: Server) -> None:
     server.script = [hang()] * 16
-    chosen = policy(server.url, concurrency=2)
+    chosen = policy(server.url, concurrency=2, timeout=TIMEOUT)
     screen = DemoEnv().reset()
-    started = time.monotonic()
     with pytest.raises(DeviceError, match="no complete answer"):
         chosen.act_batch([(f"task {n}", screen, ()) for n in range(8)])
     # Two requests at a time; the first to fail for good ends the batch: the queued requests
     # are dropped and the running one abandoned. One request's worth, not four rounds.
-    assert time.monotonic() - started < bound(2)
     assert len(server.requests) <= 4
-    started = time.monotonic()
-    chosen.close()
-    assert time.monotonic() - started < 4 * TIMEOUT
+    assert server.wait_idle(LEFT_WITHIN)
+    assert close_returns(chosen)
 
 
 def test_act_batch_abandons_running_requests_when_one_fails_for_good(server: Server) -> None:
     refused = (401, {"error": "invalid api key"}, {}, 0.0)
     server.script = [hang(), refused, hang(), refused]
-    chosen = policy(server.url, concurrency=2, timeout=30.0)
+    chosen = policy(server.url, concurrency=2)
     screen = DemoEnv().reset()
     started = time.monotonic()
     with pytest.raises(ConfigError, match=r"wants credentials \(HTTP 401\) and none were sent"):
         chosen.act_batch([(f"task {n}", screen, ()) for n in range(4)])
-    assert time.monotonic() - started < 10.0  # the hanging request's 30 s were not waited out
+    # Waiting the hanging request out would take until the server lets go, LINGER s from now.
+    assert time.monotonic() - started < LEFT_WITHIN
     assert len(server.requests) == 2
 
 
@@ -316,17 +319,15 @@ def test_act_batch_keeps_model_errors_in_place(server: Server) -> None:
 
 def test_close_after_an_abandoned_trickle_does_not_hang(server: Server) -> None:
     server.script = [trickle(interval=0.01, padding=200_000)]
-    chosen = policy(server.url, max_retries=0)
+    chosen = policy(server.url, max_retries=0, timeout=TIMEOUT)
     with pytest.raises(DeviceError):
         act(chosen)
-    started = time.monotonic()
-    chosen.close()
-    assert time.monotonic() - started < 4 * TIMEOUT
+    assert close_returns(chosen)  # the trickle would take 2000 s to end
 
 
 def test_close_abandons_a_request_in_flight(server: Server) -> None:
     server.script = [hang()]
-    chosen = policy(server.url, max_retries=3, timeout=30.0)
+    chosen = policy(server.url, max_retries=3)  # a deadline past the server's LINGER
     failures: list[BaseException] = []
 
     def run() -> None:
@@ -339,10 +340,9 @@ def test_close_abandons_a_request_in_flight(server: Server) -> None:
     thread.start()
     while not server.requests:
         time.sleep(0.01)
-    started = time.monotonic()
     chosen.close()
-    thread.join(10)
-    assert not thread.is_alive() and time.monotonic() - started < 10.0  # not the 30 s deadline
+    thread.join(LEFT_WITHIN)
+    assert not thread.is_alive()  # not left to the server's LINGER, nor the 60 s deadline
     assert isinstance(failures[0], DeviceError) and len(server.requests) == 1
     assert str(failures[0]).endswith("abandoned: the policy was closed")
 
@@ -356,16 +356,20 @@ def test_transport_settings_are_checked() -> None:
     with pytest.raises(ConfigError, match="--max-retries"):
         policy(url, max_retries=-1)
     recorded = policy(url).describe().extra
-    assert recorded["settings"]["timeout"] == TIMEOUT and recorded["settings"]["max_retries"] == 1
+    assert recorded["settings"]["timeout"] == PATIENT and recorded["settings"]["max_retries"] == 1
     assert recorded["max_response_bytes"] == 4 * 2**20
 
 
 def run_cli(
-    url: str, out: Path, *options: str, env: dict[str, str] | None = None
+    url: str,
+    out: Path,
+    *options: str,
+    env: dict[str, str] | None = None,
+    timeout: float = PATIENT,
 ) -> subprocess.CompletedProcess[str]:
     return screenpilot(
         "run", "Say done", "--policy", "openai", "--model", "qwen-test", "--card", "qwen25vl",
-        "--base-url", url, "--max-pixels", str(256 * 28 * 28), "--timeout", str(TIMEOUT),
+        "--base-url", url, "--max-pixels", str(256 * 28 * 28), "--timeout", str(timeout),
         "--max-retries", "1", "--out", str(out), *options, env=env,
     )  # fmt: skip
 
@@ -430,7 +434,7 @@ def test_a_run_against_a_stalling_server_stops_with_a_device_error(
     server.script = [reply, reply]
     out = tmp_path / "run"
     started = time.monotonic()
-    result = run_cli(server.url, out)
+    result = run_cli(server.url, out, timeout=TIMEOUT)
     assert time.monotonic() - started < 60  # the defaults (120 s, 4 retries) would take 10 min
     assert result.returncode == 3, result.stderr
     said = f"device error: {server.url}/chat/completions: gave up after 2 attempts: "

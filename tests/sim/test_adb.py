@@ -137,9 +137,10 @@ def test_sim_serve_answers_the_adb_command_line_client() -> None:
 # --- the served phone's fault modes ---------------------------------------------------------
 
 
-def host_version(port: int, wait: float = 5.0) -> tuple[bytes, bool]:
+def host_version(port: int, wait: float = 60.0) -> tuple[bytes, bool]:
     """Ask for ``host:version`` on a raw socket: the bytes that came, and whether the server
-    closed the connection (False: it went silent for ``wait`` seconds)."""
+    closed the connection (False: it went silent for ``wait`` seconds, which only a stall, 30 s
+    long, does: a reply on a busy machine has all of the default's minute)."""
     with socket.create_connection(("127.0.0.1", port), timeout=wait) as sock:
         sock.sendall(b"000chost:version")
         data = bytearray()

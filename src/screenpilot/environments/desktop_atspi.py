@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from screenpilot.agent.core import UIElement
+from screenpilot.environments.desktop_io import xlib_authority
 from screenpilot.errors import require
 from screenpilot.tools import coords
 
@@ -101,7 +102,8 @@ class XServer:
     def __init__(self, display: str | None = None) -> None:
         xlib_display = require("Xlib.display", "desktop")
         self.X = require("Xlib.X", "desktop")
-        self.display: Any = xlib_display.Display(display)
+        with xlib_authority():
+            self.display: Any = xlib_display.Display(display)
         self.root: Any = self.display.screen().root
 
     def bus_address(self) -> str | None:
@@ -143,8 +145,9 @@ class XServer:
 class AccessibilityTree:
     """Reads the showing, uncovered part of the desktop's AT-SPI tree."""
 
-    def __init__(self, *, max_nodes: int = MAX_NODES, budget: float = BUDGET) -> None:
-        self.max_nodes, self.budget = max_nodes, budget
+    def __init__(self, *, max_nodes: int = MAX_NODES, budget: float | None = None) -> None:
+        self.max_nodes = max_nodes
+        self.budget = BUDGET if budget is None else budget
         self._jeepney = require("jeepney", "desktop")
         self._blocking = require("jeepney.io.blocking", "desktop")
         self._x = XServer(os.environ.get("DISPLAY"))

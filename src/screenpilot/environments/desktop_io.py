@@ -4,15 +4,22 @@ keyboard, xclip / xsel (or pyperclip elsewhere) for the clipboard.
 Everything here is imported lazily: pyautogui opens a connection to the X server at import
 and fails without one, so ``import screenpilot`` must never import it. ``Display.connect()``
 turns each way of having no usable display into one ``ConfigError`` that says how to get one.
+
+python3-xlib, which pyautogui (and the accessibility tree's stacking order) uses, raises when
+the Xauthority file is missing, where libX11 (mss, xclip, Tk, every C client) connects without
+a cookie; ``xlib_authority()`` gives it libX11's behaviour, so a plain ``Xvfb :1`` works.
 """
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
@@ -22,10 +29,12 @@ from PIL import Image
 from screenpilot.errors import ConfigError, DependencyNotInstalled, DeviceError, require
 
 NO_DISPLAY_HINT = (
-    "start a virtual X server, e.g. `Xvfb :99 -screen 0 1920x1080x24 & export DISPLAY=:99` "
-    "(apt-get install xvfb xauth), run under `xvfb-run -a -s '-screen 0 1920x1080x24' ...`, "
+    "start a virtual X server, e.g. `Xvfb :99 -screen 0 1920x1080x24 -nolisten tcp & "
+    "export DISPLAY=:99` (apt-get install xvfb; another number if :99 is taken), run the "
+    "command under `xvfb-run -a -s '-screen 0 1920x1080x24' ...` (apt-get install xvfb xauth), "
     "or use screenpilot.environments.xvfb.VirtualDisplay"
 )
+XLIB_EMPTY_FILE_WARNING = "Xlib.xauth: warning"
 
 KEY_NAMES: dict[str, str] = {
     "enter": "enter",
@@ -184,22 +193,19 @@ class Display:
             msg = f"DesktopEnv needs an X display but DISPLAY is not set; {NO_DISPLAY_HINT}"
             raise ConfigError(msg)
         mss_module = require("mss", "desktop")
-        try:
-            pyautogui = require("pyautogui", "desktop")
-        except DependencyNotInstalled as exc:
-            if not isinstance(exc.__cause__, ModuleNotFoundError):
-                msg = (
-                    f"pyautogui cannot use display {display!r} ({exc.__cause__}); {NO_DISPLAY_HINT}"
-                )
-                raise ConfigError(msg) from exc
-            raise
-        except Exception as exc:  # Xlib's DisplayConnectionError, XauthError, KeyError('DISPLAY')
-            msg = (
-                f"pyautogui cannot use display {display!r} ({type(exc).__name__}: {exc}); "
-                "if the server runs, point XAUTHORITY at its Xauthority file (an empty file is "
-                f"enough for an Xvfb started without -auth); otherwise {NO_DISPLAY_HINT}"
-            )
-            raise ConfigError(msg) from exc
+        with xlib_authority() as authority:
+            try:
+                pyautogui = require("pyautogui", "desktop")
+            except DependencyNotInstalled as exc:
+                if not isinstance(exc.__cause__, ModuleNotFoundError):
+                    msg = (
+                        f"pyautogui cannot use display {display!r} ({exc.__cause__}); "
+                        f"{NO_DISPLAY_HINT}"
+                    )
+                    raise ConfigError(msg) from exc
+                raise
+            except Exception as exc:  # Xlib's DisplayConnectionError, KeyError('DISPLAY')
+                raise ConfigError(connection_refused(display, exc, authority)) from exc
         bound = _pyautogui_display_name(pyautogui)
         if display and bound and bound != display:
             msg = (
@@ -243,6 +249,77 @@ class Display:
 
     def close(self) -> None:
         self.sct.close()
+
+
+def authority_file() -> str | None:
+    """The Xauthority file an X client reads: $XAUTHORITY, else ~/.Xauthority (None if no HOME)."""
+    named = os.environ.get("XAUTHORITY")
+    if named is not None:
+        return named
+    home = os.environ.get("HOME")
+    return os.path.join(home, ".Xauthority") if home else None
+
+
+def _readable(path: str) -> bool:
+    try:
+        with open(path, "rb"):
+            return True
+    except OSError:
+        return False
+
+
+@contextlib.contextmanager
+def xlib_authority() -> Iterator[str | None]:
+    """While python3-xlib connects: the Xauthority file it reads, or None when there is none.
+
+    Where the file cannot be read, python3-xlib raises XauthError although a server started
+    without ``-auth`` (a plain ``Xvfb :1``) wants no cookie; libX11 then connects without one.
+    Only in that case, and only inside this block, XAUTHORITY names an empty file: a file that
+    can be read is used as usual, so a server that wants a cookie gets it, and no child process
+    ever sees the substitute. python3-xlib's warning on stdout about a file without entries is
+    dropped.
+    """
+    path = authority_file()
+    if sys.platform in ("darwin", "win32"):  # pyautogui does not use Xlib there
+        yield path
+        return
+    substitute = path is None or not _readable(path)
+    saved = os.environ.get("XAUTHORITY")
+    if substitute:
+        os.environ["XAUTHORITY"] = os.devnull
+    printed = io.StringIO()
+    try:
+        with contextlib.redirect_stdout(printed):
+            yield None if substitute else path
+    finally:
+        if substitute and saved is None:
+            del os.environ["XAUTHORITY"]
+        elif substitute and saved is not None:
+            os.environ["XAUTHORITY"] = saved
+        for line in printed.getvalue().splitlines(keepends=True):
+            if not line.startswith(XLIB_EMPTY_FILE_WARNING):
+                sys.stdout.write(line)
+
+
+def connection_refused(display: str | None, exc: Exception, authority: str | None) -> str:
+    """Why python3-xlib could not connect to ``display``, and what to do about it."""
+    reason = getattr(exc, "msg", None)
+    if isinstance(reason, bytes):  # the server answered: it wants a cookie this process lacks
+        answer = reason.decode(errors="replace").strip()
+        where = (
+            f"{authority} holds no valid cookie for {display}"
+            if authority is not None
+            else "there is no Xauthority file to read ($XAUTHORITY, else ~/.Xauthority)"
+        )
+        return (
+            f"the X server on {display} refused the connection ({answer}): {where}; point "
+            "XAUTHORITY at the file the server was started with (Xvfb's -auth FILE), e.g. "
+            "`export XAUTHORITY=FILE`"
+        )
+    return (
+        f"pyautogui cannot use display {display!r} ({type(exc).__name__}: {exc}); "
+        f"is an X server running there? {NO_DISPLAY_HINT}"
+    )
 
 
 def _pyautogui_display_name(pyautogui: ModuleType) -> str | None:

@@ -1,8 +1,8 @@
 """``VirtualDisplay``: an Xvfb X server for machines without a screen (servers, CI, tests).
 
-It picks a free display number, gives the server a fresh Xauthority cookie (python3-xlib,
-which pyautogui uses, refuses to connect without an Xauthority file) and a 24-bit depth (mss
-rejects 16-bit screens), and waits until the server accepts connections.
+It picks a free display number, gives the server a fresh Xauthority cookie (so that only the
+processes given ``environ`` can connect to it) and a 24-bit depth (mss rejects 16-bit
+screens), and waits until the server accepts connections.
 
     with VirtualDisplay(1920, 1080) as display:
         os.environ.update(display.environ)   # then DesktopEnv() works
@@ -23,7 +23,8 @@ SOCKET_DIR = Path("/tmp/.X11-unix")
 INSTALL_HINT = "install it with: apt-get install xvfb xauth (Debian/Ubuntu)"
 
 
-def _free_display(start: int) -> int:
+def free_display(start: int) -> int:
+    """The first display number from ``start`` with neither a socket nor a lock file."""
     for number in range(start, start + 400):
         if not (SOCKET_DIR / f"X{number}").exists() and not Path(f"/tmp/.X{number}-lock").exists():
             return number
@@ -50,7 +51,7 @@ class VirtualDisplay:
         self._process: subprocess.Popen[bytes] | None = None
         self.number = -1
         for attempt in range(5):  # another server may take the number between check and start
-            self.number = _free_display(first_display + attempt * 7)
+            self.number = free_display(first_display + attempt * 7)
             if self._start():
                 return
         self.stop()
