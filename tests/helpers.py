@@ -91,22 +91,13 @@ def files_holding(folder: Path, secret: str) -> list[str]:
     )
 
 
-class LabelApp:
-    """A window of labelled buttons in a subprocess (tests/label_app.py: Tk), and its state
-    file: where each button is, and which were pressed."""
+class AppProcess:
+    """A test application in a subprocess that writes its state to a JSON file: the state,
+    waiting for a condition on it (polled, with a generous deadline), stopping it."""
 
-    def __init__(
-        self,
-        state_path: Path,
-        labels: tuple[str, ...],
-        command: list[str] | None = None,
-        *,
-        env: dict[str, str] | None = None,
-    ) -> None:
+    def __init__(self, state_path: Path, argv: list[str], env: dict[str, str] | None = None):
         self.state_path = state_path
-        command = command or [sys.executable, str(LABEL_APP)]
-        self.process = subprocess.Popen([*command, str(state_path), *labels], env=env)
-        self.wait_for(lambda state: True, "the window to appear")
+        self.process = subprocess.Popen(argv, env=env)
 
     def state(self) -> State:
         try:
@@ -127,12 +118,29 @@ class LabelApp:
                 raise AssertionError(f"timed out waiting for {what}; app state: {state}")
             time.sleep(0.05)
 
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=10)
+
+
+class LabelApp(AppProcess):
+    """A window of labelled buttons in a subprocess (tests/label_app.py: Tk), and its state
+    file: where each button is, and which were pressed."""
+
+    def __init__(
+        self,
+        state_path: Path,
+        labels: tuple[str, ...],
+        command: list[str] | None = None,
+        *,
+        env: dict[str, str] | None = None,
+    ) -> None:
+        command = command or [sys.executable, str(LABEL_APP)]
+        super().__init__(state_path, [*command, str(state_path), *labels], env)
+        self.wait_for(lambda state: True, "the window to appear")
+
     def point(self, label: str, screen: coords.Screen) -> dict[str, float]:
         """A button's centre as the normalized point a policy would give."""
         left, top, width, height = self.state()["widgets"][label]
         x, y = coords.from_device(left + width // 2, top + height // 2, screen)
         return {"x": x, "y": y}
-
-    def stop(self) -> None:
-        self.process.terminate()
-        self.process.wait(timeout=10)

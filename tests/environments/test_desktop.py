@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -27,51 +26,26 @@ from screenpilot.errors import ConfigError, DeviceError, UnsupportedActionError
 from screenpilot.imaging import same_screen
 from screenpilot.policies import FunctionPolicy, ScriptedPolicy
 from screenpilot.tools import Key, MouseMove, Tap, coords
+from tests.helpers import AppProcess
 
 pytestmark = pytest.mark.display
 
 APP = Path(__file__).parents[1] / "desktop_app.py"
 UNICODE = "naïve café 你好 ; $(x)"
-State = dict[str, Any]
 
 
-class RunningApp:
+class RunningApp(AppProcess):
     """The test application in a subprocess, and its state file."""
 
     def __init__(self, state_path: Path, x: int, y: int) -> None:
-        self.state_path = state_path
-        self.process = subprocess.Popen(
-            [sys.executable, str(APP), str(state_path), "--x", str(x), "--y", str(y)]
-        )
+        argv = [sys.executable, str(APP), str(state_path), "--x", str(x), "--y", str(y)]
+        super().__init__(state_path, argv)
         self.wait_for(lambda state: state["ready"], "the app to start")
-
-    def state(self) -> State:
-        try:
-            loaded: State = json.loads(self.state_path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            return {"ready": False}
-        return loaded
-
-    def wait_for(self, condition: Callable[[State], bool], what: str, timeout: float = 60) -> State:
-        deadline = time.monotonic() + timeout
-        while True:
-            state = self.state()
-            if state.get("ready") and condition(state):
-                return state
-            if self.process.poll() is not None:
-                raise AssertionError(f"the app exited ({self.process.returncode}) before {what}")
-            if time.monotonic() > deadline:
-                raise AssertionError(f"timed out waiting for {what}; app state: {state}")
-            time.sleep(0.05)
 
     def centre(self, widget: str) -> tuple[int, int]:
         """A widget's centre in root-window (pointer) pixels."""
         left, top, width, height = self.state()["widgets"][widget]
         return (left + width // 2, top + height // 2)
-
-    def stop(self) -> None:
-        self.process.terminate()
-        self.process.wait(timeout=10)
 
 
 @pytest.fixture
