@@ -19,12 +19,13 @@ import pytest
 
 from screenpilot.agent import Agent, ConfirmationRequest, SafetyGate
 from screenpilot.agent.core import UIElement
+from screenpilot.agent.safety import look
 from screenpilot.environments import desktop_atspi
 from screenpilot.environments.desktop import DesktopEnv
 from screenpilot.environments.desktop_atspi import uncovered
 from screenpilot.environments.xvfb import VirtualDisplay
 from screenpilot.policies import ScriptedPolicy
-from screenpilot.tools import coords
+from screenpilot.tools import Tap, coords
 from tests.helpers import LabelApp
 
 TESTS = Path(__file__).parents[1]
@@ -43,6 +44,9 @@ def test_a_window_counts_only_where_nothing_covers_it() -> None:
     below = [((350, 60, 200, 100), ((350, 60, 200, 100),)), (window, (window,))]
     assert uncovered(window, below)
     assert not uncovered(window, [((0, 0, 1920, 1080), ((0, 0, 1920, 1080),))])  # no match
+    full = (0, 0, 1920, 1080)  # two maximized windows: which one is the tree's is unknown
+    assert not uncovered(full, [(full, (full,)), (full, (full,))])
+    assert uncovered(full, [(full, (full,)), (window, (window,))]) is False  # covered anyway
 
 
 @pytest.fixture(scope="module")
@@ -134,6 +138,24 @@ def test_the_gate_reads_gtk_buttons_from_the_accessibility_tree(
         assert (step.safety.seen.label, step.safety.seen.source) == (label, "tree")
     state = app.wait_for(lambda state: bool(state["pressed"]), "the press on Cancel")
     assert state["pressed"] == ["Cancel"]
+
+
+@pytest.mark.display
+def test_a_press_between_the_buttons_is_not_judged_by_the_window_title(
+    launch: Callable[..., LabelApp],
+) -> None:
+    """The frame is named after the window ("labels (GTK)"); a press inside it on nothing that
+    exports a name gets no label from the tree, so OCR reads what is drawn there."""
+    app = launch("gtk", "Pay now", "Cancel")
+    env = DesktopEnv(settle=0.1, max_settle=1.0, poll=0.05)
+    tree = exported_tree(env)
+    assert any(e.kind == "frame" for e in tree) and all(e.label != "labels (GTK)" for e in tree)
+    left, top, _, height = app.state()["widgets"]["Pay now"]
+    x, y = coords.from_device(left - 6, top + height // 2, env.screen)  # the window's border
+    observation = env.observe()
+    seen, looked, _ = look(env, Tap(x=x, y=y), observation, reader=None)
+    env.close()
+    assert seen is None and looked  # the tree reaches the point, and names nothing there
 
 
 @pytest.mark.display

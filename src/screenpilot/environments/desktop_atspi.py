@@ -39,6 +39,32 @@ TIMEOUT = 0.5
 
 # AT-SPI state bits (AtspiStateType)
 CHECKED, ENABLED, FOCUSED, SHOWING, VISIBLE, CHECKABLE = 4, 8, 12, 25, 30, 41
+CONTAINER_ROLES = frozenset(
+    {
+        "application",
+        "frame",
+        "window",
+        "dialog",
+        "file chooser",
+        "internal frame",
+        "panel",
+        "filler",
+        "scroll pane",
+        "viewport",
+        "layered pane",
+        "root pane",
+        "split pane",
+        "page tab list",
+        "tool bar",
+        "menu bar",
+        "status bar",
+        "canvas",
+        "drawing area",
+    }
+)
+"""Roles whose name is a title, not what a press inside them presses (a window is named after
+its document): they carry no label, so a press on something inside that exports nothing (a
+drawn button, a web view) is read by OCR rather than judged by the window's title."""
 CLICKABLE_ROLES = frozenset(
     {
         "push button",
@@ -86,14 +112,13 @@ def uncovered(window: Rect, stack: list[tuple[Rect, tuple[Rect, ...]]]) -> bool:
 
     ``stack``: the viewable top-level X windows bottom to top, each with its own rectangle and
     those of its first two levels of children (a window manager's frame holds the application's
-    window). A window that matches none of them is not known to be in front: False."""
-    owner = None
-    for index, (_, rects) in enumerate(stack):
-        if any(_same(rect, window) for rect in rects):
-            owner = index
-    if owner is None:
+    window). A window that matches none of them is not known to be in front: False; nor is one
+    that matches several (two maximized windows have the same rectangle, and the hidden one
+    would otherwise lend its tree to the one in front)."""
+    owners = [i for i, (_, rects) in enumerate(stack) if any(_same(r, window) for r in rects)]
+    if len(owners) != 1:
         return False
-    return not any(_overlaps(window, top) for top, _ in stack[owner + 1 :])
+    return not any(_overlaps(window, top) for top, _ in stack[owners[0] + 1 :])
 
 
 class XServer:
@@ -233,7 +258,7 @@ class AccessibilityTree:
             elements.append(
                 UIElement(
                     bounds,
-                    text=node.name,
+                    text="" if node.role in CONTAINER_ROLES else node.name,
                     kind=node.role,
                     clickable=node.role in CLICKABLE_ROLES,
                     focused=node.has(FOCUSED),
