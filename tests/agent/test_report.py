@@ -117,6 +117,7 @@ def test_model_output_is_shown_only_when_it_says_more_than_the_action(tmp_path: 
             Decision(action=tap, raw_output='{"type": "tap", "x": 0.8, "y": 0.5}'),
             Decision(action=tap, raw_output='Thought: the list.\n{"type": "tap"}'),
             Decision(error=ParseError("no action"), raw_output="I cannot"),
+            Decision(action=tap, raw_output="[" * 100_000),  # a runaway answer, nested deep
             Decision(action=to_action({"type": "finish", "status": "success"}), raw_output=""),
         ]
     )
@@ -129,4 +130,4 @@ def test_model_output_is_shown_only_when_it_says_more_than_the_action(tmp_path: 
         re.DOTALL,
     )
     shown = [index for index, card in cards if "<summary>model output</summary>" in card]
-    assert shown == ["2", "3", "4"]  # 1: the same action, spaced differently
+    assert shown == ["2", "3", "4", "5"]  # 1: the same action, spaced differently

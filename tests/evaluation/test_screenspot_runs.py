@@ -163,6 +163,8 @@ def test_a_bad_line_names_its_place(
         ("here", "two finite numbers (pixels), got 'here'"),
         ([1, 2, 3], "got [1, 2, 3]"),
         ([1, True], "got [1, True]"),
+        ([10**400, 5], "two finite numbers (pixels), got [1000000"),  # no OverflowError
+        ([float("nan"), 5], "got [nan, 5]"),
     ],
 )
 def test_what_a_line_predicts_is_the_models(tmp_path: Path, point: object, error: str) -> None:

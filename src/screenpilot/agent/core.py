@@ -318,8 +318,9 @@ class Policy(abc.ABC):
 
     def reset(self) -> None:  # noqa: B027  (an optional hook)
         """Forget the last episode: every runner calls it before an episode's first decision
-        (``Agent.run``; a teacher-forced evaluation before each recorded episode), so that each
-        episode starts the same whatever ran before. A policy that keeps something between its
+        (``Agent.run``; a teacher-forced evaluation before each recorded episode; a grounding
+        benchmark's samples are single screens, not episodes: each worker's freshly built
+        policy answers them in turn, unreset), so that each episode starts the same whatever ran before. A policy that keeps something between its
         decisions (a script's position, a plan) overrides it; one whose every decision depends
         only on its request needs nothing. A policy that overrides it is never shared by two
         episodes at once (the evaluation pool refuses a factory that would share it)."""

@@ -251,7 +251,7 @@ def adds_to(raw_output: str | None, action: ActionBase | None) -> bool:
         return True
     try:
         said = to_action(raw_output.strip())
-    except (ModelError, ValueError):
+    except (ModelError, ValueError, RecursionError):  # a runaway answer ("[[[[…") is shown
         return True
     return to_json(said) != to_json(action)
 

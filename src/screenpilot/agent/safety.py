@@ -20,7 +20,14 @@ from dataclasses import dataclass, field
 
 from PIL import Image
 
-from screenpilot.agent.core import Environment, Observation, SafetyReview, Sighting, UIElement
+from screenpilot.agent.core import (
+    Environment,
+    Observation,
+    SafetyReview,
+    Sighting,
+    UIElement,
+    smallest_element_at,
+)
 from screenpilot.agent.ocr import default_reader
 from screenpilot.agent.safety_words import CONTROL_WORDS, FIELD_WORDS, find
 from screenpilot.tools.actions import ActionBase, DoubleTap, LongPress, Tap, TypeText
@@ -145,8 +152,7 @@ def look(
     looked = tree is not None or reader is not None
     if not isinstance(action, PRESSES):
         return None, looked, focused
-    labelled = [e for e in tree or () if e.label.strip() and e.contains(action.x, action.y)]
-    element = min(labelled, key=lambda e: e.area, default=None)
+    element = smallest_element_at(tree or (), action.x, action.y, lambda e: bool(e.label.strip()))
     if element is not None:
         return Sighting(element.label, "tree", element.bounds), True, focused
     if reader is not None:

@@ -111,6 +111,7 @@ def eval_androidcontrol(
 
 
 @eval_app.command("androidcontrol-convert")
+@interruptible
 def convert_androidcontrol(
     sources: Annotated[
         list[Path],

@@ -294,6 +294,7 @@ class DesktopEnv(DeviceEnv):
             "settle": asdict(self.settle),
             "wheel_clicks_per_screen": self.wheel_clicks_per_screen,
             "accessibility": self.accessibility,
+            "accessibility_problem": self.accessibility_problem,
         }
 
     def close(self) -> None:

@@ -126,8 +126,9 @@ def encoded(record: Mapping[str, Any], name: str, where: Where) -> Any:
     return load_json(value, where, name) if isinstance(value, str) else value
 
 
-def _finite(value: Any) -> bool:
-    """A JSON number that is not NaN or infinite (a huge integer is finite)."""
+def finite_number(value: Any) -> bool:
+    """A JSON number that is not NaN or infinite (a huge integer is finite; booleans are not
+    numbers)."""
     if type(value) is int:
         return True
     return type(value) is float and math.isfinite(value)
@@ -136,7 +137,7 @@ def _finite(value: Any) -> bool:
 def point(record: Mapping[str, Any], name: str, where: Where) -> coords.Point | None:
     """A normalized ``[y, x]`` point, or None for AITZ's ``[-1, -1]``."""
     value = encoded(record, name, where)
-    if not (isinstance(value, list) and len(value) == 2 and all(map(_finite, value))):
+    if not (isinstance(value, list) and len(value) == 2 and all(map(finite_number, value))):
         raise where.error(f"must be [y, x], two finite numbers, got {shown(value)}", name)
     y, x = value
     if (y, x) == NO_POINT:
@@ -207,7 +208,7 @@ def normalized_boxes(record: Mapping[str, Any], where: Where) -> tuple[coords.YX
         )
     boxes = []
     for index, box in enumerate(value):
-        if not (isinstance(box, list) and len(box) == 4 and all(map(_finite, box))):
+        if not (isinstance(box, list) and len(box) == 4 and all(map(finite_number, box))):
             raise where.error(
                 f"box {index} must be [top, left, height, width], four finite numbers, "
                 f"got {shown(box)}",
@@ -232,7 +233,7 @@ def flags(record: Mapping[str, Any], name: str, where: Where, count: int) -> lis
 
 def _numbers(box: Any, index: int, where: Where) -> PixelBox:
     """A box that is not four integers: four whole floats (54.0), or an error saying why."""
-    if not (isinstance(box, list) and len(box) == 4 and all(map(_finite, box))):
+    if not (isinstance(box, list) and len(box) == 4 and all(map(finite_number, box))):
         raise where.error(
             f"box {index} must be [top, left, height, width], four finite numbers, got {shown(box)}",
             "ui_positions",

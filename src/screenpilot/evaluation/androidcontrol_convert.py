@@ -49,6 +49,7 @@ from screenpilot.evaluation.tfrecord import (
     read_records,
     signed,
 )
+from screenpilot.tools import coords
 
 SUBSET = "android_control"
 SPLIT_NAMES = ("train", "validation", "test")
@@ -129,7 +130,7 @@ def aitw_fields(action: dict[str, Any], width: int, height: int) -> dict[str, An
     text = ""
     if kind in ("click", "long_press", "scroll"):
         try:
-            x, y = action["x"] / width, action["y"] / height
+            x, y = coords.point_from_image_pixels(action["x"], action["y"], (width, height))
         except (KeyError, TypeError, ZeroDivisionError):
             x, y = 0.5, 0.5
         end_x, end_y = x, y
@@ -211,6 +212,7 @@ def convert_episode(features: dict[str, list[Any]]) -> Episode:
         except WireError as exc:
             raise ValueError(f"accessibility tree {index} cannot be read: {exc}") from exc
         name = f"{episode_id}_{index}.png"
+        screen = coords.Screen(width, height, width, height)
         records.append(
             {
                 "episode_id": episode_id,
@@ -223,12 +225,11 @@ def convert_episode(features: dict[str, list[Any]]) -> Episode:
                 **aitw_fields(action, width, height),
                 "ui_positions": json.dumps(
                     [
-                        [
-                            b.top / height,
-                            b.left / width,
-                            (b.bottom - b.top) / height,
-                            (b.right - b.left) / width,
-                        ]
+                        list(
+                            coords.yxhw_from_pixels(
+                                b.top, b.left, b.bottom - b.top, b.right - b.left, screen
+                            )
+                        )
                         for b in boxes
                     ]
                 ),

@@ -232,7 +232,7 @@ def _read(path: Path) -> bytes:
         raise where.error(f"cannot be read: {exc.strerror or exc}") from exc
 
 
-def _coordinate(value: Any) -> bool:
+def sensible_coordinate(value: Any) -> bool:
     """A JSON number of sensible size (no bool, NaN, infinity or 400-digit integer)."""
     if type(value) is int:
         return abs(value) <= MAX_COORDINATE
@@ -241,7 +241,9 @@ def _coordinate(value: Any) -> bool:
 
 def _numbers(record: Mapping[str, Any], name: str, where: Where, count: int) -> list[float]:
     value = fields.required(record, name, where)
-    if not (isinstance(value, list) and len(value) == count and all(map(_coordinate, value))):
+    if not (
+        isinstance(value, list) and len(value) == count and all(map(sensible_coordinate, value))
+    ):
         raise where.error(f"must be {count} finite numbers, got {fields.shown(value)}", name)
     return [float(v) for v in value]
 

@@ -21,7 +21,6 @@ with the reason).
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,11 +34,16 @@ from screenpilot.evaluation.prediction_lines import (
     read_lines,
     resized_size,
 )
-from screenpilot.evaluation.screenspot_data import GroundingSample, ScreenSpotDataset
+from screenpilot.evaluation.screenspot_data import (
+    GroundingSample,
+    ScreenSpotDataset,
+    sensible_coordinate,
+)
 from screenpilot.evaluation.screenspot_scoring import SampleScore, score_sample
 from screenpilot.policies.cards import Parsed
 from screenpilot.policies.formats import FORMAT_NAMES, READERS
 from screenpilot.policies.settings import Platform
+from screenpilot.tools import coords
 from screenpilot.tools.actions import Action, PointAction
 
 _NO_POINT = object()
@@ -142,12 +146,13 @@ def prediction_score(sample: GroundingSample, prediction: GroundingPrediction) -
         if not (
             isinstance(point, list)
             and len(point) == 2
-            and all(type(v) in (int, float) and math.isfinite(v) for v in point)
+            and all(sensible_coordinate(v) for v in point)
         ):
             error = f"the point must be [x, y], two finite numbers (pixels), got {shown(point)}"
             return score_sample(sample, None, raw=raw, error=error)
-        width, height = sample.size
-        return score_sample(sample, (point[0] / width, point[1] / height), raw=raw)
+        return score_sample(
+            sample, coords.point_from_image_pixels(point[0], point[1], sample.size), raw=raw
+        )
     reader = READERS[prediction.reader]
     try:
         parsed: Parsed = reader(

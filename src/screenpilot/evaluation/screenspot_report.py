@@ -4,7 +4,7 @@ answered with, if any (blue, dashed), drawn on the screenshot."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from html import escape
 from pathlib import Path
 from typing import Any
@@ -21,6 +21,7 @@ from screenpilot.evaluation.misses import (
 from screenpilot.evaluation.run_folder import RESULTS, EvalManifest
 from screenpilot.evaluation.screenspot_data import GroundingSample, ScreenSpotDataset
 from screenpilot.evaluation.screenspot_scoring import GROUPINGS, SampleScore, share
+from screenpilot.tools import coords
 from screenpilot.tools.actions import Tap
 
 THUMBNAIL_WIDTH = 960
@@ -115,22 +116,22 @@ def _card(sample: GroundingSample, score: SampleScore | None) -> str:
 
 def _screen(sample: GroundingSample, score: SampleScore | None, wide: bool) -> str:
     data, width, height = thumbnail(sample.screenshot(), THUMBNAIL_HEIGHT, THUMBNAIL_WIDTH)
-    full_width, full_height = sample.size
 
-    def normalized(box: list[float]) -> list[float]:
-        return [
-            min(max(value / (full_width if i % 2 == 0 else full_height), 0.0), 1.0)
-            for i, value in enumerate(box)
-        ]
+    def normalized(box: Sequence[float]) -> list[float]:
+        left, top, right, bottom = box
+        return list(coords.box_from_image_pixels(left, top, right, bottom, sample.size, clamp=True))
 
     marks = box_overlay(normalized(list(sample.box)), width, height, GT_COLOUR, dashed=False)
     pills = f'<span class="pill" style="background:{GT_COLOUR}">ground truth box</span>'
     if score is not None and score.located_box is not None:
         marks += box_overlay(normalized(score.located_box), width, height)
     if score is not None and score.point is not None:
-        x, y = normalized(score.point)
-        marks += action_overlay(Tap(x=x, y=y), width, height, False, PREDICTION_COLOUR)
-        outside = not (0 <= score.point[0] <= full_width and 0 <= score.point[1] <= full_height)
+        px, py = score.point
+        x, y = coords.point_from_image_pixels(px, py, sample.size)
+        inside = 0 <= x <= 1 and 0 <= y <= 1
+        shown = Tap(x=min(max(x, 0.0), 1.0), y=min(max(y, 0.0), 1.0))
+        marks += action_overlay(shown, width, height, False, PREDICTION_COLOUR)
+        outside = not inside
         pills += f'<span class="pill">predicted point{" (off the image)" if outside else ""}</span>'
     size = ' style="max-width:100%"' if wide else ""
     return (

@@ -34,6 +34,7 @@ from screenpilot.evaluation.result_card import ProtocolSource
 from screenpilot.evaluation.run_folder import LoggedUnit
 from screenpilot.evaluation.screenspot_data import GroundingSample, Version
 from screenpilot.formatting import percent
+from screenpilot.tools import coords
 
 Correctness = Literal["correct", "wrong", "wrong_format"]
 GROUPINGS: dict[Version, tuple[str, ...]] = {
@@ -102,8 +103,9 @@ class SampleScore(LoggedUnit):
 def in_box(box: Sequence[float], size: Sequence[int], x: float, y: float) -> bool:
     """The official test: the point (normalized) inside the box divided by the image size,
     every edge included."""
-    width, height = size
-    return box[0] / width <= x <= box[2] / width and box[1] / height <= y <= box[3] / height
+    x1, y1, x2, y2 = box
+    left, top, right, bottom = coords.box_from_image_pixels(x1, y1, x2, y2, (size[0], size[1]))
+    return left <= x <= right and top <= y <= bottom
 
 
 def score_sample(
@@ -117,7 +119,6 @@ def score_sample(
     timings: Mapping[str, float] | None = None,
 ) -> SampleScore:
     """Score a point given normalized to the image (None: no point, with ``error`` saying why)."""
-    width, height = sample.size
     if point is None:
         correctness: Correctness = "wrong_format"
     else:
@@ -129,15 +130,13 @@ def score_sample(
         tags=dict(sample.tags),
         box=list(sample.box),
         size=list(sample.size),
-        point=None if point is None else [point[0] * width, point[1] * height],
+        point=None if point is None else list(coords.image_pixels_from_point(*point, sample.size)),
         correctness=correctness,
         located_box=None
         if located_box is None
         else [
-            located_box[0] * width,
-            located_box[1] * height,
-            located_box[2] * width,
-            located_box[3] * height,
+            *coords.image_pixels_from_point(located_box[0], located_box[1], sample.size),
+            *coords.image_pixels_from_point(located_box[2], located_box[3], sample.size),
         ],
         raw=raw,
         error=error if point is None else None,

@@ -27,7 +27,10 @@ from __future__ import annotations
 from screenpilot.tools.coords.conventions import RUN_MAX_PIXELS, Convention, Units
 from screenpilot.tools.coords.datasets import (
     YXHW,
+    box_from_image_pixels,
     box_from_yxhw,
+    image_pixels_from_point,
+    point_from_image_pixels,
     point_from_yx,
     yxhw_from_pixels,
 )
@@ -94,6 +97,7 @@ __all__ = [
     "away_from_corners",
     "box_center",
     "box_from_device",
+    "box_from_image_pixels",
     "box_from_model",
     "box_from_yxhw",
     "device_to_layout",
@@ -101,11 +105,13 @@ __all__ = [
     "from_device",
     "from_model",
     "from_screenshot_pixels",
+    "image_pixels_from_point",
     "layout_box_to_device",
     "layout_to_device",
     "natural_to_oriented",
     "oriented_size",
     "oriented_to_natural",
+    "point_from_image_pixels",
     "point_from_yx",
     "scroll_to_swipe",
     "scroll_to_wheel",
