@@ -113,7 +113,7 @@ def eval_aitz(
                 out,
                 resume=resume,
                 progress=progress,
-                warn=lambda text: say(("warning", "yellow"), ": ", text),
+                warn=warn,
             )
         else:
             target = out or default_out("aitz")
@@ -122,10 +122,20 @@ def eval_aitz(
             )
     if report and target is not None:
         say(f"report: {target / 'report.html'}")
+    print_step_metrics(str(metrics["protocol"]), metrics)
+
+
+def warn(text: str) -> None:
+    """A warning about the data on the terminal (unmatched prediction ids, ...)."""
+    say(("warning", "yellow"), ": ", text)
+
+
+def print_step_metrics(title: str, metrics: Mapping[str, Any]) -> None:
+    """A step benchmark's figures in a line, its result card, then metrics.json on stdout."""
     overall = metrics["overall"]
     console.print(
         Text.assemble(
-            (str(metrics["protocol"]), "bold"),
+            (title, "bold"),
             f": {plural(overall['steps'], 'step')}, type match {percent(overall['type_match'])}, "
             f"exact match {percent(overall['exact_match'])}, invalid "
             f"{percent(overall['invalid_rate'])}, goal progress "

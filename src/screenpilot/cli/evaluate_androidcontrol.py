@@ -7,12 +7,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, cast
 
 import typer
-from rich.text import Text
 
 from screenpilot.cli.app import console, default_out, interruptible, say
-from screenpilot.cli.evaluate import eval_app, print_card
+from screenpilot.cli.evaluate import eval_app, print_step_metrics, warn
 from screenpilot.cli.options import PolicyChoice, with_policy
-from screenpilot.formatting import percent, plural
 
 if TYPE_CHECKING:
     from screenpilot.evaluation.androidcontrol_run import Setting
@@ -87,7 +85,7 @@ def eval_androidcontrol(
         if predictions is not None:
             metrics = score_predictions(
                 dataset, predictions, predictions_format, settings, out, resume=resume,
-                progress=progress, warn=lambda text: say(("warning", "yellow"), ": ", text),
+                progress=progress, warn=warn,
             )  # fmt: skip
         else:
             target = out or default_out("androidcontrol")
@@ -96,18 +94,8 @@ def eval_androidcontrol(
             )
     if report and target is not None:
         say(f"report: {target / 'report.html'}")
-    overall = metrics["overall"]
-    console.print(
-        Text.assemble(
-            (f"{metrics['protocol']} / {metrics['setting']} / {metrics['step_set']}", "bold"),
-            f": {plural(overall['steps'], 'step')}, type match {percent(overall['type_match'])}, "
-            f"exact match {percent(overall['exact_match'])}, invalid "
-            f"{percent(overall['invalid_rate'])}, success {percent(overall['success_rate'])}",
-        ),
-        soft_wrap=True,
-    )
-    print_card(metrics)
-    typer.echo(json.dumps(metrics, indent=2, ensure_ascii=False))
+    title = f"{metrics['protocol']} / {metrics['setting']} / {metrics['step_set']}"
+    print_step_metrics(title, metrics)
 
 
 @eval_app.command("androidcontrol-convert")

@@ -63,7 +63,12 @@ from screenpilot.evaluation.groundtruth import (
     is_tap,
     predicted_kind,
 )
-from screenpilot.evaluation.matching import Matcher, grow_yxhw, in_yxhw
+from screenpilot.evaluation.matching import (
+    Matcher,
+    grow_yxhw,
+    in_yxhw,
+    same_gesture_text_or_key,
+)
 from screenpilot.evaluation.result_card import ProtocolSource
 from screenpilot.tools import coords
 from screenpilot.tools.actions import (
@@ -139,13 +144,8 @@ def match_cpm(gt: GroundTruth, pred: Action | None) -> Match:
         assert want.point is not None and got.point is not None
         inside = any(in_yxhw(got.point, box) for box in nearest_boxes(gt, want.point))
         exact = inside or distance(got.point, want.point) <= CPM_TAP_DISTANCE
-    elif want.type == "scroll":
-        exact = got.direction == want.direction
-    elif want.type == "type":
-        p, g = (got.text or "").lower().strip(), (want.text or "").lower().strip()
-        exact = not blank_against(p, g) and (p in g or g in p)
-    elif want.type == "press":
-        exact = got.button == want.button
+    else:
+        exact = same_gesture_text_or_key(want, got)
     return Match(True, exact, want.type, got.type)
 
 

@@ -147,14 +147,23 @@ def match_qwen(gt: GroundTruth, pred: Action | None) -> Match:
         exact = any(in_yxhw(got.point, box) for box in holding) or (
             distance(got.point, want.point) <= TAP_DISTANCE_THRESHOLD
         )
-    elif want.type == "scroll":
-        exact = got.direction == want.direction
-    elif want.type == "type":
-        p, g = (got.text or "").lower().strip(), (want.text or "").lower().strip()
-        exact = not blank_against(p, g) and (p in g or g in p)
-    elif want.type == "press":
-        exact = got.button == want.button
+    else:
+        exact = same_gesture_text_or_key(want, got)
     return Match(True, exact, want.type, got.type)
+
+
+def same_gesture_text_or_key(want: Coarse, got: Coarse) -> bool:
+    """AgentCPM-GUI's rules beyond points, in both of its modes: a scroll by its finger
+    direction, text lower-cased and stripped, containment either way (an empty prediction
+    never matches here), a key by its button; other kinds match on their type."""
+    if want.type == "scroll":
+        return got.direction == want.direction
+    if want.type == "type":
+        p, g = (got.text or "").lower().strip(), (want.text or "").lower().strip()
+        return not blank_against(p, g) and (p in g or g in p)
+    if want.type == "press":
+        return got.button == want.button
+    return True
 
 
 # --- aitw -------------------------------------------------------------------------------------
@@ -376,4 +385,5 @@ __all__ = [
     "match_aitw",
     "match_aitz",
     "match_qwen",
+    "same_gesture_text_or_key",
 ]
