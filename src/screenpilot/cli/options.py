@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal, TypeVar, get_origin
 import typer
 
 from screenpilot.agent.core import Policy
+from screenpilot.errors import ConfigError
 from screenpilot.policies.settings import PolicySettings
 
 EnvOption = Annotated[
@@ -79,11 +80,34 @@ class PolicyChoice:
 Command = TypeVar("Command", bound=Callable[..., Any])
 
 
+FALLBACK_POLICY_OPTION = Annotated[
+    str,
+    typer.Option(
+        "--fallback-policy",
+        help="Policy the flow hands over to where the screen diverges from it, which also "
+        "plays its ai steps and locates what the UI tree and OCR cannot (default: none).",
+    ),
+]
+
+
 def with_policy(command: Command) -> Command:
     """Add the policy options to ``command``, which receives them as ``policy: PolicyChoice``.
 
     A default of the ``policy`` parameter (``policy: PolicyChoice = REFERENCE``, a module-level
     ``PolicyChoice("reference")``) sets the default of ``--policy``."""
+    return _policy_options_on(command, POLICY_OPTION, "scripted", optional=False)
+
+
+def with_fallback_policy(command: Command) -> Command:
+    """Add ``--fallback-policy`` and the policy settings to ``command``, which receives them as
+    ``policy: PolicyChoice | None`` (None when no policy was named; a setting given without one
+    is a ConfigError)."""
+    return _policy_options_on(command, FALLBACK_POLICY_OPTION, "", optional=True)
+
+
+def _policy_options_on(
+    command: Command, option: Any, default_name: str, *, optional: bool
+) -> Command:
     signature = inspect.signature(command, eval_str=True)
     own = [p for p in signature.parameters.values() if p.name != "policy"]
     policy_default = signature.parameters["policy"].default
@@ -95,7 +119,7 @@ def with_policy(command: Command) -> Command:
             default=defaults.get(name, default),
             annotation=hint,
         )
-        for name, hint, default in [("policy", POLICY_OPTION, "scripted"), *_POLICY_OPTIONS]
+        for name, hint, default in [("policy", option, default_name), *_POLICY_OPTIONS]
     ]
 
     @functools.wraps(command)
@@ -103,9 +127,22 @@ def with_policy(command: Command) -> Command:
         name = arguments.pop("policy")
         given = {field: arguments.pop(field) for field, _, _ in _POLICY_OPTIONS}
         settings = PolicySettings.of(**given)  # a ConfigError names a bad option at once
+        if optional and not name:
+            changed = [f for f, _, default in _POLICY_OPTIONS if given[f] != default]
+            if changed:
+                flag = "--" + changed[0].replace("_", "-")
+                raise ConfigError(
+                    f"{flag} is a policy setting: name the policy too ({_flag(option)})"
+                )
+            return command(policy=None, **arguments)
         return command(policy=PolicyChoice(name, settings), **arguments)
 
     parameters = own + added
     wrapper.__signature__ = signature.replace(parameters=parameters)  # type: ignore[attr-defined]
     wrapper.__annotations__ = {p.name: p.annotation for p in parameters}
     return wrapper  # type: ignore[return-value]
+
+
+def _flag(option: Any) -> str:
+    """The flag an ``Annotated[..., typer.Option(flag)]`` declares."""
+    return str(option.__metadata__[0].param_decls[0])
