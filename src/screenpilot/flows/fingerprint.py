@@ -65,7 +65,7 @@ def tree_similarity(first: Counter[str], second: Counter[str]) -> float:
 def image_hash(image: Image.Image) -> int:
     """The difference hash of a screenshot, as an integer of HASH_SIDE**2 bits."""
     small = image.convert("L").resize((HASH_SIDE + 1, HASH_SIDE), Image.Resampling.BOX)
-    pixels = list(small.getdata())
+    pixels = small.tobytes()  # one byte per pixel, row by row
     bits = 0
     for row in range(HASH_SIDE):
         for column in range(HASH_SIDE):

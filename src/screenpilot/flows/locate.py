@@ -84,6 +84,15 @@ class Resolution:
         return f"found {where} ({self.how}{label})"
 
 
+def point_in(box: Box, at: tuple[float, float] | None) -> tuple[float, float]:
+    """The point at fractions ``at`` of ``box`` (its centre by default), kept on the screen."""
+    left, top, right, bottom = box
+    share_x, share_y = at if at is not None else (0.5, 0.5)
+    x = left + (right - left) * share_x
+    y = top + (bottom - top) * share_y
+    return min(max(x, 0.0), 1.0), min(max(y, 0.0), 1.0)
+
+
 def _editable(element: UIElement) -> bool:
     kind = element.kind.casefold()
     return "edit" in kind or kind in {"text", "entry", "password text"}
@@ -135,9 +144,7 @@ def in_tree(
             if target.index >= len(ranked):
                 continue
             element = ranked[target.index]
-            left, top, right, bottom = element.bounds
-            x = min(max((left + right) / 2, 0.0), 1.0)
-            y = min(max((top + bottom) / 2, 0.0), 1.0)
+            x, y = point_in(element.bounds, target.at)
             label = element.label or _short_id(element.resource_id)
             return Resolution(x, y, "tree", f"{how} {name}", label, element.bounds)
     return None
@@ -166,7 +173,7 @@ def in_lines(
             min(max(box[2], 0.0), 1.0),
             min(max(box[3], 0.0), 1.0),
         )
-        x, y = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
+        x, y = point_in(box, target.at)
         return Resolution(x, y, "ocr", how, line.text[start:end], box)
     return None
 
@@ -255,11 +262,16 @@ class Locating:
         action = decision.action
         if not isinstance(action, PointAction):
             return None
-        box = decision.info.get("target_box")
-        box = tuple(box) if isinstance(box, list) and len(box) == 4 else None
-        return Resolution(
-            action.x, action.y, "model", "grounding", "", box, model_output=decision.raw_output
+        given = decision.info.get("target_box")
+        box = (
+            (given[0], given[1], given[2], given[3])
+            if isinstance(given, list) and len(given) == 4
+            else None
         )
+        x, y = (
+            (action.x, action.y) if box is None or target.at is None else point_in(box, target.at)
+        )
+        return Resolution(x, y, "model", "grounding", "", box, model_output=decision.raw_output)
 
     def summary(self, observation: Observation) -> str:
         """What is on the screen, for a message: the tree's labels, else the OCR lines."""

@@ -33,6 +33,7 @@ from screenpilot.flows.runner import DEFAULT, _Default
 from screenpilot.flows.spec import FlowSpec
 from screenpilot.tools import actions
 from screenpilot.tools.actions import PointAction
+from screenpilot.tools.coords import Box
 
 VERBS: dict[type[PointAction], flow.PressVerb] = {
     actions.Tap: "tap",
@@ -42,6 +43,8 @@ VERBS: dict[type[PointAction], flow.PressVerb] = {
     actions.MiddleClick: "middle_click",
     actions.MouseMove: "hover",
 }
+OFF_CENTRE = 0.15
+"""A press further than this share of an element's size from its centre keeps its place."""
 MAX_INDEX = 8
 """The largest index a locator is tried with before the point is kept instead."""
 
@@ -70,24 +73,37 @@ def _candidates(element: UIElement) -> list[flow.Locator]:
     return list(dict.fromkeys(named))
 
 
-def _finds(target: flow.Locator, elements: Sequence[UIElement], x: float, y: float) -> bool:
-    """Whether ``target`` finds, on the recorded screen, an element under the recorded point."""
+def _finds(target: flow.Locator, elements: Sequence[UIElement], x: float, y: float) -> Box | None:
+    """The box ``target`` finds on the recorded screen, when it lies under the recorded point."""
     found = in_tree(target, elements)
     if found is None or found.box is None:
-        return False
+        return None
     left, top, right, bottom = found.box
-    return left <= x <= right and top <= y <= bottom
+    return found.box if left <= x <= right and top <= y <= bottom else None
+
+
+def _where(box: Box, x: float, y: float) -> tuple[float, float] | None:
+    """The point's place in ``box`` as fractions, where it is off the centre by more than
+    ``OFF_CENTRE`` of the box's size (a slider pressed at its value); else None."""
+    left, top, right, bottom = box
+    share_x = (x - left) / (right - left) if right > left else 0.5
+    share_y = (y - top) / (bottom - top) if bottom > top else 0.5
+    if abs(share_x - 0.5) <= OFF_CENTRE and abs(share_y - 0.5) <= OFF_CENTRE:
+        return None
+    return round(share_x, 3), round(share_y, 3)
 
 
 def from_tree(elements: Sequence[UIElement], x: float, y: float) -> flow.Locator | None:
-    """The shortest locator that finds again the element pressed at (x, y), or None."""
+    """The shortest locator that finds again the element pressed at (x, y), with where in it
+    the press was when that is off its centre; or None."""
     under = [e for e in elements if e.contains(x, y) and (e.label or e.resource_id)]
     for element in sorted(under, key=lambda element: element.area):
         for target in _candidates(element):
             for index in range(MAX_INDEX):
                 indexed = target.model_copy(update={"index": index})
-                if _finds(indexed, elements, x, y):
-                    return indexed
+                box = _finds(indexed, elements, x, y)
+                if box is not None:
+                    return indexed.model_copy(update={"at": _where(box, x, y)})
                 if in_tree(indexed, elements) is None:
                     break
     return None

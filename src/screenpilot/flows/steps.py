@@ -43,6 +43,9 @@ class Locator(_Model):
     x: float | None = Field(None, ge=0, le=1, allow_inf_nan=False)
     y: float | None = Field(None, ge=0, le=1, allow_inf_nan=False)
     index: int = Field(0, ge=0)
+    at: tuple[float, float] | None = None
+    """Where to press within what was found, as fractions of its width and height (default:
+    its centre); a slider is pressed where its value should be."""
 
     @model_validator(mode="before")
     @classmethod
@@ -58,6 +61,8 @@ class Locator(_Model):
             raise ValueError("a point locator needs both x and y")
         if len(named) + point != 1:
             raise ValueError("a locator is one of label, text, description, id, or x and y")
+        if self.at is not None and not all(0 <= share <= 1 for share in self.at):
+            raise ValueError("at: both fractions lie between 0 and 1")
         if any(not value.strip() for value in named):
             raise ValueError("a locator's words must not be blank")
         return self
@@ -81,13 +86,14 @@ class Locator(_Model):
         if self.field == "point":
             return f"point ({self.x:g}, {self.y:g})"
         shown = f'"{self.value}"' if self.field == "label" else f'{self.field} "{self.value}"'
-        return shown + (f" #{self.index + 1}" if self.index else "")
+        shown += f" #{self.index + 1}" if self.index else ""
+        return shown + (f" at ({self.at[0]:g}, {self.at[1]:g})" if self.at is not None else "")
 
     def data(self) -> str | dict[str, Any]:
         """The locator as a flow file writes it: the bare label where that says it all."""
-        if self.field == "label" and not self.index:
+        if self.field == "label" and not self.index and self.at is None:
             return self.value
-        return self.model_dump(exclude_defaults=True)
+        return self.model_dump(mode="json", exclude_defaults=True)
 
 
 def locator(value: object) -> Locator:
