@@ -95,19 +95,21 @@ def with_policy(command: Command) -> Command:
 
     A default of the ``policy`` parameter (``policy: PolicyChoice = REFERENCE``, a module-level
     ``PolicyChoice("reference")``) sets the default of ``--policy``."""
-    return _policy_options_on(command, POLICY_OPTION, "scripted", optional=False)
+    return _policy_options_on(command, POLICY_OPTION, "scripted", flag=None)
 
 
 def with_fallback_policy(command: Command) -> Command:
     """Add ``--fallback-policy`` and the policy settings to ``command``, which receives them as
     ``policy: PolicyChoice | None`` (None when no policy was named; a setting given without one
     is a ConfigError)."""
-    return _policy_options_on(command, FALLBACK_POLICY_OPTION, "", optional=True)
+    return _policy_options_on(command, FALLBACK_POLICY_OPTION, "", flag="--fallback-policy")
 
 
 def _policy_options_on(
-    command: Command, option: Any, default_name: str, *, optional: bool
+    command: Command, option: Any, default_name: str, *, flag: str | None
 ) -> Command:
+    """Add the policy option ``option`` and the settings' options to ``command``; with a
+    ``flag``, naming no policy is allowed and hands the command None."""
     signature = inspect.signature(command, eval_str=True)
     own = [p for p in signature.parameters.values() if p.name != "policy"]
     policy_default = signature.parameters["policy"].default
@@ -127,13 +129,11 @@ def _policy_options_on(
         name = arguments.pop("policy")
         given = {field: arguments.pop(field) for field, _, _ in _POLICY_OPTIONS}
         settings = PolicySettings.of(**given)  # a ConfigError names a bad option at once
-        if optional and not name:
+        if flag is not None and not name:
             changed = [f for f, _, default in _POLICY_OPTIONS if given[f] != default]
             if changed:
-                flag = "--" + changed[0].replace("_", "-")
-                raise ConfigError(
-                    f"{flag} is a policy setting: name the policy too ({_flag(option)})"
-                )
+                setting = "--" + changed[0].replace("_", "-")
+                raise ConfigError(f"{setting} is a policy setting: name the policy too ({flag})")
             return command(policy=None, **arguments)
         return command(policy=PolicyChoice(name, settings), **arguments)
 
@@ -141,8 +141,3 @@ def _policy_options_on(
     wrapper.__signature__ = signature.replace(parameters=parameters)  # type: ignore[attr-defined]
     wrapper.__annotations__ = {p.name: p.annotation for p in parameters}
     return wrapper  # type: ignore[return-value]
-
-
-def _flag(option: Any) -> str:
-    """The flag an ``Annotated[..., typer.Option(flag)]`` declares."""
-    return str(option.__metadata__[0].param_decls[0])

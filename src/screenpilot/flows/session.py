@@ -182,6 +182,7 @@ class Flow:
             raise FlowStepError("use the flow inside its with block: with Flow(env) as f: ...")
         if not self._thread.is_alive():
             raise FlowStepError(self._ended())
+        number = self.policy.position + 1
         self.commands.put(command)
         kind, value = self.replies.get()
         if kind == "failed":
@@ -190,8 +191,18 @@ class Flow:
             self._thread.join()
             if self._error is not None:
                 raise self._error
-            raise FlowStepError(self._ended())
+            if not self._last_step_was(number):
+                raise FlowStepError(self._ended())
         return value
+
+    def _last_step_was(self, number: int) -> bool:
+        """Whether the run ended (its step budget spent) right after carrying out step
+        ``number``'s last action: that step is done, the next one cannot be."""
+        steps = self.episode.steps if self.episode is not None else []
+        if not steps or steps[-1].status not in ("executed", "dry_run"):
+            return False
+        about = steps[-1].decision.info.get("flow")
+        return isinstance(about, dict) and about.get("step") == number
 
     def _ended(self) -> str:
         outcome = self.episode.outcome if self.episode is not None else "an error"
