@@ -171,6 +171,22 @@ def test_a_dry_run_resolves_what_it_can_and_changes_nothing() -> None:
     assert result.episode.task_success is False
 
 
+def test_an_app_the_phone_does_not_have_is_looked_for_on_the_home_screen() -> None:
+    result = play("steps: [{open_app: Camera}]", "home.infeasible_camera:0")
+    assert [(s.status, s.action.type if s.action else None) for s in result.episode.steps] == [
+        ("model_error", "open_app"),
+        ("executed", "key"),
+        ("executed", "finish"),
+    ]
+    assert result.failure is not None and result.failure.startswith(
+        "step 1 (open_app: \"Camera\"): no app 'Camera' on this phone; apps: "
+    )
+    assert (
+        '; and on the home screen "Camera" is not on the screen (looked in: the UI tree)'
+        in result.failure
+    )
+
+
 def test_an_ai_step_needs_a_policy() -> None:
     from screenpilot.errors import ConfigError
 

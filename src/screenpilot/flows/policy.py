@@ -166,6 +166,10 @@ class FlowPolicy(Policy):
         if last.status not in NOT_CARRIED_OUT or about.get("unresolved"):
             return None
         message = last.error.message if last.error is not None else last.status
+        by_launcher = about.get("verb") == "open_app" and not self.progress.launcher
+        if by_launcher and last.error is not None and last.error.kind == "invalid_action":
+            self.progress.launcher = message  # no such app by that name: its launcher icon
+            return None
         verdict = "the safety gate denied it" if last.status == "denied" else "it failed"
         return f"step {about.get('step')} ({about.get('text')}) was not carried out: {verdict}: {message}"
 

@@ -60,6 +60,8 @@ class Progress:
     polls: int = 0
     """Waits ``wait_for`` has asked for."""
     scrolls: int = 0
+    launcher: str | None = None
+    """Why ``open_app`` could not open the app by name (then it taps its launcher icon)."""
 
     @property
     def fresh(self) -> bool:
@@ -159,7 +161,7 @@ def advance(
         progress.phase += 1
         return Act(TypeText(text=step.text))
     if isinstance(step, flow.OpenApp):
-        return _once(progress, OpenApp(app=step.app))
+        return _open(step, progress, observation, locating)
     if isinstance(step, flow.Key):
         return _once(progress, Key(key=step.key))
     if isinstance(step, flow.Wait):
@@ -171,6 +173,27 @@ def advance(
     if isinstance(step, flow.WaitFor | flow.AssertVisible):
         return _look(step, progress, observation, locating, dry_run=dry_run)
     raise TypeError(f"{step.verb} is run by the flow policy, not advance()")
+
+
+def _open(
+    step: flow.OpenApp, progress: Progress, observation: Observation, locating: Locating
+) -> Outcome:
+    """Open the app by name; where the device knows no app by that name (an Android package
+    need not contain its label), go home and tap the launcher icon labelled so."""
+    if progress.launcher is None:
+        return _once(progress, OpenApp(app=step.app))
+    if progress.phase == 1:
+        progress.phase = 2
+        return Act(Key(key="home"))
+    if progress.phase == 3:
+        return Done(f"opened from its launcher icon ({progress.launcher})")
+    icon = flow.Locator(label=step.app)
+    found = locating.visible(icon, observation)
+    if found is None:
+        missing = _missing(icon, observation, locating).reason
+        return Diverged(f"{progress.launcher}; and on the home screen {missing}")
+    progress.phase = 3
+    return Act(Tap(x=found.x, y=found.y), found)
 
 
 def _scroll(
