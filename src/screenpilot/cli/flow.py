@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
+from screenpilot.agent.core import Policy
 from screenpilot.agent.loop import MAX_STEPS
 from screenpilot.cli.app import (
     PLAIN_HELP,
@@ -64,7 +65,7 @@ def run_flow_command(
         bool,
         typer.Option(
             "--no-grounding",
-            help="Never ask the fallback policy where a locator is; it only takes over.",
+            help="Never ask the fallback policy (a model) where a locator is; it only takes over.",
         ),
     ] = False,
     cache: Annotated[
@@ -111,7 +112,7 @@ def run_flow_command(
                 environment,
                 spec,
                 fallback=fallback,
-                grounding=None if no_grounding else fallback,
+                grounding=None if no_grounding else _grounder(fallback),
                 reader=None if no_ocr else DEFAULT,
                 run_dir=run_dir,
                 safety=gate,
@@ -130,6 +131,14 @@ def run_flow_command(
     judged = result.episode.task_success
     accomplished = result.episode.success if judged is None else judged
     raise typer.Exit(0 if accomplished else 1)
+
+
+def _grounder(fallback: Policy | None) -> Policy | None:
+    """The fallback policy where it is a model (a card policy, whose every answer depends only
+    on its request): a script or the reference solution would lose its place if asked."""
+    from screenpilot.policies.vlm import CardPolicy
+
+    return fallback if isinstance(fallback, CardPolicy) else None
 
 
 def _report(summary: dict[str, Any], outcome: str, steps: int) -> None:

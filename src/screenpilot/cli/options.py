@@ -84,8 +84,9 @@ FALLBACK_POLICY_OPTION = Annotated[
     str,
     typer.Option(
         "--fallback-policy",
-        help="Policy the flow hands over to where the screen diverges from it, which also "
-        "plays its ai steps and locates what the UI tree and OCR cannot (default: none).",
+        help="Policy the flow hands over to where the screen diverges from it; it also plays "
+        "the flow's ai steps and, when it is a model, locates what the UI tree and OCR "
+        "cannot (default: none).",
     ),
 ]
 
