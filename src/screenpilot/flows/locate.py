@@ -93,7 +93,7 @@ def point_in(box: Box, at: tuple[float, float] | None) -> tuple[float, float]:
     return min(max(x, 0.0), 1.0), min(max(y, 0.0), 1.0)
 
 
-def _editable(element: UIElement) -> bool:
+def is_text_field(element: UIElement) -> bool:
     kind = element.kind.casefold()
     return "edit" in kind or kind in {"text", "entry", "password text"}
 
@@ -104,7 +104,7 @@ def _on_screen(element: UIElement) -> bool:
     return element.area > 0 and 0 <= centre_x <= 1 and 0 <= centre_y <= 1
 
 
-def _short_id(resource_id: str) -> str:
+def short_id(resource_id: str) -> str:
     return resource_id.rpartition(":id/")[2] if ":id/" in resource_id else resource_id
 
 
@@ -121,7 +121,7 @@ def _values(element: UIElement, name: str) -> tuple[str, ...]:
         return (element.text,)
     if name == "description":
         return (element.description,)
-    return (element.resource_id, _short_id(element.resource_id))
+    return (element.resource_id, short_id(element.resource_id))
 
 
 def in_tree(
@@ -140,12 +140,12 @@ def in_tree(
                 found = [e for e in shown if key and key in map(normalized, _values(e, name))]
             if not found:
                 continue
-            ranked = sorted(found, key=lambda element: _editable(element) != editable)
+            ranked = sorted(found, key=lambda element: is_text_field(element) != editable)
             if target.index >= len(ranked):
                 continue
             element = ranked[target.index]
             x, y = point_in(element.bounds, target.at)
-            label = element.label or _short_id(element.resource_id)
+            label = element.label or short_id(element.resource_id)
             return Resolution(x, y, "tree", f"{how} {name}", label, element.bounds)
     return None
 
@@ -290,4 +290,13 @@ class Locating:
         return f"{shown}{f' and {more} more' if more > 0 else ''} ({origin})"
 
 
-__all__ = ["Locating", "Resolution", "ScreenReader", "in_lines", "in_tree"]
+__all__ = [
+    "Locating",
+    "Resolution",
+    "ScreenReader",
+    "in_lines",
+    "in_tree",
+    "is_text_field",
+    "point_in",
+    "short_id",
+]

@@ -28,8 +28,8 @@ from screenpilot.agent.safety import LabelReader
 from screenpilot.agent.secrets import MASK
 from screenpilot.flows import steps as flow
 from screenpilot.flows.fingerprint import guard_of
-from screenpilot.flows.locate import _editable, _short_id, in_tree
-from screenpilot.flows.runner import DEFAULT, _Default
+from screenpilot.flows.locate import in_tree, is_text_field, short_id
+from screenpilot.flows.runner import DEFAULT, DefaultReader
 from screenpilot.flows.spec import FlowSpec
 from screenpilot.tools import actions
 from screenpilot.tools.actions import PointAction
@@ -60,8 +60,8 @@ class Recorded:
 def _candidates(element: UIElement) -> list[flow.Locator]:
     """The ways to name ``element``, shortest first (a field by its hint or id first)."""
     named: list[flow.Locator] = []
-    rid = _short_id(element.resource_id)
-    if _editable(element):
+    rid = short_id(element.resource_id)
+    if is_text_field(element):
         for key, value in (("description", element.description), ("id", rid)):
             if value:
                 named.append(flow.Locator.model_validate({key: value}))
@@ -220,14 +220,14 @@ def _same_scroll(candidate: object, first: actions.Scroll) -> bool:
 def flow_from_run(
     run_dir: str | Path,
     *,
-    reader: LabelReader | _Default | None = DEFAULT,
+    reader: LabelReader | DefaultReader | None = DEFAULT,
     guards: bool = True,
 ) -> Recorded:
     """The flow a recorded run amounts to (its executed steps), with guards unless
     ``guards=False``; ``reader`` reads labels by OCR where the run kept no tree (by default the
     safety gate's shared reader, where the ``ocr`` extra is installed)."""
     run = load_run(run_dir)
-    chosen = default_reader() if isinstance(reader, _Default) else reader
+    chosen = default_reader() if isinstance(reader, DefaultReader) else reader
     converter = _Converter(Path(run_dir), chosen, guards)
     executed = [record for record in run.steps if record.status == "executed"]
     steps = converter.convert(executed)

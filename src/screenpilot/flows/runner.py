@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,11 +28,11 @@ SUMMARY = "flow.json"
 """The flow's account of a run, next to its manifest."""
 
 
-class _Default:
+class DefaultReader:
     """Marks an argument left at its default (``reader``: the shared OCR reader)."""
 
 
-DEFAULT = _Default()
+DEFAULT = DefaultReader()
 
 
 def step_budget(steps: Sequence[flow.FlowStep], fallback_steps: int) -> int:
@@ -102,7 +102,7 @@ def run_flow(
     *,
     fallback: Policy | None = None,
     grounding: Policy | None = None,
-    reader: ScreenReader | _Default | None = DEFAULT,
+    reader: ScreenReader | DefaultReader | None = DEFAULT,
     run_dir: str | Path | None = None,
     safety: SafetyGate | None = None,
     dry_run: bool = False,
@@ -110,14 +110,14 @@ def run_flow(
     fallback_steps: int = MAX_STEPS,
     redactor: Redactor | None = None,
     seed: int | None = None,
-    on_step: Any = None,
+    on_step: Callable[[Step], None] | None = None,
 ) -> FlowRun:
     """Play ``spec`` on ``env`` through the agent loop. ``fallback`` takes over on divergence
     (and plays ``ai`` steps); ``grounding`` locates what the tree and OCR cannot (None: not
     asked); ``reader`` is the OCR (by default the one the safety gate shares, where the ``ocr``
     extra is installed). The loop's own stall check is off: every step of a flow is bounded, and
     the fallback's repeats are caught by the flow policy."""
-    chosen_reader = default_reader() if isinstance(reader, _Default) else reader
+    chosen_reader = default_reader() if isinstance(reader, DefaultReader) else reader
     locating = Locating(env, chosen_reader, grounding, cache or LocationCache())
     policy = FlowPolicy(
         spec.steps,
@@ -150,4 +150,4 @@ def run_flow(
     return result
 
 
-__all__ = ["DEFAULT", "SUMMARY", "FlowRun", "run_flow", "step_budget", "summarize"]
+__all__ = ["DEFAULT", "SUMMARY", "DefaultReader", "FlowRun", "run_flow", "step_budget", "summarize"]

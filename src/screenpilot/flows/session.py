@@ -33,7 +33,7 @@ from screenpilot.flows import steps as flow
 from screenpilot.flows.cache import LocationCache
 from screenpilot.flows.locate import Locating, ScreenReader
 from screenpilot.flows.policy import FlowPolicy
-from screenpilot.flows.runner import DEFAULT, _Default
+from screenpilot.flows.runner import DEFAULT, DefaultReader
 from screenpilot.flows.verbs import Progress
 
 SESSION_STEPS = 500
@@ -121,7 +121,7 @@ class Flow:
         goal: str | None = None,
         policy: Policy | None = None,
         grounding: bool = True,
-        reader: ScreenReader | _Default | None = DEFAULT,
+        reader: ScreenReader | DefaultReader | None = DEFAULT,
         run_dir: str | Path | None = None,
         safety: SafetyGate | None = None,
         dry_run: bool = False,
@@ -129,7 +129,7 @@ class Flow:
         max_steps: int = SESSION_STEPS,
         name: str = "session",
     ) -> None:
-        chosen = default_reader() if isinstance(reader, _Default) else reader
+        chosen = default_reader() if isinstance(reader, DefaultReader) else reader
         locating = Locating(env, chosen, policy if grounding else None, cache or LocationCache())
         self.commands: queue.Queue[Command] = queue.Queue()
         self.replies: queue.Queue[tuple[str, Any]] = queue.Queue()

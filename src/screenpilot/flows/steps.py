@@ -122,7 +122,7 @@ class Guard(_Model):
         return value
 
 
-class Step(_Model):
+class StepBase(_Model):
     """What every step has: its verb and, optionally, the screen it expects."""
 
     verb: str
@@ -133,7 +133,7 @@ class Step(_Model):
         return self.verb
 
 
-class OpenApp(Step):
+class OpenApp(StepBase):
     verb: Literal["open_app"] = "open_app"
     app: str = Field(min_length=1)
 
@@ -145,7 +145,7 @@ PRESS_VERBS = ("tap", "double_tap", "long_press", "right_click", "middle_click",
 PressVerb = Literal["tap", "double_tap", "long_press", "right_click", "middle_click", "hover"]
 
 
-class Press(Step):
+class Press(StepBase):
     """A press (or a pointer move, ``hover``) on the element a locator finds."""
 
     verb: PressVerb
@@ -155,7 +155,7 @@ class Press(Step):
         return f"{self.verb}: {self.target.describe()}"
 
 
-class Type(Step):
+class Type(StepBase):
     """Type into the focused field, or first tap the field ``into`` finds."""
 
     verb: Literal["type"] = "type"
@@ -167,7 +167,7 @@ class Type(Step):
         return f"type{into}"
 
 
-class Swipe(Step):
+class Swipe(StepBase):
     """A finger moving ``direction`` across the screen, or from (x, y) to (x2, y2)."""
 
     verb: Literal["swipe"] = "swipe"
@@ -190,7 +190,7 @@ class Swipe(Step):
         return f"swipe: {self.direction or 'from a point to a point'}"
 
 
-class Scroll(Step):
+class Scroll(StepBase):
     """Scroll (mouse-wheel sense: ``down`` shows what is below) once, or until ``until`` is
     visible, at most ``max_scrolls`` times."""
 
@@ -206,7 +206,7 @@ class Scroll(Step):
         return f"scroll {self.direction}{until}"
 
 
-class Key(Step):
+class Key(StepBase):
     verb: Literal["key"] = "key"
     key: str
 
@@ -219,7 +219,7 @@ class Key(Step):
         return f"key: {self.key}"
 
 
-class WaitFor(Step):
+class WaitFor(StepBase):
     """Wait until the locator is visible, looking every ``poll`` seconds for ``timeout``."""
 
     verb: Literal["wait_for"] = "wait_for"
@@ -231,7 +231,7 @@ class WaitFor(Step):
         return f"wait_for: {self.target.describe()}"
 
 
-class AssertVisible(Step):
+class AssertVisible(StepBase):
     verb: Literal["assert_visible"] = "assert_visible"
     target: Locator
 
@@ -239,7 +239,7 @@ class AssertVisible(Step):
         return f"assert_visible: {self.target.describe()}"
 
 
-class Wait(Step):
+class Wait(StepBase):
     verb: Literal["wait"] = "wait"
     seconds: float = Field(gt=0, le=60)
 
@@ -247,7 +247,7 @@ class Wait(Step):
         return f"wait: {self.seconds:g} s"
 
 
-class Ai(Step):
+class Ai(StepBase):
     """Hand a sub-goal to the flow's policy for at most ``max_steps`` steps."""
 
     verb: Literal["ai"] = "ai"
@@ -258,7 +258,7 @@ class Ai(Step):
         return f'ai: "{self.goal}"'
 
 
-class Finish(Step):
+class Finish(StepBase):
     """End the flow here, with this status (and answer)."""
 
     verb: Literal["finish"] = "finish"
@@ -305,7 +305,7 @@ def _fields(verb: str, argument: Any) -> dict[str, Any]:
     return dict(argument) if mapping else {SHORT_FORMS[verb]: argument}
 
 
-STEP_CLASSES: dict[str, type[Step]] = {
+STEP_CLASSES: dict[str, type[StepBase]] = {
     "open_app": OpenApp,
     **dict.fromkeys(PRESS_VERBS, Press),
     "type": Type,
@@ -386,6 +386,6 @@ def step_data(step: FlowStep) -> dict[str, Any]:
 __all__ = [
     *("AI_STEPS", "MAX_SCROLLS", "PRESS_VERBS", "VERBS", "WAIT_FOR_POLL", "WAIT_FOR_TIMEOUT"),
     *("Ai", "AssertVisible", "Finish", "FlowStep", "Guard", "Key", "Locator", "OpenApp"),
-    *("Press", "Scroll", "Step", "Swipe", "Type", "Wait", "WaitFor"),
+    *("Press", "Scroll", "StepBase", "Swipe", "Type", "Wait", "WaitFor"),
     *("locator", "parse_step", "step_data"),
 ]
