@@ -34,6 +34,7 @@ LAYERS: dict[str, set[str]] = {
         "version",
         "formatting",
     },
+    "flows": {"errors", "imaging", "tools", "agent", "environments", "policies", "formatting"},
     "registry": {"errors", "environments", "policies", "agent", "sim", "evaluation"},
     "cli": {
         "errors",
@@ -44,6 +45,7 @@ LAYERS: dict[str, set[str]] = {
         "policies",
         "sim",
         "evaluation",
+        "flows",
         "registry",
         "version",
         "formatting",

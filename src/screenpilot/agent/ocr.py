@@ -14,6 +14,11 @@ about the same whatever the screen. When the line kept runs into the region's le
 edge, it was probably cut there ("en" of "Elena Jensen"), and the reader reads again a region
 twice as wide, up to ``WIDENINGS`` times, so that a label is judged whole.
 
+A flow looking for a label anywhere on the screen reads the whole screenshot (``OcrReader.lines``)
+in tiles of at most ``MAX_SIDE`` pixels that overlap by ``TILE_OVERLAP``, at the screenshot's own
+scale (scaled down whole, a desktop's 12-pixel text would shrink below what detection finds); a
+line read in two tiles is kept once, as the wider reading.
+
 The engine is RapidOCR (``rapidocr`` with ``onnxruntime``, the ``ocr`` extra): its wheel carries
 PP-OCRv6 detection and recognition models that read Latin scripts with their accents, Chinese
 and Japanese, offline. It is imported and loaded once, on the first check, under a lock; until
@@ -43,6 +48,9 @@ MAX_SIDE = 960
 """The longest side, in pixels, of the region handed to the engine; larger ones are scaled."""
 WIDENINGS = 2
 """How many times a region is read again twice as wide when the line kept touches its edge."""
+TILE_OVERLAP = 96
+"""Pixels by which neighbouring tiles of a whole-screen read overlap (a line of text cut by one
+tile's edge lies whole in its neighbour)."""
 EDGE = 2.0
 """How close, in screenshot pixels, a line's box may come to a region's side to touch it."""
 EXTRA = "ocr"
@@ -97,6 +105,43 @@ def pick(lines: Sequence[TextLine], x: float, y: float) -> TextLine | None:
     )
 
 
+def tiles(size: tuple[int, int]) -> list[tuple[int, int, int, int]]:
+    """Pixel boxes of at most ``MAX_SIDE`` a side covering an image of ``size``, neighbours
+    overlapping by ``TILE_OVERLAP``."""
+
+    def starts(length: int) -> list[int]:
+        if length <= MAX_SIDE:
+            return [0]
+        count = math.ceil((length - TILE_OVERLAP) / (MAX_SIDE - TILE_OVERLAP))
+        return [round(i * (length - MAX_SIDE) / (count - 1)) for i in range(count)]
+
+    width, height = size
+    return [
+        (left, top, min(left + MAX_SIDE, width), min(top + MAX_SIDE, height))
+        for top in starts(height)
+        for left in starts(width)
+    ]
+
+
+def _overlap(first: PixelBox, second: PixelBox) -> float:
+    """The share of the smaller box that the two boxes have in common."""
+    width = min(first[2], second[2]) - max(first[0], second[0])
+    height = min(first[3], second[3]) - max(first[1], second[1])
+    if width <= 0 or height <= 0:
+        return 0.0
+    smaller = min((box[2] - box[0]) * (box[3] - box[1]) for box in (first, second))
+    return width * height / smaller if smaller > 0 else 0.0
+
+
+def merge_lines(lines: Sequence[TextLine]) -> list[TextLine]:
+    """One line per place: of lines whose boxes mostly overlap (read in two tiles), the widest."""
+    kept: list[TextLine] = []
+    for line in sorted(lines, key=lambda line: line.box[0] - line.box[2]):
+        if all(_overlap(line.box, other.box) < 0.5 for other in kept):
+            kept.append(line)
+    return sorted(kept, key=lambda line: (line.box[1], line.box[0]))
+
+
 class OcrReader:
     """A ``LabelReader``: the words at a point of a screenshot, by OCR of the region around it.
 
@@ -129,6 +174,17 @@ class OcrReader:
             box = (left + x0 / scale, top + y0 / scale, left + x1 / scale, top + y1 / scale)
             found.append(TextLine(line.text.strip(), box, line.score))
         return found
+
+    def lines(self, image: Image.Image) -> list[TextLine]:
+        """Every line of the whole screenshot, top to bottom, boxes in its pixels."""
+        rgb = image.convert("RGB")
+        found = []
+        for left, top, right, bottom in tiles(rgb.size):
+            for line in self.engine(rgb.crop((left, top, right, bottom))):
+                x0, y0, x1, y1 = line.box
+                box = (left + x0, top + y0, left + x1, top + y1)
+                found.append(TextLine(line.text.strip(), box, line.score))
+        return merge_lines([line for line in found if line.text])
 
     def line_at(self, image: Image.Image, x: float, y: float) -> TextLine | None:
         """The line kept for (x, y): read again wider while it runs into the region's side."""
@@ -215,6 +271,7 @@ __all__ = [
     "MAX_SIDE",
     "MIN_REGION",
     "REGION",
+    "TILE_OVERLAP",
     "WIDENINGS",
     "Engine",
     "OcrReader",
@@ -222,6 +279,8 @@ __all__ = [
     "TextLine",
     "default_reader",
     "installed",
+    "merge_lines",
     "pick",
     "region",
+    "tiles",
 ]

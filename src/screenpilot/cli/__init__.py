@@ -4,6 +4,7 @@ from screenpilot.cli import (  # noqa: F401  (importing registers them)
     commands,
     evaluate,
     evaluate_androidcontrol,
+    flow,
     sim,
 )
 from screenpilot.cli.app import app, main

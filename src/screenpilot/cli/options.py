@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal, TypeVar, get_origin
 import typer
 
 from screenpilot.agent.core import Policy
+from screenpilot.errors import ConfigError
 from screenpilot.policies.settings import PolicySettings
 
 EnvOption = Annotated[
@@ -79,11 +80,37 @@ class PolicyChoice:
 Command = TypeVar("Command", bound=Callable[..., Any])
 
 
+FALLBACK_POLICY_OPTION = Annotated[
+    str,
+    typer.Option(
+        "--fallback-policy",
+        help="Policy the flow hands over to where the screen diverges from it; it also plays "
+        "the flow's ai steps and, when it is a model, locates what the UI tree and OCR "
+        "cannot (default: none).",
+    ),
+]
+
+
 def with_policy(command: Command) -> Command:
     """Add the policy options to ``command``, which receives them as ``policy: PolicyChoice``.
 
     A default of the ``policy`` parameter (``policy: PolicyChoice = REFERENCE``, a module-level
     ``PolicyChoice("reference")``) sets the default of ``--policy``."""
+    return _policy_options_on(command, POLICY_OPTION, "scripted", flag=None)
+
+
+def with_fallback_policy(command: Command) -> Command:
+    """Add ``--fallback-policy`` and the policy settings to ``command``, which receives them as
+    ``policy: PolicyChoice | None`` (None when no policy was named; a setting given without one
+    is a ConfigError)."""
+    return _policy_options_on(command, FALLBACK_POLICY_OPTION, "", flag="--fallback-policy")
+
+
+def _policy_options_on(
+    command: Command, option: Any, default_name: str, *, flag: str | None
+) -> Command:
+    """Add the policy option ``option`` and the settings' options to ``command``; with a
+    ``flag``, naming no policy is allowed and hands the command None."""
     signature = inspect.signature(command, eval_str=True)
     own = [p for p in signature.parameters.values() if p.name != "policy"]
     policy_default = signature.parameters["policy"].default
@@ -95,7 +122,7 @@ def with_policy(command: Command) -> Command:
             default=defaults.get(name, default),
             annotation=hint,
         )
-        for name, hint, default in [("policy", POLICY_OPTION, "scripted"), *_POLICY_OPTIONS]
+        for name, hint, default in [("policy", option, default_name), *_POLICY_OPTIONS]
     ]
 
     @functools.wraps(command)
@@ -103,6 +130,12 @@ def with_policy(command: Command) -> Command:
         name = arguments.pop("policy")
         given = {field: arguments.pop(field) for field, _, _ in _POLICY_OPTIONS}
         settings = PolicySettings.of(**given)  # a ConfigError names a bad option at once
+        if flag is not None and not name:
+            changed = [f for f, _, default in _POLICY_OPTIONS if given[f] != default]
+            if changed:
+                setting = "--" + changed[0].replace("_", "-")
+                raise ConfigError(f"{setting} is a policy setting: name the policy too ({flag})")
+            return command(policy=None, **arguments)
         return command(policy=PolicyChoice(name, settings), **arguments)
 
     parameters = own + added

@@ -75,7 +75,7 @@ class ReferencePolicy(Policy):
         self._plan, self._position, self._scrolls = [], 0, 0
 
     def act(self, task: str, observation: Observation, history: Sequence[Step]) -> Decision:
-        if not history:
+        if not self._plan:  # its first decision, which may come mid-episode (a flow's hand-off)
             self._start(observation)
         if self._position >= len(self._plan):
             return self._decide(
