@@ -122,6 +122,9 @@ class CountingReference(Policy):
             self.episodes.append(task)
         return self.inner.act(task, observation, history)
 
+    def reset(self) -> None:
+        self.inner.reset()  # the reference policy plans per episode
+
     def describe(self) -> PolicyInfo:
         return self.inner.describe()
 
