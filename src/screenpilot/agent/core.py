@@ -112,6 +112,8 @@ class Usage:
 
     prompt_tokens: int = 0
     completion_tokens: int = 0
+    cached_tokens: int | None = None
+    """Prompt tokens the server took from its prefix cache, where it reports them."""
 
 
 @dataclass(frozen=True, slots=True)
