@@ -26,7 +26,7 @@ import os
 import threading
 import time
 import urllib.parse
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from dataclasses import replace
 from typing import Any
@@ -83,6 +83,7 @@ class OpenAIPolicy(CardPolicy):
         concurrency: int = 8,
         extra_body: dict[str, Any] | None = None,
         stream: bool = True,
+        clock: Callable[[], float] | None = None,
         **changes: Any,
     ) -> None:
         """``settings`` (or the served model's name) with ``changes`` (``base_url=``, ``card=``,
@@ -91,7 +92,7 @@ class OpenAIPolicy(CardPolicy):
         ``max_response_bytes`` (an answer past it is abandoned), ``concurrency`` (requests of
         one ``act_batch`` at a time), ``extra_body`` (merged into every request), ``stream``
         (stream answers, to know the time to the first token; a server that refuses is asked
-        without).
+        without), ``clock`` (where request timings read the time; a fake clock in tests).
 
         ``timeout`` (default 120 s) is each attempt's deadline, from waiting for a connection
         to the answer's last byte; ``max_retries`` (default 4) bounds the attempts. One ``act``
@@ -134,6 +135,8 @@ class OpenAIPolicy(CardPolicy):
             max_bytes=max_response_bytes,
             connections=self.concurrency * 2,
         )
+        if clock is not None:
+            self._transport.clock = clock
 
     @property
     def retries(self) -> int:

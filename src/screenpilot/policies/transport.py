@@ -117,7 +117,8 @@ class Transport:
         self._httpx = httpx
         self.url, self.model, self.key_hint = url, model, key_hint
         self.timeout, self.max_retries, self.backoff = timeout, max_retries, backoff
-        self.max_bytes = max_bytes
+        self.max_bytes, self.clock = max_bytes, time.perf_counter
+        """``clock``: where ``post``'s ``timing`` reads the time (a fake clock in tests)."""
         self._hide = Redactor([api_key] if api_key else [])
         self._key_sent = bool(api_key)
         self.answered = False
@@ -154,16 +155,14 @@ class Transport:
         stream: bool = False,
         timing: dict[str, float] | None = None,
     ) -> T:
-        """POST ``body`` (streamed, with ``stream``, while the server allows it), retrying
-        failures that may pass; ``read`` turns the parsed answer (a completion, however it
-        came) into the result or raises ``BadResponseError``. ``timing`` gets ``request`` (the
-        whole call, retries included) and, when streamed, ``ttft`` (from the start of the
-        attempt that answered to its first token). Abandoning ``group`` (or closing the
-        transport) ends the exchange at once with a ``DeviceError``."""
+        """POST ``body`` (streamed with ``stream`` while the server allows), retrying what may
+        pass; ``read`` turns the answer into the result or raises ``BadResponseError``.
+        ``timing`` gets ``request`` (retries included) and, streamed, ``ttft`` (from the start
+        of the attempt that answered). Abandoning ``group`` (or ``close``) ends it at once."""
         if group is None:
             with self.group() as own:
                 return self.post(body, read, own, stream=stream, timing=timing)
-        started = time.perf_counter()
+        started = self.clock()
         streamed = stream and self.streams
         payload = json.dumps({**body, **STREAM_OPTIONS} if streamed else body).encode()
         attempts = 0
@@ -172,11 +171,11 @@ class Transport:
                 raise self._abandoned(group.reason)
             attempts += 1
             try:
-                began = time.perf_counter()
+                began = self.clock()
                 data, first_token = self._attempt(payload, group, streamed)
                 result = read(data)
                 if timing is not None:
-                    timing["request"] = time.perf_counter() - started
+                    timing["request"] = self.clock() - started
                     if first_token is not None:
                         timing["ttft"] = first_token - began
                 return result
@@ -226,7 +225,8 @@ class Transport:
                             raise faults.StreamRefused
                         self._refuse(response, body)
                     kind = str(response.headers.get("content-type", ""))
-                    events = StreamedCompletion() if "text/event-stream" in kind else None
+                    streaming = "text/event-stream" in kind
+                    events = StreamedCompletion(self.clock) if streaming else None
                     body = self._read(
                         response, deadline, progress, self.max_bytes, cap=True, events=events
                     )
