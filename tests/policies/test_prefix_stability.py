@@ -26,6 +26,7 @@ pytest.importorskip("transformers", reason="needs the local extra (the tiny toke
 
 from screenpilot.agent import Environment, Observation, StepResult, run_episode
 from screenpilot.errors import ConfigError
+from screenpilot.policies.cards import window_start
 from screenpilot.policies.catalog import CARDS
 from screenpilot.policies.openai_compat import OpenAIPolicy
 from screenpilot.policies.tiny import build_tokenizer
@@ -231,3 +232,28 @@ def test_append_shares_more_of_each_request_than_sliding(
 def test_append_is_refused_where_it_would_change_nothing() -> None:
     with pytest.raises(ConfigError, match="changes nothing for the qwen3vl card"):
         OpenAIPolicy("m", base_url="http://127.0.0.1:9/v1", card="qwen3vl", history_window="append")
+
+
+@pytest.mark.parametrize(
+    ("count", "size", "window", "first"),
+    [
+        (0, 4, "sliding", 0),
+        (4, 4, "sliding", 0),
+        (5, 4, "sliding", 1),
+        (7, 4, "sliding", 3),
+        (3, 0, "sliding", 3),  # no window: no earlier step shown
+        (0, 4, "append", 0),
+        (1, 4, "append", 0),
+        (4, 4, "append", 0),  # a full window of 4
+        (5, 4, "append", 4),  # the next step starts a new one
+        (8, 4, "append", 4),
+        (9, 4, "append", 8),
+        (2, 2, "append", 0),
+        (3, 2, "append", 2),
+        (3, 0, "append", 3),
+    ],
+)
+def test_the_window_starts_where_its_rule_says(
+    count: int, size: int, window: str, first: int
+) -> None:
+    assert window_start(count, size, window) == first  # type: ignore[arg-type]

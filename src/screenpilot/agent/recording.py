@@ -259,11 +259,13 @@ class RunRecorder:
         self._pending.append(self._writer.submit(self._append, line, screen))
 
     def _append(self, line: str, screen: Future[None] | None) -> None:
+        """Write a line once its screenshot is on disk; after any failed write, none (that
+        write's error is the one raised)."""
+        if screen is not None and screen.exception() is not None:
+            return
+        if self._broken:
+            return
         try:
-            if screen is not None:
-                screen.result()  # its screenshot is on disk before the line is written
-            if self._broken:
-                raise RuntimeError("an earlier write failed; later steps are not written")
             self._trajectory.write(line + "\n")
             self._trajectory.flush()
             self._lines += 1
