@@ -257,3 +257,18 @@ def test_the_window_starts_where_its_rule_says(
     count: int, size: int, window: str, first: int
 ) -> None:
     assert window_start(count, size, window) == first  # type: ignore[arg-type]
+
+
+def test_the_report_shows_what_each_request_shared(
+    server: Server, tokenizer_dir: Path, tmp_path: Path
+) -> None:
+    policy = served(server, "qwen25vl", "sliding", tokenizer_dir)
+    episode = run_episode(
+        Screens(), policy, TASK, max_steps=2, stall_limit=None, run_dir=tmp_path / "run"
+    )
+    info = episode.steps[1].decision.info
+    page = (tmp_path / "run" / "report.html").read_text(encoding="utf-8")
+    shared, whole = info["prefix_shared_tokens"], info["prompt_tokens_counted"]
+    assert 0 < shared < whole
+    assert f"prefix {shared}/{whole} tokens as before" in page
+    assert "prefix 0/" in page  # the first step shares nothing

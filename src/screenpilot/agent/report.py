@@ -250,6 +250,9 @@ def _step_card(run: RunData, step: StepRecord) -> str:
     timing = " · ".join(f"{k} {duration(step.timings[k])}" for k in stage_order(step.timings))
     if step.usage:
         timing += f" · {step.usage.prompt_tokens}+{step.usage.completion_tokens} tokens"
+        if step.usage.cached_tokens is not None:
+            timing += f" ({step.usage.cached_tokens} cached)"
+    timing += prefix_note(step.decision_info)
     details.append(f'<div class="timing">{escape(timing)}</div>')
     return (
         f'<section class="card" id="step-{step.index}"><div class="shot">'
@@ -257,6 +260,18 @@ def _step_card(run: RunData, step: StepRecord) -> str:
         '</div><div class="body">'
         f"<h2>Step {step.index + 1} {_badge(step.status)}{compared}</h2>{''.join(details)}</div></section>"
     )
+
+
+def prefix_note(info: dict[str, Any]) -> str:
+    """`` · prefix 2458/2977 tokens as before``: how much of the request repeated the previous
+    step's (``policies.prefix``), in tokens where they were counted, else in bytes."""
+    for unit, shared, whole in (
+        ("tokens", "prefix_shared_tokens", "prompt_tokens_counted"),
+        ("bytes", "prefix_shared_bytes", "request_bytes"),
+    ):
+        if isinstance(info.get(shared), int) and isinstance(info.get(whole), int):
+            return f" · prefix {info[shared]}/{info[whole]} {unit} as before"
+    return ""
 
 
 def adds_to(raw_output: str | None, action: ActionBase | None) -> bool:
