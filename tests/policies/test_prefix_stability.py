@@ -12,6 +12,7 @@ tokenizer (``policies.tiny``): each byte a token, the chat markers one token eac
 from __future__ import annotations
 
 import base64
+import gc
 import io
 import json
 from collections.abc import Sequence
@@ -28,6 +29,7 @@ from screenpilot.agent import Environment, Observation, StepResult, run_episode
 from screenpilot.errors import ConfigError
 from screenpilot.policies.cards import window_start
 from screenpilot.policies.catalog import CARDS
+from screenpilot.policies.model_images import ByIdentity
 from screenpilot.policies.openai_compat import OpenAIPolicy
 from screenpilot.policies.tiny import build_tokenizer
 from screenpilot.policies.tool_card import hermes_tools_system
@@ -272,3 +274,16 @@ def test_the_report_shows_what_each_request_shared(
     assert 0 < shared < whole
     assert f"prefix {shared}/{whole} tokens as before" in page
     assert "prefix 0/" in page  # the first step shares nothing
+
+
+def test_what_was_made_from_a_screenshot_goes_with_it() -> None:
+    cache: ByIdentity[Image.Image, str] = ByIdentity(kept=8)
+    made: list[int] = []
+    first, second = Image.new("RGB", (4, 4)), Image.new("RGB", (4, 4))  # equal, not the same
+    for image in (first, second, first):
+        cache.get(image, None, lambda shot: made.append(id(shot)) or "uri")
+    assert made == [id(first), id(second)]  # found again by identity, not by equality
+    del second
+    gc.collect()
+    cache.put(first, "other", "uri")  # forgets what was made from the screenshot now gone
+    assert len(cache) == 2

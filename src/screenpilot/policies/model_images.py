@@ -4,8 +4,9 @@ A request that shows earlier screenshots (UI-TARS's history turns) shows, at eac
 it already showed at the step before; a server's prefix cache reuses that part of the prompt
 only when those images are the same bytes again. ``model_image`` resizes one way everywhere (the
 current screenshot and the earlier ones alike), and ``ByIdentity`` keeps what was derived from
-an object (its resized image, its encoded data URI) for as long as the object lives, so that an
-image is resized and encoded once however many requests show it.
+an object (its resized image, its encoded data URI) while the object lives, so that an image is
+resized and encoded once however many requests show it; what was made from an object that is
+gone (a screenshot the loop released) is dropped.
 """
 
 from __future__ import annotations
@@ -41,6 +42,11 @@ class ByIdentity(Generic[Key, Value]):
         self._items: OrderedDict[tuple[int, object], tuple[weakref.ref[Key], Value]] = OrderedDict()
         self._lock = threading.Lock()
 
+    def __len__(self) -> int:
+        """How many values are kept."""
+        with self._lock:
+            return len(self._items)
+
     def find(self, thing: Key, extra: object = None) -> Value | None:
         """The value kept for ``thing`` (and ``extra``), if it is still known."""
         key = (id(thing), extra)
@@ -52,9 +58,13 @@ class ByIdentity(Generic[Key, Value]):
             return found[1]
 
     def put(self, thing: Key, extra: object, value: Value) -> None:
-        """Keep ``value`` for ``thing`` (and ``extra``), forgetting the least recently used."""
+        """Keep ``value`` for ``thing`` (and ``extra``), forgetting the values of objects that
+        are gone and, past ``kept``, the least recently used."""
         key = (id(thing), extra)
         with self._lock:
+            gone = [known for known, (alive, _) in self._items.items() if alive() is None]
+            for known in gone:
+                del self._items[known]
             self._items[key] = (weakref.ref(thing), value)
             self._items.move_to_end(key)
             while len(self._items) > self.kept:
