@@ -2,12 +2,15 @@
 policy's or the device's time.
 
 An environment that returns ready-made 1080x2400 screens (with a 60-element UI tree) and a
-policy that "thinks" for --think-ms (sleeping, as a GPU or HTTP call does) run for --steps steps.
-Each step's wall time is measured between consecutive on_step callbacks; the overhead is that
-minus the policy's and the environment's own time. Configurations run in one process, so their
-ratios compare like with like.
+policy that answers at once or "thinks" for --think-ms (sleeping, as a GPU or HTTP call does)
+run for --steps steps. Each step's wall time is measured between consecutive on_step callbacks;
+the overhead is that minus the policy's and the environment's own time (``record`` is the
+step's own recording stage; the mean shows the pace a policy faster than the encoders is held
+to). "serial" is how recording worked before the writer thread: each
+step's line waited on the loop's path for its screenshot to be encoded. The configurations run
+in rounds, interleaved, in one process, so their ratios compare like with like.
 
-    python benchmarks/loop_overhead.py [--steps 300] [--think-ms 50]
+    python benchmarks/loop_overhead.py [--steps 200] [--rounds 3] [--think-ms 50]
 """
 
 from __future__ import annotations
@@ -16,8 +19,10 @@ import argparse
 import statistics
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from PIL import Image, ImageDraw
 
@@ -30,7 +35,10 @@ from screenpilot.agent import (
     Step,
     StepResult,
     UIElement,
+    loop,
+    recording,
 )
+from screenpilot.agent.latency import nearest_rank
 from screenpilot.tools import Action, Tap
 from screenpilot.tools.coords import Screen
 
@@ -78,7 +86,7 @@ class StaticEnv(Environment):
         image = self.screens[self.count % len(self.screens)].copy()
         return Observation(image, self.screen, ui_elements=self.elements)
 
-    def reset(self, task: str | None = None) -> Observation:
+    def reset(self, task: str | None = None, *, seed: int | None = None) -> Observation:
         return self._observe()
 
     def step(self, action: Action) -> StepResult:
@@ -103,10 +111,33 @@ class ThinkingPolicy(Policy):
         )
 
 
+class SerialRecorder(recording.RunRecorder):
+    """Recording as it was before the writer thread: each line waits, on the loop's path, until
+    the step's screenshot is encoded and the line is written."""
+
+    def write_step(self, record: recording.StepRecord, **options: Any) -> None:
+        self.drain()
+        super().write_step(record, **options)
+        self.drain()
+
+
+@contextmanager
+def recorder(kind: str, encoders: int) -> Iterator[None]:
+    """Run the agent with the writer-thread recorder (``kind="writer"``) or the serial one."""
+    chosen = SerialRecorder if kind == "serial" else recording.RunRecorder
+    names = vars(loop)
+    saved, saved_encoders = names["RunRecorder"], recording.ENCODERS
+    names["RunRecorder"], recording.ENCODERS = chosen, encoders
+    try:
+        yield
+    finally:
+        names["RunRecorder"], recording.ENCODERS = saved, saved_encoders
+
+
 def measure(
     steps: int, think: float, run_dir: Path | None, image_format: str = "png"
-) -> list[float]:
-    """Per-step overhead in seconds, for every step after the first."""
+) -> tuple[list[float], list[float]]:
+    """Per-step overhead and ``record`` stage in seconds, for every step after the first."""
     stamps: list[float] = []
     records: list[Step] = []
 
@@ -118,49 +149,71 @@ def measure(
         StaticEnv(),
         ThinkingPolicy(think),
         max_steps=steps,
-        stall_limit=3,
+        stall_limit=None,
         run_dir=run_dir,
         image_format=image_format,
         report=False,
         on_step=on_step,
     )
     agent.run("benchmark")
-    overheads = []
+    overheads, recorded = [], []
     for index in range(1, len(records)):
         wall = stamps[index] - stamps[index - 1]
         own = records[index].timings["policy"] + records[index].timings["env"]
         overheads.append(wall - own)
-    return overheads
+        recorded.append(records[index].timings.get("record", 0.0))
+    return overheads, recorded
+
+
+CONFIGURATIONS = (
+    # name, think (None: --think-ms), recording (None, or kind and encoders), image format
+    ("loop only, no recording, instant policy", 0.0, None, "png"),
+    ("recording PNG, serial (before), instant policy", 0.0, ("serial", 1), "png"),
+    ("recording PNG, writer, 1 encoder, instant policy", 0.0, ("writer", 1), "png"),
+    ("recording PNG, writer, 2 encoders, instant policy", 0.0, ("writer", 2), "png"),
+    ("recording PNG, serial (before), policy {think} ms", None, ("serial", 1), "png"),
+    ("recording PNG, writer, policy {think} ms", None, ("writer", 2), "png"),
+    ("recording WebP, writer, policy {think} ms", None, ("writer", 2), "webp"),
+)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--steps", type=int, default=300)
+    parser.add_argument("--steps", type=int, default=200)
+    parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--think-ms", type=float, default=50.0)
     args = parser.parse_args()
-    think = args.think_ms / 1000
+    results: dict[str, tuple[list[float], list[float]]] = {}
     with tempfile.TemporaryDirectory() as scratch:
-        rows = [
-            ("loop only, no recording", measure(args.steps, think, None)),
-            (
-                f"recording PNG, policy {args.think_ms:g} ms",
-                measure(args.steps, think, Path(scratch) / "png"),
-            ),
-            (
-                f"recording WebP, policy {args.think_ms:g} ms",
-                measure(args.steps, think, Path(scratch) / "webp", "webp"),
-            ),
-            ("recording PNG, instant policy", measure(args.steps, 0.0, Path(scratch) / "instant")),
-        ]
-    baseline = statistics.median(rows[0][1])
+        for round_ in range(args.rounds):
+            for number, (name, think, kind, image_format) in enumerate(CONFIGURATIONS):
+                label = name.format(think=f"{args.think_ms:g}")
+                seconds = args.think_ms / 1000 if think is None else think
+                run_dir = None if kind is None else Path(scratch) / f"{round_}-{number}"
+                if kind is None:
+                    measured = measure(args.steps, seconds, None)
+                else:
+                    with recorder(*kind):
+                        measured = measure(args.steps, seconds, run_dir, image_format)
+                overheads, recorded = results.setdefault(label, ([], []))
+                overheads += measured[0]
+                recorded += measured[1]
+    baseline = statistics.median(next(iter(results.values()))[0])
     print(
-        f"{args.steps} steps of {WIDTH}x{HEIGHT} screens; overhead = step wall time - policy - environment"
+        f"{args.rounds} rounds of {args.steps} steps of {WIDTH}x{HEIGHT} screens; "
+        "overhead = step wall time - policy - environment"
     )
-    print(f"{'configuration':<38} {'median ms':>10} {'p90 ms':>8} {'vs loop only':>13}")
-    for name, values in rows:
-        median = statistics.median(values)
-        p90 = statistics.quantiles(values, n=10)[-1]
-        print(f"{name:<38} {median * 1000:>10.2f} {p90 * 1000:>8.2f} {median / baseline:>12.1f}x")
+    print(
+        f"{'configuration':<52} {'median ms':>10} {'mean ms':>8} {'p95 ms':>8} "
+        f"{'record ms':>10} {'vs loop':>8}"
+    )
+    for name, (overheads, recorded) in results.items():
+        median = statistics.median(overheads)
+        print(
+            f"{name:<52} {median * 1000:>10.2f} {statistics.fmean(overheads) * 1000:>8.2f} "
+            f"{nearest_rank(overheads, 95) * 1000:>8.2f} {statistics.median(recorded) * 1000:>10.2f} "
+            f"{median / baseline:>7.1f}x"
+        )
 
 
 if __name__ == "__main__":

@@ -25,6 +25,30 @@ DELETE_CHECKED = (0.5, 0.89)
 EMPTY = (0.5, 0.6)
 
 
+def scores_only(metrics: dict[str, Any]) -> dict[str, Any]:
+    """Metrics without their ``latency`` block (the seconds a run took differ between runs)."""
+    return {name: value for name, value in metrics.items() if name != "latency"}
+
+
+def logged_latency(out: Path) -> dict[str, Any]:
+    """The ``latency`` block recomputed by hand from the timings in ``results.jsonl``."""
+    from screenpilot.agent.latency import summarize
+
+    timings: list[dict[str, float]] = []
+    for line in (out / "results.jsonl").read_text().splitlines():
+        logged = json.loads(line).get("timings")
+        timings += logged if isinstance(logged, list) else [logged] if logged else []
+    return summarize(timings)
+
+
+def same_scores(resumed: dict[str, Any], whole: dict[str, Any], out: Path) -> None:
+    """A resumed evaluation's metrics are the uninterrupted run's, and its latency block
+    summarizes exactly the timings it logged."""
+    assert scores_only(resumed) == scores_only(whole)
+    written = json.loads((out / "metrics.json").read_text())
+    assert written["latency"] == resumed["latency"] == logged_latency(out)
+
+
 def tap(point: tuple[float, float]) -> dict[str, object]:
     return {"type": "tap", "x": point[0], "y": point[1]}
 

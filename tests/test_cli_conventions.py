@@ -128,4 +128,7 @@ def test_the_run_spinner_counts_steps_and_their_mean_time() -> None:
     for index, seconds in enumerate([1.5, 2.5]):
         now[0] += seconds
         on_step(Step(index=index, observation=None, decision=decision, status="executed"))
-    assert status.shown == ["running… 1 step · 1.5 s/step", "running… 2 steps · 2 s/step"]
+    assert status.shown == [
+        "running… 1 step · 1.5 s/step · 0.67 steps/s",
+        "running… 2 steps · 2 s/step · 0.5 steps/s",
+    ]

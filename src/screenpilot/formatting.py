@@ -50,6 +50,13 @@ def duration(seconds: float) -> str:
     return f"{hours} h {rest} min" if rest else f"{hours} h"
 
 
+def rate(per_second: float, unit: str) -> str:
+    """A rate with two significant digits (none after the point from 10 on): ``0.33 steps/s``,
+    ``2.5 steps/s``, ``14 steps/s``; ``unit`` is the plural noun."""
+    shown = f"{per_second:.2g}" if per_second < 10 else f"{per_second:.0f}"
+    return f"{shown} {unit}/s"
+
+
 def rounded(data: Any) -> Any:
     """``data`` with every float rounded to ``DECIMALS`` decimals (in lists and dicts too)."""
     if isinstance(data, float):

@@ -217,7 +217,8 @@ def test_one_result_card_per_run_in_the_manifest_the_metrics_and_the_page(tmp_pa
     count(out, CountSettings(upto=4))
     manifest = json.loads((out / "manifest.json").read_text())
     metrics = json.loads((out / "metrics.json").read_text())
-    assert list(metrics) == ["card", "even"] and metrics["even"] == 2
+    assert list(metrics) == ["card", "even", "latency"] and metrics["even"] == 2
+    assert metrics["latency"] == {"steps": 0, "stages": {}}  # its units time no steps
     assert (
         manifest["card"]
         == metrics["card"]

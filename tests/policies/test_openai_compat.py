@@ -21,7 +21,7 @@ from screenpilot.environments.demo import DemoEnv
 from screenpilot.errors import ConfigError, DeviceError
 from screenpilot.policies import PolicySettings
 from screenpilot.policies.openai_compat import OpenAIPolicy
-from screenpilot.policies.transport import _retry_after as retry_after
+from screenpilot.policies.transport_faults import retry_after
 from screenpilot.registry import make_policy
 from tests.helpers import ADD_BUTTON, FIELD, HOME_ICON
 from tests.policies.chat_server import LINGER, Server, completion

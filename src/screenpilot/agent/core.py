@@ -102,6 +102,8 @@ class StepResult:
     """The environment stopped the episode from outside (a budget, a lost device)."""
     info: Mapping[str, Any] = field(default_factory=dict)
     """What was done, e.g. the device pixels a tap landed on; recorded with the step."""
+    timings: Mapping[str, float] = field(default_factory=dict)
+    """Seconds per stage of the step (``act``, ``settle``, ``capture``: ``agent.latency``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,6 +112,8 @@ class Usage:
 
     prompt_tokens: int = 0
     completion_tokens: int = 0
+    cached_tokens: int | None = None
+    """Prompt tokens the server took from its prefix cache, where it reports them."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,7 +125,8 @@ class Decision:
     raw_output: str = ""
     reasoning: str | None = None
     timings: Mapping[str, float] = field(default_factory=dict)
-    """Seconds spent per phase (e.g. prompt, generate, parse)."""
+    """Seconds per stage (``image``, ``prompt``, ``prefill``, ``decode``, ``ttft``, ``request``,
+    ``parse``: ``agent.latency``)."""
     usage: Usage | None = None
     info: Mapping[str, Any] = field(default_factory=dict)
     """Policy-specific details worth recording, e.g. ignored extra tool calls."""

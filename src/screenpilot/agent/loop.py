@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from PIL import Image
 
@@ -213,15 +213,19 @@ class Agent:
             screenshot, name = None, f"{index:04d}"
             if recorder is not None and not self.blur_flagged:  # encoded while the model thinks
                 screenshot = recorder.save_screenshot(name, observation.screenshot)
+            deciding = time.perf_counter()
+            recording = deciding - started
             decision = self._decide(task, observation, episode.steps)
-            policy_seconds = time.perf_counter() - started
+            policy_seconds = time.perf_counter() - deciding
             step, result, failure = self._act(task, index, observation, decision)
-            step.timings = dict(step.timings, policy=policy_seconds)
+            step.timings = {**decision.timings, **step.timings, "policy": policy_seconds}
             blurred: tuple[Box, ...] = ()
             if recorder is not None and self.blur_flagged:  # once the gate has judged the step
+                blurring = time.perf_counter()
                 blurred = self._blurring.step(step, observation)
                 screenshot = recorder.save_screenshot(name, observation.screenshot, blur=blurred)
-            self._keep(episode, step, recorder, screenshot, started, blurred)
+                recording += time.perf_counter() - blurring
+            self._keep(episode, step, recorder, screenshot, started, blurred, recording)
             if failure is not None:
                 raise failure
             action = decision.action
@@ -295,7 +299,7 @@ class Agent:
             return step, None, exc
         step.status = "executed"
         step.result_info = result.info
-        step.timings = {**step.timings, "env": time.perf_counter() - started}
+        step.timings = {**step.timings, **result.timings, "env": time.perf_counter() - started}
         return step, result, None
 
     def _keep(
@@ -306,17 +310,29 @@ class Agent:
         screenshot: str | None,
         started: float,
         blurred: tuple[Box, ...],
+        recording: float,
     ) -> None:
         """Record the step, notify (the flagged text is a secret by then), and release old
-        observations."""
-        step.timings = dict(step.timings, total=time.perf_counter() - started)
+        observations. ``recording`` is the time already spent recording the step (queueing
+        its screenshot); its ``record`` stage adds the time to queue its line."""
+        keeping = time.perf_counter()
         if flagged_typing(step) and isinstance(step.action, TypeText):
             if recorder is not None:  # also rewrites the lines already written
                 recorder.add_secret(step.action.text)
             else:
                 self.redactor.add(step.action.text)
-        if recorder is not None:
-            recorder.write_step(StepRecord.from_step(step, screenshot, blurred=blurred))
+        if recorder is None:
+            step.timings = {**step.timings, "total": time.perf_counter() - started}
+        else:
+
+            def stamp(timings: dict[str, Any]) -> None:
+                now = time.perf_counter()
+                timings.update(record=recording + now - keeping, total=now - started)
+                step.timings = {**step.timings, **timings}
+
+            recorder.write_step(
+                StepRecord.from_step(step, screenshot, blurred=blurred), stamp=stamp
+            )
         episode.steps.append(step)
         if len(episode.steps) > self.keep_observations:
             episode.steps[-self.keep_observations - 1].observation = None

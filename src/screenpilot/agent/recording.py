@@ -1,6 +1,11 @@
-"""Run directories: ``trajectory.jsonl`` (one line per step, flushed as it completes), the
-screenshots under ``screens/`` (encoded on a background thread while the policy thinks), and
-``manifest.json`` (what produced the run and how it ended).
+"""Run directories: ``trajectory.jsonl`` (one line per step), the screenshots under
+``screens/``, and ``manifest.json`` (what produced the run and how it ended).
+
+Screenshots are encoded on background threads (encoding a 1080x2400 PNG takes tens of
+milliseconds, longer than the rest of a step's bookkeeping) and each step's line is appended,
+in order, by one writer thread once that step's screenshot is on disk: a line in the file means
+the whole step survives a kill. The loop waits only when ``BACKLOG`` screenshots are still
+being encoded, which bounds the memory they hold.
 
 Every string value written passes through the run's ``Redactor`` (``agent/secrets.py``); the
 text of a typing step the safety gate flagged is never written, whatever its length. Values the
@@ -13,6 +18,7 @@ from __future__ import annotations
 import json
 import platform
 from collections import deque
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,6 +48,11 @@ from screenpilot.tools.coords import Box, Screen
 TRAJECTORY = "trajectory.jsonl"
 MANIFEST = "manifest.json"
 SCREENS = "screens"
+ENCODERS = 2
+"""Threads encoding screenshots (PNG and WebP encoders release the GIL while they work)."""
+BACKLOG = 4
+"""Screenshots queued or being encoded before the loop waits for the oldest: a policy faster
+than encoding is held to the encoders' pace, with at most this many screens in memory."""
 KEPT = frozenset({"screenshot", "final_screenshot"})
 """Fields holding file names the recorder chose: never redacted (a PIN like 0003 would\nrename a screenshot)."""
 
@@ -166,15 +177,23 @@ class RunRecorder:
         for secret in secrets:
             self.redactor.add(secret, strict=True)
         self._pending: deque[Future[None]] = deque()
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="screenpilot-recorder")
+        """Every queued write (screenshots and lines) in the order they were queued."""
+        self._encoding: deque[Future[None]] = deque()
+        self._screens: dict[str, Future[None]] = {}
+        self._encoders = ThreadPoolExecutor(ENCODERS, thread_name_prefix="screenpilot-encoder")
+        self._writer = ThreadPoolExecutor(1, thread_name_prefix="screenpilot-writer")
+        self._broken = False
+        """A write failed: no later line is written (the file never skips a step)."""
         self._trajectory: IO[str] = (self.run_dir / TRAJECTORY).open("a", encoding="utf-8")
         self._lines = 0
 
     def add_secret(self, text: str) -> None:
         """Redact ``text`` from everything written from now on, and from the steps already
         written (a model may have named the password a step before typing it)."""
-        if self.redactor.add(text) and self._lines:
-            self._rewrite_trajectory()
+        if self.redactor.add(text):
+            self.drain()  # the lines still queued were redacted without it
+            if self._lines:
+                self._rewrite_trajectory()
 
     def _rewrite_trajectory(self) -> None:
         """Redact the lines written so far again; atomic, so a kill leaves the old file."""
@@ -187,6 +206,9 @@ class RunRecorder:
 
     def _json(self, model: type[BaseModel], data: dict[str, Any], indent: int | None = None) -> str:
         """``data`` (a dumped ``model``) as JSON text with every secret redacted."""
+        return _dumps(self._clean(model, data), indent)
+
+    def _clean(self, model: type[BaseModel], data: dict[str, Any]) -> dict[str, Any]:
         clean = {k: v if k in KEPT else self.redactor.redact_data(v) for k, v in data.items()}
         if clean != data:
             try:
@@ -194,30 +216,69 @@ class RunRecorder:
             except ValidationError as exc:
                 for error in exc.errors():
                     _restore(clean, data, error["loc"])
-        return to_json(clean, indent=indent, inf_nan_mode="null").decode()
+        return clean
 
     def save_screenshot(self, name: str, image: Image.Image, *, blur: tuple[Box, ...] = ()) -> str:
         """Start encoding a screenshot in the background (it overlaps the policy's thinking),
         with the normalized boxes ``blur`` made unreadable; returns its path relative to the run
-        directory."""
+        directory. Waits first while ``BACKLOG`` screenshots are still being encoded; raises
+        the first error of an earlier write."""
+        self._settle_done()
+        while len(self._encoding) >= BACKLOG:
+            self._encoding.popleft().result()
         relative = f"{SCREENS}/{name}.{self.image_format}"
         self._written.add(relative)
-        self._pending.append(self._pool.submit(self._write_image, relative, image, blur))
+        future = self._encoders.submit(self._write_image, relative, image, blur)
+        self._encoding.append(future)
+        self._pending.append(future)
+        self._screens[relative] = future
         return relative
 
     def _write_image(self, relative: str, image: Image.Image, blur: tuple[Box, ...]) -> None:
-        for box in blur:
-            image = blur_region(image, box)
-        write_atomic(self.run_dir / relative, encode(image, self.image_format))
+        try:
+            for box in blur:
+                image = blur_region(image, box)
+            write_atomic(self.run_dir / relative, encode(image, self.image_format))
+        except BaseException:
+            self._broken = True
+            raise
 
-    def write_step(self, record: StepRecord) -> None:
-        """Append one complete line and flush it to the operating system, once the step's
-        screenshot is on disk: a line in the file means the whole step survives a kill."""
-        self.drain()
-        line = self._json(StepRecord, record.model_dump(mode="json", fallback=str))
-        self._trajectory.write(line + "\n")
-        self._trajectory.flush()
-        self._lines += 1
+    def write_step(
+        self, record: StepRecord, *, stamp: Callable[[dict[str, Any]], None] | None = None
+    ) -> None:
+        """Queue one step's line: the writer thread appends it and flushes it to the operating
+        system once the step's screenshot is on disk, after every earlier line. ``stamp`` may
+        add to the record's ``timings`` just before the line is serialized (the loop adds the
+        time recording took). Raises the first error of an earlier write."""
+        self._settle_done()
+        clean = self._clean(StepRecord, record.model_dump(mode="json", fallback=str))
+        if stamp is not None:
+            stamp(clean["timings"])
+        line = _dumps(clean)
+        screen = self._screens.pop(record.screenshot, None) if record.screenshot else None
+        self._pending.append(self._writer.submit(self._append, line, screen))
+
+    def _append(self, line: str, screen: Future[None] | None) -> None:
+        """Write a line once its screenshot is on disk; after any failed write, none (that
+        write's error is the one raised)."""
+        if screen is not None and screen.exception() is not None:
+            return
+        if self._broken:
+            return
+        try:
+            self._trajectory.write(line + "\n")
+            self._trajectory.flush()
+            self._lines += 1
+        except BaseException:
+            self._broken = True
+            raise
+
+    def _settle_done(self) -> None:
+        """Forget the writes that completed; raise the first error among them."""
+        while self._encoding and self._encoding[0].done():
+            self._encoding.popleft()
+        while self._pending and self._pending[0].done():
+            self._pending.popleft().result()
 
     def write_manifest(self, manifest: Manifest) -> None:
         data = self._json(Manifest, manifest.model_dump(mode="json", fallback=str), indent=2)
@@ -225,15 +286,19 @@ class RunRecorder:
         self._written.add(MANIFEST)
 
     def drain(self) -> None:
-        """Wait until every queued screenshot is on disk; re-raise the first write error."""
+        """Wait until every queued screenshot and line is on disk; re-raise the first write
+        error."""
         while self._pending:
             self._pending.popleft().result()
+        self._encoding.clear()
+        self._screens.clear()
 
     def close(self) -> None:
         try:
             self.drain()
         finally:
-            self._pool.shutdown(wait=True)
+            self._encoders.shutdown(wait=True)
+            self._writer.shutdown(wait=True)
             self._trajectory.close()
 
     def take_back(self) -> bool:
@@ -244,6 +309,10 @@ class RunRecorder:
             return False
         written = [self.run_dir / relative for relative in sorted(self._written)]
         return take_back(written, self._created) and not self.run_dir.exists()
+
+
+def _dumps(data: dict[str, Any], indent: int | None = None) -> str:
+    return to_json(data, indent=indent, inf_nan_mode="null").decode()
 
 
 def _restore(clean: Any, original: Any, loc: tuple[int | str, ...]) -> None:

@@ -10,10 +10,12 @@ import base64
 import io
 from html import escape
 from pathlib import Path
+from typing import Any
 
 from PIL import Image
 
 from screenpilot.agent.core import SafetyReview
+from screenpilot.agent.latency import PERCENTILE, stage_order, summarize
 from screenpilot.agent.recording import Manifest, RunData, StepRecord, load_run
 from screenpilot.agent.replay_compare import DIFFERENCES, tally
 from screenpilot.agent.report_marks import (
@@ -91,7 +93,23 @@ def _header(run: RunData) -> str:
         facts.insert(1, ("Replay", escape(counted.text())))
     rows = "".join(f"<div><dt>{k}</dt><dd>{v}</dd></div>" for k, v in facts)
     error = f'<p class="error">{escape(manifest.error)}</p>' if manifest.error else ""
-    return f"<h1>{escape(manifest.task)}</h1><dl class=facts>{rows}</dl>{error}"
+    latency = latency_table(summarize({**s.decision_timings, **s.timings} for s in steps))
+    return f"<h1>{escape(manifest.task)}</h1><dl class=facts>{rows}</dl>{latency}{error}"
+
+
+def latency_table(summary: dict[str, Any]) -> str:
+    """Per stage, the median and 95th percentile of a step's time (``latency.summarize``)."""
+    stages: dict[str, dict[str, Any]] = summary["stages"]
+    if not stages:
+        return ""
+    key = f"p{PERCENTILE}"
+    head = "".join(f"<th>{escape(name)}</th>" for name in stages)
+    median = "".join(f"<td>{duration(row['median'])}</td>" for row in stages.values())
+    tail = "".join(f"<td>{duration(row[key])}</td>" for row in stages.values())
+    return (
+        f'<table class="latency"><tr><th>per step</th>{head}</tr>'
+        f"<tr><th>median</th>{median}</tr><tr><th>p{PERCENTILE}</th>{tail}</tr></table>"
+    )
 
 
 def _badge(status: str, colour: str | None = None) -> str:
@@ -229,9 +247,12 @@ def _step_card(run: RunData, step: StepRecord) -> str:
         )
     target = step.decision_info.get("target_box")
     box = target if isinstance(target, list) else None
-    timing = " · ".join(f"{k} {duration(v)}" for k, v in step.timings.items())
+    timing = " · ".join(f"{k} {duration(step.timings[k])}" for k in stage_order(step.timings))
     if step.usage:
         timing += f" · {step.usage.prompt_tokens}+{step.usage.completion_tokens} tokens"
+        if step.usage.cached_tokens is not None:
+            timing += f" ({step.usage.cached_tokens} cached)"
+    timing += prefix_note(step.decision_info)
     details.append(f'<div class="timing">{escape(timing)}</div>')
     return (
         f'<section class="card" id="step-{step.index}"><div class="shot">'
@@ -239,6 +260,18 @@ def _step_card(run: RunData, step: StepRecord) -> str:
         '</div><div class="body">'
         f"<h2>Step {step.index + 1} {_badge(step.status)}{compared}</h2>{''.join(details)}</div></section>"
     )
+
+
+def prefix_note(info: dict[str, Any]) -> str:
+    """`` · prefix 2458/2977 tokens as before``: how much of the request repeated the previous
+    step's (``policies.prefix``), in tokens where they were counted, else in bytes."""
+    for unit, shared, whole in (
+        ("tokens", "prefix_shared_tokens", "prompt_tokens_counted"),
+        ("bytes", "prefix_shared_bytes", "request_bytes"),
+    ):
+        if isinstance(info.get(shared), int) and isinstance(info.get(whole), int):
+            return f" · prefix {info[shared]}/{info[whole]} {unit} as before"
+    return ""
 
 
 def adds_to(raw_output: str | None, action: ActionBase | None) -> bool:
@@ -323,6 +356,10 @@ header .error {{ margin-top:16px; }}
 .repair {{ background:#ddf4ff; border:1px solid #54aeff; border-radius:8px; padding:6px 12px; margin:8px 0; }}
 .repair ul {{ margin:2px 0 0; padding-left:18px; }}
 .timing {{ margin-top:10px; color:var(--muted); font-size:13px; }}
+.latency {{ margin-top:16px; border-collapse:collapse; font-size:13px; }}
+.latency th, .latency td {{ padding:2px 10px 2px 0; text-align:right; font-weight:400; }}
+.latency th:first-child {{ text-align:left; color:#8b949e; }}
+.latency tr:first-child th {{ color:#8b949e; text-transform:uppercase; font-size:11px; letter-spacing:.06em; }}
 .frame {{ display:block; text-decoration:none; }}
 .pill {{ display:block; margin:10px auto 0; width:max-content; max-width:320px; background:rgba(255,45,85,.92); color:#fff; font-weight:600; padding:6px 14px; border-radius:999px; box-shadow:0 2px 8px rgba(0,0,0,.25); white-space:nowrap; overflow:hidden; text-overflow:ellipsis; }}
 .pill.muted {{ background:rgba(87,96,106,.92); }}

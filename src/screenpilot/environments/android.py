@@ -249,7 +249,7 @@ class AndroidEnv(DeviceEnv):
 
     def _settle_and_observe(self) -> tuple[Observation, dict[str, Any]]:
         """Poll screenshots until two in a row show the same screen, or the timeout passes."""
-        frame, waited = settle(self._capture, _thumbnail, self.settle, self.clock)
+        frame, waited = settle(self._capture, _thumbnail, self.settle, self.clock, self.stages)
         return self._observe(frame), waited
 
     def _read_geometry(self, *, natural: tuple[int, int] | None = None) -> Geometry:

@@ -147,7 +147,7 @@ class DesktopEnv(DeviceEnv):
         return self._observation(self._capture())
 
     def observe_after(self, action: Action, info: dict[str, Any]) -> Observation:
-        image, waited = settle(self._capture, _as_image, self.settle, self.clock)
+        image, waited = settle(self._capture, _as_image, self.settle, self.clock, self.stages)
         info.update(waited)
         return self._observation(image)
 

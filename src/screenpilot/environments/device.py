@@ -4,7 +4,9 @@ Its ``step`` is written once for every device: check the action is supported, ha
 one dispatcher (``gestures.perform``), then observe the screen once the action has taken
 effect. A device class implements the primitives (``Gestures``), ``observe`` and, when the
 screen needs time to react, ``observe_after`` (real devices wait for it to settle with
-``settle.settle``).
+``settle.settle``, handing it ``stages``). The step's result carries its stages
+(``agent.latency``): ``act`` (the gesture), ``settle`` (the wait for the screen to stand still)
+and ``capture`` (the rest of observing the screen), read from the device's clock.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import time
 from typing import Any
 
 from screenpilot.agent.core import Environment, Observation, StepResult
+from screenpilot.agent.latency import Stopwatch
 from screenpilot.environments.gestures import Button, DevicePoint, Done, Gestures, perform
 from screenpilot.environments.settle import SYSTEM_CLOCK, Clock
 from screenpilot.tools.actions import Action, Finish
@@ -24,16 +27,30 @@ class DeviceEnv(Environment, Gestures):
 
     clock: Clock = SYSTEM_CLOCK
     """Where waits get their time (a fake clock in tests)."""
+    _stages: Stopwatch | None = None
+
+    @property
+    def stages(self) -> Stopwatch:
+        """The current step's stages, for ``observe_after`` to hand to ``settle``."""
+        if self._stages is None:
+            self._stages = Stopwatch(self.clock.monotonic)
+        return self._stages
 
     def step(self, action: Action) -> StepResult:
         self.check_supported(action)
         if isinstance(action, Finish):
             return StepResult(self.observe(), terminated=True)
+        stages = self._stages = Stopwatch(self.clock.monotonic)
         started = time.perf_counter()
-        info = perform(action, self)
+        with stages.time("act"):
+            info = perform(action, self)
         if not self.simulated:  # a simulated device's record stays free of timings
             info["action_s"] = round(time.perf_counter() - started, 4)
-        return StepResult(self.observe_after(action, info), info=info)
+        observing = self.clock.monotonic()
+        observation = self.observe_after(action, info)
+        waited = stages.seconds.get("settle", 0.0)
+        stages.seconds["capture"] = self.clock.monotonic() - observing - waited
+        return StepResult(observation, info=info, timings=dict(stages.seconds))
 
     @abc.abstractmethod
     def observe(self) -> Observation:

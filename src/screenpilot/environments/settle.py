@@ -14,6 +14,7 @@ from typing import Any, Protocol, TypeVar
 
 from PIL import Image
 
+from screenpilot.agent.latency import Stopwatch
 from screenpilot.errors import ConfigError
 from screenpilot.imaging import same_screen
 
@@ -63,20 +64,32 @@ def settle(
     image_of: Callable[[Frame], Image.Image],
     settings: Settle,
     clock: Clock = SYSTEM_CLOCK,
+    stopwatch: Stopwatch | None = None,
 ) -> tuple[Frame, dict[str, Any]]:
     """Capture until two frames in a row show the same screen, or the timeout would pass.
 
     Returns the last frame and what the wait cost, under the same keys for every device:
     ``settle_s`` (seconds waited), ``settle_polls`` (captures taken), ``settled`` (whether the
-    screen stood still before the timeout)."""
+    screen stood still before the timeout). A ``stopwatch`` gets the stages: ``capture`` (the
+    captures) and ``settle`` (the rest of the wait)."""
     start = clock.monotonic()
+    captured = 0.0
+
+    def timed_capture() -> Frame:
+        nonlocal captured
+        began = clock.monotonic()
+        try:
+            return capture()
+        finally:
+            captured += clock.monotonic() - began
+
     if settings.wait:
         clock.sleep(settings.wait)
-    previous = capture()
+    previous = timed_capture()
     polls, settled = 1, False
     while clock.monotonic() - start + settings.poll <= settings.timeout:
         clock.sleep(settings.poll)
-        current = capture()
+        current = timed_capture()
         polls += 1
         settled = same_screen(image_of(previous), image_of(current))
         previous = current
@@ -87,6 +100,9 @@ def settle(
         "settle_polls": polls,
         "settled": settled,
     }
+    if stopwatch is not None:
+        stopwatch.add("capture", captured)
+        stopwatch.add("settle", clock.monotonic() - start - captured)
     return previous, waited
 
 

@@ -314,7 +314,7 @@ def score_predictions(
     source = {"predictions": {"format": fmt, "sha256": digest}}
     card = settings.card(dataset, source)
     if out is None:
-        return with_card(card, {**_metrics(dataset, settings, scores), **extra})
+        return with_card(card, {**_metrics(dataset, settings, scores), **extra}, scores.values())
     with RunFolder(out, settings, StepScore, resume=resume) as folder:
         done = folder.start(
             source, dataset.describe(), total=len(dataset), card=card, progress=progress

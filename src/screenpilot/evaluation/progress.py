@@ -1,6 +1,7 @@
 """The progress line of an evaluation or a run: units done (of the total, when it is known),
 the running figure with its count (AITZ: exact matches; simulated episodes: successes), the
-mean time of a unit this session and, once one is done, the time left. Text from the run (ids,
+mean time of a unit this session, the steps per second (an episode counts its steps) and, once
+one is done, the time left. Text from the run (ids,
 paths) is shown literally, never read as rich markup. Time is read from an injected clock."""
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from rich.progress import BarColumn, TaskID, TextColumn
 from rich.progress import Progress as Bar
 from rich.table import Column
 
-from screenpilot.formatting import duration, percent, plural
+from screenpilot.formatting import duration, percent, plural, rate
 
 Clock = Callable[[], float]
 """Seconds from any fixed start (``time.monotonic``)."""
@@ -27,8 +28,8 @@ class Progress(Protocol):
     def start(self, total: int, done: Sequence[bool]) -> None:
         """The run has ``total`` units; ``done`` are the ones logged before (passed or not)."""
 
-    def advance(self, passed: bool, label: str) -> None:
-        """One more unit was scored."""
+    def advance(self, passed: bool, label: str, steps: int = 1) -> None:
+        """One more unit was scored; it took ``steps`` steps (an episode's, or 1)."""
 
 
 def progress_line(
@@ -40,19 +41,24 @@ def progress_line(
     passed: int = 0,
     fresh: int = 0,
     seconds: float = 0.0,
+    steps: int | None = None,
     last: str = "",
 ) -> str:
-    """``12/38 episodes · success 9 (75.0%) · 1.2 s/episode · 31 s left · ✓ id``.
+    """``12/38 episodes · success 9 (75.0%) · 1.2 s/episode · 6.8 steps/s · 31 s left · ✓ id``.
 
     ``done`` units of ``total`` (a fraction only when the total is known), ``passed`` of them
     counting toward ``figure``, and ``fresh`` of them done in ``seconds`` this session: their
-    mean time, and from it the time the remaining units will take."""
+    mean time, the rate of the ``steps`` they took (``fresh`` where a unit is a step), and
+    from the mean the time the remaining units will take."""
     parts = [f"{done}/{plural(total, unit)}" if total is not None else plural(done, unit)]
     if figure is not None and done:
         parts.append(f"{figure} {passed} ({percent(passed / done)})")
     if fresh:
         mean = seconds / fresh
         parts.append(f"{duration(mean)}/{unit}")
+        taken = fresh if steps is None else steps
+        if seconds > 0:
+            parts.append(rate(taken / seconds, "steps"))
         if total is not None and total > done:
             parts.append(f"{duration(mean * (total - done))} left")
     if last:
@@ -90,7 +96,7 @@ class RunProgress:
         )
         self._unit, self._figure, self._show_last, self._clock = unit, figure, show_last, clock
         self._total: int | None = None
-        self._passed = self._scored = self._fresh = 0
+        self._passed = self._scored = self._fresh = self._steps = 0
         self._began = clock()
         self._task: TaskID | None = None
         self.line = ""
@@ -110,16 +116,17 @@ class RunProgress:
 
     def start(self, total: int, done: Sequence[bool]) -> None:
         self._total, self._passed, self._scored = total, sum(done), len(done)
-        self._began, self._fresh = self._clock(), 0
+        self._began, self._fresh, self._steps = self._clock(), 0, 0
         self._task = self._bar.add_task("eval", total=total, completed=len(done), status="")
         self._show("")
 
-    def advance(self, passed: bool, label: str) -> None:
+    def advance(self, passed: bool, label: str, steps: int = 1) -> None:
         if self._task is None:
             raise RuntimeError("RunProgress.advance before start")
         self._passed += passed
         self._scored += 1
         self._fresh += 1
+        self._steps += steps
         self._bar.advance(self._task)
         self._show(f"{'✓' if passed else '✗'} {label}" if self._show_last else "")
 
@@ -132,6 +139,7 @@ class RunProgress:
             passed=self._passed,
             fresh=self._fresh,
             seconds=self._clock() - self._began,
+            steps=self._steps,
             last=last,
         )
         if self._task is not None:

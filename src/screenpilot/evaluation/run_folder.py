@@ -3,7 +3,8 @@
 ``manifest.json`` says what produced the numbers (settings, source, dataset, versions, times),
 ``results.jsonl`` holds one line per scored unit (an AITZ step, a simulated episode), appended
 and flushed as each completes, and ``metrics.json`` is computed from those lines alone, so a
-resumed run ends with exactly the metrics of an uninterrupted one. ``report.html`` is the
+resumed run ends with exactly the metrics of an uninterrupted one (but for its ``latency``
+block, which summarizes the seconds each logged step took). ``report.html`` is the
 benchmark's own page. Every run has one result card (``result_card``): the benchmark, the data's
 hash, the selection and its counts, the setting, the protocol with its source, and who
 answered; the manifest records it and ``metrics.json`` begins with it.
@@ -20,7 +21,7 @@ import datetime as dt
 import json
 import platform
 import time
-from collections.abc import Hashable, Mapping
+from collections.abc import Hashable, Iterable, Mapping
 from pathlib import Path
 from types import TracebackType
 from typing import IO, TYPE_CHECKING, Any, Generic, TypeVar
@@ -29,6 +30,7 @@ from pydantic import BaseModel, Field, ValidationError
 
 from screenpilot import __version__
 from screenpilot.agent.core import Policy
+from screenpilot.agent.latency import summarize
 from screenpilot.agent.run_dirs import missing_folders, take_back
 from screenpilot.errors import ConfigError
 from screenpilot.evaluation.result_card import ResultCard
@@ -95,6 +97,15 @@ class LoggedUnit(BaseModel):
         """How the progress display names the unit."""
         return str(self.key)
 
+    @property
+    def step_count(self) -> int:
+        """The steps the unit took (one model decision each), for the steps per second."""
+        return 1
+
+    def step_timings(self) -> list[dict[str, float]]:
+        """Each step's seconds per stage (``agent.latency``), for the ``latency`` block."""
+        return []
+
 
 U = TypeVar("U", bound=LoggedUnit)
 
@@ -144,9 +155,13 @@ def continue_policy(
     return True
 
 
-def with_card(card: ResultCard, metrics: Mapping[str, Any]) -> dict[str, Any]:
-    """``metrics`` with the result card first (as ``metrics.json`` holds them)."""
-    return {"card": card.model_dump(mode="json"), **metrics}
+def with_card(
+    card: ResultCard, metrics: Mapping[str, Any], units: Iterable[LoggedUnit] = ()
+) -> dict[str, Any]:
+    """``metrics`` with the result card first and the ``latency`` block of ``units`` last (as
+    ``metrics.json`` holds them): each stage's median and 95th percentile over their steps."""
+    timings = [timing for unit in units for timing in unit.step_timings()]
+    return {"card": card.model_dump(mode="json"), **metrics, "latency": summarize(timings)}
 
 
 def write_json(path: Path, data: Mapping[str, Any]) -> None:
@@ -315,13 +330,14 @@ class RunFolder(Generic[U]):
         self.done[unit.key] = unit
         self._fresh += 1
         if self._progress is not None:
-            self._progress.advance(unit.passed, unit.label)
+            self._progress.advance(unit.passed, unit.label, unit.step_count)
 
     def finish(
         self, metrics: Mapping[str, Any], notes: Mapping[str, Any] | None = None
     ) -> dict[str, Any]:
-        """Write ``metrics.json`` (the result card first) and the manifest's end time, last
-        session and ``notes``; returns the metrics as written."""
+        """Write ``metrics.json`` (the result card first, the ``latency`` block last: each
+        stage's median and 95th percentile over the logged steps) and the manifest's end time,
+        last session and ``notes``; returns the metrics as written."""
         self.close()
         if self._manifest is None or self._card is None:
             raise RuntimeError("RunFolder.finish before start")
@@ -337,7 +353,7 @@ class RunFolder(Generic[U]):
                 "notes": {**self._manifest.notes, **(notes or {})},
             }
         )
-        written = with_card(self._card, metrics)
+        written = with_card(self._card, metrics, self.done.values())
         write_json(self.out / METRICS, written)
         write_json(self.out / MANIFEST, self._manifest.model_dump(mode="json"))
         return written

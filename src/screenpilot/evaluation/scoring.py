@@ -58,6 +58,9 @@ class StepScore(LoggedUnit):
     def passed(self) -> bool:
         return self.exact_match
 
+    def step_timings(self) -> list[dict[str, float]]:
+        return [self.timings] if self.timings else []
+
     @property
     def label(self) -> str:
         return f"episode {self.episode_id} step {self.step_id}"

@@ -229,7 +229,7 @@ def score_predictions(
     result = result_card(dataset, source)
     if out is None:
         metrics = compute_metrics(dataset.version, dataset.samples, scores)
-        return with_card(result, {**metrics, **extra})
+        return with_card(result, {**metrics, **extra}, scores.values())
     with RunFolder(out, settings, SampleScore, resume=resume) as folder:
         done = folder.start(
             source, dataset.describe(), total=len(dataset), card=result, progress=progress

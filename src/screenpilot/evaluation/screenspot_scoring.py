@@ -95,6 +95,9 @@ class SampleScore(LoggedUnit):
     def passed(self) -> bool:
         return self.correctness == "correct"
 
+    def step_timings(self) -> list[dict[str, float]]:
+        return [self.timings] if self.timings else []
+
     @property
     def label(self) -> str:
         return f"sample {self.id}"

@@ -157,9 +157,11 @@ def run_episode(out: Path, task: Task, settings: SimSettings, policy: Policy) ->
     started = time.perf_counter()
     error = None
     steps, invalid, repaired, outcome, answer, success = 0, 0, 0, "error", None, False
+    timings: list[dict[str, float]] = []
     try:
         episode = agent.run(task.goal)
         steps, outcome, answer = len(episode.steps), episode.outcome, episode.answer
+        timings = [dict(step.timings) for step in episode.steps]
         success = bool(episode.task_success)
         invalid = sum(1 for step in episode.steps if step.status == "model_error")
         repaired = sum(1 for step in episode.steps if step.decision.info.get("repairs"))
@@ -188,6 +190,7 @@ def run_episode(out: Path, task: Task, settings: SimSettings, policy: Policy) ->
         run_dir=run_dir.relative_to(out).as_posix(),
         seconds=round(time.perf_counter() - started, 3),
         error=error,
+        timings=timings,
     )
 
 

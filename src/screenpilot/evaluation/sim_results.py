@@ -14,6 +14,8 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
+from pydantic import Field
+
 from screenpilot.evaluation.index import MISS, OK, Fact, badge, row, write_page
 from screenpilot.evaluation.run_folder import EvalManifest, LoggedUnit
 from screenpilot.formatting import decimal, percent, plural
@@ -40,6 +42,8 @@ class EpisodeResult(LoggedUnit):
     run_dir: str
     seconds: float
     error: str | None = None
+    timings: list[dict[str, float]] = Field(default_factory=list)
+    """Each step's seconds per stage (``agent.latency``)."""
 
     @property
     def key(self) -> str:
@@ -48,6 +52,13 @@ class EpisodeResult(LoggedUnit):
     @property
     def passed(self) -> bool:
         return self.success
+
+    @property
+    def step_count(self) -> int:
+        return self.steps
+
+    def step_timings(self) -> list[dict[str, float]]:
+        return self.timings
 
 
 def _rate(successes: int, episodes: int) -> float:

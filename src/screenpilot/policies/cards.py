@@ -24,7 +24,8 @@ from PIL import Image
 
 from screenpilot.agent.core import Observation, Step
 from screenpilot.errors import ModelError, OutOfFrameError, ParseError
-from screenpilot.policies.settings import Platform
+from screenpilot.policies.model_images import model_image
+from screenpilot.policies.settings import HistoryWindow, Platform
 from screenpilot.policies.text_scan import check_length
 from screenpilot.tools import coords
 from screenpilot.tools.actions import Action, ActionBase, PointAction
@@ -61,6 +62,30 @@ class PromptContext:
     platform: Platform = "mobile"
     history_images: int = 0
     """How many previous screenshots to show besides the current one."""
+    history_window: HistoryWindow = "sliding"
+    """How earlier steps leave a window (``window_start``)."""
+    resize: Callable[[Image.Image, Size], Image.Image] = model_image
+    """How a screenshot becomes a model image (a policy hands one that remembers its work)."""
+
+    def shown(self, screenshot: Image.Image) -> Image.Image:
+        """An earlier screenshot as the model sees it: made exactly as the current one was, so
+        that a screenshot shown again is the same image, byte for byte."""
+        return self.resize(screenshot, self.image.size)
+
+
+def window_start(count: int, size: int, window: HistoryWindow = "sliding") -> int:
+    """Which of ``count`` earlier steps a window of ``size`` steps starts at.
+
+    ``sliding`` shows the last ``size`` (each step drops the oldest, so every request rewrites
+    the one before from there on). ``append`` starts the window at a multiple of ``size`` and
+    keeps it until it holds ``size`` steps: the next step starts a new one. Between those
+    restarts each request extends the previous one; it shows 1 to ``size`` earlier steps
+    (``(size + 1) / 2`` on average) where ``sliding`` shows ``size``."""
+    if size <= 0:
+        return count
+    if window == "sliding" or count == 0:
+        return max(count - size, 0)
+    return size * ((count - 1) // size)
 
 
 def text_part(text: str) -> dict[str, Any]:
@@ -86,14 +111,14 @@ def history_turns(
     *,
     failures: bool = False,
 ) -> list[Message]:
-    """Earlier steps as chat turns: each step's screenshot as a user turn (the last
-    ``history_images`` steps that still have one), then the model's answer as an assistant turn
+    """Earlier steps as chat turns: each step's screenshot as a user turn (those in the window
+    of ``history_images`` steps that still have one), then the model's answer as an assistant turn
     (``answer(step)``), then, with ``failures``, a user turn saying why it failed."""
     messages: list[Message] = []
-    first_image = len(history) - max(context.history_images, 0)
+    first_image = window_start(len(history), context.history_images, context.history_window)
     for index, step in enumerate(history):
         if index >= first_image and step.observation is not None:
-            image = step.observation.screenshot.resize(context.image.size)
+            image = context.shown(step.observation.screenshot)
             messages.append({"role": "user", "content": [image_part(image)]})
         messages.append({"role": "assistant", "content": answer(step)})
         if failures and step.error is not None:
@@ -103,13 +128,15 @@ def history_turns(
 
 
 def previous_images(history: Sequence[Step], context: PromptContext) -> list[dict[str, Any]]:
-    """Screenshots of the last ``history_images`` steps that still have them, labelled."""
+    """Screenshots of the steps in the window of ``history_images`` that still have them,
+    labelled."""
     if context.history_images <= 0:
         return []
     parts: list[dict[str, Any]] = []
-    for n, step in list(enumerate(history, start=1))[-context.history_images :]:
+    first = window_start(len(history), context.history_images, context.history_window)
+    for n, step in list(enumerate(history, start=1))[first:]:
         if step.observation is not None:
-            image = step.observation.screenshot.resize(context.image.size)
+            image = context.shown(step.observation.screenshot)
             parts += [text_part(f"\nScreenshot before step {n}:"), image_part(image)]
     if parts:
         parts.append(text_part("\nCurrent screenshot:"))
@@ -128,6 +155,11 @@ class ModelCard(abc.ABC):
     def convention_for(self, platform: Platform = "mobile") -> Convention:
         """The convention on ``platform`` (a family may declare another screen for desktops)."""
         return self.convention
+
+    def drops_history(self, history_images: int) -> bool:
+        """Whether this card's prompt drops earlier steps as an episode goes on (showing
+        ``history_images`` earlier screenshots), which ``history_window`` then governs."""
+        return history_images > 0
 
     def pixel_budget(self, platform: Platform = "mobile") -> tuple[int, int]:
         """(min_pixels, max_pixels) used when no budget is given, on ``platform``."""
@@ -271,4 +303,5 @@ __all__ = [
     "image_part",
     "previous_images",
     "text_part",
+    "window_start",
 ]

@@ -11,6 +11,11 @@ that is no usable completion is a ``BadResponseError`` (a ``ModelError``: record
 a refused key, an unknown model, a wrong URL, or a URL where nothing answered before the server
 ever did, is a ``ConfigError`` at once. The API key is read
 from an environment variable and never recorded.
+
+Each decision records its stages (``image``: resizing and encoding the screenshots, each once;
+``prompt``; ``ttft`` and ``request``, the answer streamed where the server allows it;
+``parse``), the server's token usage (with the prompt tokens it found cached, where it says),
+and how much of the request repeats the previous step's (``prefix``).
 """
 
 from __future__ import annotations
@@ -21,15 +26,19 @@ import os
 import threading
 import time
 import urllib.parse
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
+from dataclasses import replace
 from typing import Any
 
 from PIL import Image
 
 from screenpilot.agent.core import Decision, Usage
-from screenpilot.errors import ConfigError, ModelError
+from screenpilot.errors import ConfigError, ModelError, require
 from screenpilot.policies.cards import Message
+from screenpilot.policies.hub import load_options
+from screenpilot.policies.model_images import ByIdentity
+from screenpilot.policies.prefix import Encode, PrefixMeter, chatml_pieces
 from screenpilot.policies.settings import PolicySettings
 from screenpilot.policies.tool_card import tool_calls_as_text
 from screenpilot.policies.transport import BadResponseError, Transport
@@ -73,13 +82,17 @@ class OpenAIPolicy(CardPolicy):
         image_quality: int = 90,
         concurrency: int = 8,
         extra_body: dict[str, Any] | None = None,
+        stream: bool = True,
+        clock: Callable[[], float] | None = None,
         **changes: Any,
     ) -> None:
         """``settings`` (or the served model's name) with ``changes`` (``base_url=``, ``card=``,
         ``timeout=``, ``max_retries=``, ... — ``PolicySettings`` fields); the rest are settings
         of this policy's transport: ``backoff`` (seconds before the first retry, doubling),
         ``max_response_bytes`` (an answer past it is abandoned), ``concurrency`` (requests of
-        one ``act_batch`` at a time), ``extra_body`` (merged into every request).
+        one ``act_batch`` at a time), ``extra_body`` (merged into every request), ``stream``
+        (stream answers, to know the time to the first token; a server that refuses is asked
+        without), ``clock`` (where request timings read the time; a fake clock in tests).
 
         ``timeout`` (default 120 s) is each attempt's deadline, from waiting for a connection
         to the answer's last byte; ``max_retries`` (default 4) bounds the attempts. One ``act``
@@ -108,6 +121,9 @@ class OpenAIPolicy(CardPolicy):
         self.image_format, self.image_quality = image_format, image_quality
         self.concurrency = max(concurrency, 1)
         self.extra_body = dict(extra_body or {})
+        self.stream = stream
+        self._uris: ByIdentity[Image.Image, str] = ByIdentity()
+        self.prefix = PrefixMeter(load_tokenizer(self.settings.tokenizer))
         self._transport = Transport(
             f"{self.base_url}/chat/completions",
             api_key=os.environ.get(api_key_env) if api_key_env else None,
@@ -119,11 +135,19 @@ class OpenAIPolicy(CardPolicy):
             max_bytes=max_response_bytes,
             connections=self.concurrency * 2,
         )
+        if clock is not None:
+            self._transport.clock = clock
 
     @property
     def retries(self) -> int:
         """Retries made so far (all threads)."""
         return self._transport.retries
+
+    def data_uri(self, image: Image.Image) -> str:
+        """The image as the request sends it; encoded once however many requests show it."""
+        return self._uris.get(
+            image, None, lambda shown: encode_image(shown, self.image_format, self.image_quality)
+        )
 
     def to_openai(self, messages: Sequence[Message]) -> list[dict[str, Any]]:
         """Card messages with PIL images replaced by ``image_url`` data URIs."""
@@ -132,14 +156,7 @@ class OpenAIPolicy(CardPolicy):
             content = message["content"]
             if not isinstance(content, str):
                 content = [
-                    {
-                        "type": "image_url",
-                        "image_url": {
-                            "url": encode_image(
-                                part["image"], self.image_format, self.image_quality
-                            )
-                        },
-                    }
+                    {"type": "image_url", "image_url": {"url": self.data_uri(part["image"])}}
                     if part["type"] == "image"
                     else {"type": "text", "text": part["text"]}
                     for part in content
@@ -150,9 +167,15 @@ class OpenAIPolicy(CardPolicy):
     def body(
         self, messages: Sequence[Message], tools: Sequence[dict[str, Any]] | None = None
     ) -> dict[str, Any]:
+        return self.body_of(self.to_openai(messages), tools)
+
+    def body_of(
+        self, sent: list[dict[str, Any]], tools: Sequence[dict[str, Any]] | None = None
+    ) -> dict[str, Any]:
+        """The request for messages already in OpenAI's form (``to_openai``)."""
         body: dict[str, Any] = {
             "model": self.model,
-            "messages": self.to_openai(messages),
+            "messages": sent,
             "max_tokens": self.max_new_tokens,
             "temperature": self.temperature,
         }
@@ -161,11 +184,17 @@ class OpenAIPolicy(CardPolicy):
         return {**body, **self.extra_body}
 
     def complete(
-        self, body: dict[str, Any], group: Cancel | None = None
+        self,
+        body: dict[str, Any],
+        group: Cancel | None = None,
+        timing: dict[str, float] | None = None,
     ) -> tuple[str, Usage | None]:
-        """POST one request, retrying what may pass; returns the text and usage. Abandoning
-        ``group`` ends it at once (``act_batch`` does once another request failed for good)."""
-        return self._transport.post(body, self._read_completion, group)
+        """POST one request, retrying what may pass; returns the text and usage; ``timing``
+        gets ``request`` and, when the answer was streamed, ``ttft``. Abandoning ``group`` ends
+        it at once (``act_batch`` does once another request failed for good)."""
+        return self._transport.post(
+            body, self._read_completion, group, stream=self.stream, timing=timing
+        )
 
     def _read_completion(self, data: Any) -> tuple[str, Usage | None]:
         """A chat completion's text (tool calls written as Hermes text) and usage."""
@@ -251,18 +280,31 @@ class OpenAIPolicy(CardPolicy):
             )
             raise ConfigError(msg)
         started = time.perf_counter()
-        body = self.body(prepared.messages, prepared.tools)
+        sent = self.to_openai(prepared.messages)
         encoded = time.perf_counter()
-        try:
-            text, usage = self.complete(body, group)
-        except ModelError as exc:  # an unusable answer, or tool calls that are no calls
-            spent = {"prompt": prepared.seconds + encoded - started}
-            return Decision(error=exc, raw_output=exc.raw_output, timings=spent)
+        body = self.body_of(sent, prepared.tools)
+        factor = self.card.convention_for(self.platform).factor
+        prefix = self.prefix.measure(
+            observation,
+            history,
+            body,
+            lambda: chatml_pieces(
+                prepared.messages,
+                prepared.tools,
+                self.data_uri,
+                lambda image: (image.width // factor) * (image.height // factor),
+            ),
+        )
         timings = {
-            "prompt": prepared.seconds + encoded - started,
-            "generate": time.perf_counter() - encoded,
+            "image": prepared.image_seconds + encoded - started,
+            "prompt": prepared.prompt_seconds + time.perf_counter() - encoded,
         }
-        return self.decide(text, observation, history, prepared.resized_size, timings, usage)
+        try:
+            text, usage = self.complete(body, group, timings)
+        except ModelError as exc:  # an unusable answer, or tool calls that are no calls
+            return Decision(error=exc, raw_output=exc.raw_output, timings=timings, info=prefix)
+        decision = self.decide(text, observation, history, prepared.resized_size, timings, usage)
+        return replace(decision, info={**decision.info, **prefix})
 
     def describe_extra(self) -> dict[str, Any]:
         # The key itself is never recorded, only where it is read from.
@@ -290,14 +332,36 @@ def _has_host(url: str) -> bool:
 
 
 def _usage(usage: Any) -> Usage:
-    """Token counts as reported (0 where a server leaves them out or garbles them)."""
+    """Token counts as reported (0 where a server leaves them out or garbles them), with the
+    prompt tokens it served from its cache where it says (``prompt_tokens_details``)."""
     counts = usage if isinstance(usage, dict) else {}
+    details = counts.get("prompt_tokens_details")
+    cached = details.get("cached_tokens") if isinstance(details, dict) else None
     try:
         return Usage(
-            int(counts.get("prompt_tokens") or 0), int(counts.get("completion_tokens") or 0)
+            int(counts.get("prompt_tokens") or 0),
+            int(counts.get("completion_tokens") or 0),
+            None if cached is None else int(cached),
         )
     except (TypeError, ValueError, OverflowError):  # OverflowError: 1e999 read as infinity
         return Usage()
+
+
+def load_tokenizer(name: str | None) -> Encode | None:
+    """The tokenizer named (a hub id or a folder; from the local cache when the hub cannot be
+    reached) as a function from text to token ids; None without a name."""
+    if name is None:
+        return None
+    transformers = require("transformers", "local")
+    try:
+        tokenizer = transformers.AutoTokenizer.from_pretrained(name, **load_options(name))
+    except (OSError, ValueError) as exc:
+        raise ConfigError(f"cannot load the tokenizer {name!r} (--tokenizer): {exc}") from exc
+
+    def encode(text: str) -> list[int]:
+        return list(tokenizer(text, add_special_tokens=False)["input_ids"])
+
+    return encode
 
 
 class _Dropped(Exception):

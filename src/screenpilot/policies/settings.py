@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from screenpilot.errors import LONGEST_TIMEOUT, ConfigError
 
 Platform = Literal["mobile", "desktop"]
+HistoryWindow = Literal["sliding", "append"]
 
 
 class PolicySettings(BaseModel):
@@ -69,8 +70,21 @@ class PolicySettings(BaseModel):
         ge=0,
         description="Previous screenshots shown besides the current one (default: the card's).",
     )
+    history_window: HistoryWindow = Field(
+        "sliding",
+        description="How earlier steps leave a prompt that shows only the last few: sliding "
+        "(one per step, as the models were trained) or append (earlier turns are never "
+        "rewritten; the oldest leave together once the window is full, so that each request "
+        "extends the one before and a server's prefix cache can reuse it).",
+    )
     device: str | None = Field(
         None, description="torch device for --policy qwen2vl (default: cuda if there is one)."
+    )
+    tokenizer: str | None = Field(
+        None,
+        description="For --policy openai: the served model's tokenizer (hub id or folder, read "
+        "from the local cache) to count the prompt tokens each step shares with the step "
+        "before (prefix_shared_tokens); without it they are counted in bytes.",
     )
 
     @classmethod
@@ -106,4 +120,4 @@ def describe_errors(error: ValidationError) -> str:
     return "invalid policy settings: " + "; ".join(problems)
 
 
-__all__ = ["Platform", "PolicySettings", "describe_errors"]
+__all__ = ["HistoryWindow", "Platform", "PolicySettings", "describe_errors"]

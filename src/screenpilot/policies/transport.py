@@ -40,6 +40,10 @@ Whose fault a failure is decides what it becomes:
   /models`` (within the deadline) whose list says which of the two is wrong; ``server_hints``
   words these hints.
 
+Streaming (``post(stream=True)``): server-sent events (``sse``), read as they arrive under the
+same deadline and cap, so that the first token's time is known; a server that refuses them (400
+or 422 naming ``stream``) is asked again without, and never again; one ignoring them answers.
+
 Every message names the URL. Text from the server is quoted (control characters escaped)
 and cut short, and the API key is replaced by ``***`` wherever the server echoes it, in any
 case and in the encodings ``agent/secrets.py`` lists (URL, JSON and HTML escapes), before the
@@ -61,18 +65,19 @@ running exchanges at once (a ``DeviceError`` saying why) and start no more.
 from __future__ import annotations
 
 import json
-import math
 import random
 import threading
 import time
 from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from screenpilot.agent.secrets import Redactor
-from screenpilot.errors import ConfigError, DeviceError, ModelError, require
+from screenpilot.errors import ConfigError, DeviceError, require
 from screenpilot.policies import server_hints as hints
+from screenpilot.policies import transport_faults as faults
+from screenpilot.policies.sse import STREAM_OPTIONS, StreamedCompletion
+from screenpilot.policies.transport_faults import BadResponseError, Passing, Progress
 from screenpilot.policies.watchdog import DEADLINE, Cancel, Watchdog
 
 T = TypeVar("T")
@@ -85,48 +90,6 @@ DETAIL_BYTES = 4096
 """How much of an error status's body is read, for its message."""
 QUOTED = 200
 """Characters of server text quoted in a message."""
-
-
-class BadResponseError(ModelError):
-    """The server answered, but not with a usable chat completion (not JSON, not the schema,
-    too large, empty): the server's or the model's fault, recorded on the step."""
-
-    kind = "bad_response"
-
-    def __init__(self, message: str, *, retryable: bool = True, received: int = 0) -> None:
-        super().__init__(message)
-        self.retryable = retryable
-        """Whether another attempt may bring a different answer."""
-        self.received = received
-        """Bytes of the answer read before it was abandoned (for an oversized one)."""
-
-
-class _Passing(Exception):
-    """A failure that may pass, worth another attempt; ``wait`` is the server's Retry-After."""
-
-    def __init__(self, message: str, *, wait: float | None = None, overrun: bool = False):
-        super().__init__(message)
-        self.wait = wait
-        self.overrun = overrun
-
-
-def size_text(count: int) -> str:
-    """``4194304`` -> ``"4 MiB"``; sizes that are not whole KiB or MiB in bytes."""
-    for unit, name in ((2**20, "MiB"), (2**10, "KiB")):
-        if count >= unit and count % unit == 0:
-            return f"{count // unit} {name}"
-    return f"{count} bytes"
-
-
-@dataclass
-class _Progress:
-    status: int | None = None
-    received: int = 0
-
-    def __str__(self) -> str:
-        if self.status is None:
-            return "no response by then"
-        return f"HTTP {self.status}, {self.received} bytes of the body by then"
 
 
 class Transport:
@@ -154,7 +117,8 @@ class Transport:
         self._httpx = httpx
         self.url, self.model, self.key_hint = url, model, key_hint
         self.timeout, self.max_retries, self.backoff = timeout, max_retries, backoff
-        self.max_bytes = max_bytes
+        self.max_bytes, self.clock = max_bytes, time.perf_counter
+        """``clock``: where ``post``'s ``timing`` reads the time (a fake clock in tests)."""
         self._hide = Redactor([api_key] if api_key else [])
         self._key_sent = bool(api_key)
         self.answered = False
@@ -175,29 +139,51 @@ class Transport:
         self._lock = threading.Lock()
         self.retries = 0
         """Retries made so far (all threads)."""
+        self.streams = True
+        """Whether a request asked to stream is streamed (False once the server refused)."""
 
     def group(self) -> AbstractContextManager[Cancel]:
         """Requests that can be abandoned together (``post``'s ``group``), for a ``with``."""
         return self._everything.group()
 
     def post(
-        self, body: Mapping[str, Any], read: Callable[[Any], T], group: Cancel | None = None
+        self,
+        body: Mapping[str, Any],
+        read: Callable[[Any], T],
+        group: Cancel | None = None,
+        *,
+        stream: bool = False,
+        timing: dict[str, float] | None = None,
     ) -> T:
-        """POST ``body``, retrying failures that may pass; ``read`` turns the parsed answer
-        into the result or raises ``BadResponseError``. Abandoning ``group`` (or closing the
-        transport) ends the exchange at once with a ``DeviceError``."""
+        """POST ``body`` (streamed with ``stream`` while the server allows), retrying what may
+        pass; ``read`` turns the answer into the result or raises ``BadResponseError``.
+        ``timing`` gets ``request`` (retries included) and, streamed, ``ttft`` (from the start
+        of the attempt that answered). Abandoning ``group`` (or ``close``) ends it at once."""
         if group is None:
             with self.group() as own:
-                return self.post(body, read, own)
-        payload = json.dumps(body).encode()
+                return self.post(body, read, own, stream=stream, timing=timing)
+        started = self.clock()
+        streamed = stream and self.streams
+        payload = json.dumps({**body, **STREAM_OPTIONS} if streamed else body).encode()
         attempts = 0
         while True:
             if group.reason is not None:
                 raise self._abandoned(group.reason)
             attempts += 1
             try:
-                return read(self._attempt(payload, group))
-            except _Passing as exc:
+                began = self.clock()
+                data, first_token = self._attempt(payload, group, streamed)
+                result = read(data)
+                if timing is not None:
+                    timing["request"] = self.clock() - started
+                    if first_token is not None:
+                        timing["ttft"] = first_token - began
+                return result
+            except faults.StreamRefused:
+                self.streams, streamed, attempts = False, False, attempts - 1
+                payload = json.dumps(body).encode()
+                continue
+            except Passing as exc:
                 failure: Exception = exc
                 wait = exc.wait
             except BadResponseError as exc:
@@ -213,12 +199,14 @@ class Transport:
                 self.retries += 1
         raise self._give_up(failure, attempts)
 
-    def _attempt(self, payload: bytes, group: Cancel) -> Any:
-        """One exchange within the deadline: the parsed 2xx answer, or a raised failure."""
+    def _attempt(self, payload: bytes, group: Cancel, streamed: bool) -> tuple[Any, float | None]:
+        """One exchange within the deadline: the parsed 2xx answer and, when it came as
+        events, when its first token did; or a raised failure."""
         httpx = self._httpx
         deadline = time.monotonic() + self.timeout
         watchdog = Watchdog(self.timeout, group)
-        progress = _Progress()
+        progress = Progress()
+        events: StreamedCompletion | None = None
         try:
             with self._client.stream(
                 "POST",
@@ -233,8 +221,15 @@ class Transport:
                     self.answered = True
                     if not 200 <= response.status_code < 300:
                         body = self._read(response, deadline, progress, DETAIL_BYTES, cap=False)
+                        if streamed and faults.refuses_stream(response.status_code, body):
+                            raise faults.StreamRefused
                         self._refuse(response, body)
-                    body = self._read(response, deadline, progress, self.max_bytes, cap=True)
+                    kind = str(response.headers.get("content-type", ""))
+                    streaming = "text/event-stream" in kind
+                    events = StreamedCompletion(self.clock) if streaming else None
+                    body = self._read(
+                        response, deadline, progress, self.max_bytes, cap=True, events=events
+                    )
                 finally:
                     watchdog.disarm()
             # A body without a length ends where the connection does, so the watchdog's shutdown
@@ -258,16 +253,29 @@ class Transport:
                 message = hints.unreachable(self.url, str(exc), resolved=resolved)
                 raise ConfigError(self._named(message)) from None
             if isinstance(exc, httpx.ConnectError):
-                raise _Passing(f"could not connect ({exc})") from None
-            raise _Passing(f"the connection broke ({exc}; {progress})") from None
+                raise Passing(f"could not connect ({exc})") from None
+            raise Passing(f"the connection broke ({exc}; {progress})") from None
         finally:
             watchdog.disarm()
-        return self._parse(body)
+        if events is None:
+            return self._parse(body), None
+        try:
+            return events.completion(), events.first_token
+        except ValueError as exc:
+            raise BadResponseError(str(exc)) from None
 
     def _read(
-        self, response: Any, deadline: float, progress: _Progress, limit: int, *, cap: bool
+        self,
+        response: Any,
+        deadline: float,
+        progress: Progress,
+        limit: int,
+        *,
+        cap: bool,
+        events: StreamedCompletion | None = None,
     ) -> bytes:
-        """The body, up to ``limit`` bytes: past it, abandoned (``cap``) or cut short."""
+        """The body, up to ``limit`` bytes: past it, abandoned (``cap``) or cut short; each
+        chunk goes to ``events`` as it arrives."""
         declared = str(response.headers.get("content-length", ""))
         if cap and declared.isdigit() and int(declared) > limit:
             raise self._too_large(int(declared), limit, said=True)
@@ -281,6 +289,11 @@ class Transport:
                 break
             if time.monotonic() > deadline:
                 raise self._overrun(progress)
+            if events is not None:
+                try:
+                    events.feed(chunk)
+                except ValueError as exc:
+                    raise BadResponseError(str(exc)) from None
         return b"".join(chunks)
 
     def _parse(self, body: bytes) -> Any:
@@ -311,7 +324,7 @@ class Transport:
             msg = f"redirected (HTTP {status}) to {location}: use --base-url {base}"
             raise ConfigError(self._named(msg))
         if status in RETRY_STATUSES:
-            raise _Passing(f"HTTP {status}: {detail}", wait=_retry_after(response))
+            raise Passing(f"HTTP {status}: {detail}", wait=faults.retry_after(response))
         raise DeviceError(self._named(f"HTTP {status}: {detail}"))
 
     def _listing(self) -> hints.Listing:
@@ -325,21 +338,22 @@ class Transport:
                 if response.status_code != 200:
                     return hints.Listing(response.status_code)
                 limit = hints.LISTING_BYTES
-                body = self._read(response, deadline, _Progress(), limit, cap=False)
-        except (httpx.HTTPError, _Passing):
+                body = self._read(response, deadline, Progress(), limit, cap=False)
+        except (httpx.HTTPError, Passing):
             return hints.Listing(None)
         return hints.Listing.read(body)
 
     def _abandoned(self, reason: str) -> DeviceError:
         return DeviceError(self._named(f"abandoned: {reason}"))
 
-    def _overrun(self, progress: _Progress) -> _Passing:
+    def _overrun(self, progress: Progress) -> Passing:
         msg = f"no complete answer within {self.timeout:g} s ({progress})"
-        return _Passing(msg, overrun=True)
+        return Passing(msg, overrun=True)
 
     def _too_large(self, size: int, limit: int, *, said: bool) -> BadResponseError:
-        how = f"its content-length is {size}" if said else f"abandoned after {size_text(size)}"
-        msg = f"the answer is larger than {size_text(limit)} (max_response_bytes; {how})"
+        shown = faults.size_text
+        how = f"its content-length is {size}" if said else f"abandoned after {shown(size)}"
+        msg = f"the answer is larger than {shown(limit)} (max_response_bytes; {how})"
         return BadResponseError(msg, retryable=False, received=0 if said else size)
 
     def _bad(self, error: BadResponseError, attempts: int) -> BadResponseError:
@@ -352,7 +366,7 @@ class Transport:
             return self._bad(failure, attempts)
         tries = f"{attempts} attempts" if attempts > 1 else "1 attempt"
         hint = ""
-        if isinstance(failure, _Passing) and failure.overrun:
+        if isinstance(failure, Passing) and failure.overrun:
             hint = "; raise --timeout if the server is only slow"
         return DeviceError(self._named(f"gave up after {tries}: {failure}{hint}"))
 
@@ -383,13 +397,4 @@ class Transport:
         self._client.close()
 
 
-def _retry_after(response: Any) -> float | None:
-    value = response.headers.get("retry-after")
-    try:
-        seconds = float(value) if value is not None else None
-    except ValueError:
-        return None
-    return max(seconds, 0.0) if seconds is not None and math.isfinite(seconds) else None
-
-
-__all__ = ["BadResponseError", "Transport", "size_text"]
+__all__ = ["BadResponseError", "Transport"]

@@ -23,6 +23,7 @@ from screenpilot.policies.cards import (
     PromptContext,
     image_part,
     text_part,
+    window_start,
 )
 from screenpilot.policies.grounding import find_targets, read_target
 from screenpilot.policies.settings import Platform
@@ -66,11 +67,15 @@ def _numbers(value: str | None, name: str) -> tuple[float, float]:
 class UIVenusCard(ModelCard):
     """UI-Venus navigation answers."""
 
+    def drops_history(self, history_images: int) -> bool:
+        return True  # its text shows the last HISTORY_STEPS steps
+
     def messages(
         self, task: str, observation: Observation, history: Sequence[Step], context: PromptContext
     ) -> list[Message]:
         frame = self.frame(observation.screen.size, context.image.size, context.platform)
-        recent = list(enumerate(history))[-HISTORY_STEPS:]
+        first = window_start(len(history), HISTORY_STEPS, context.history_window)
+        recent = list(enumerate(history))[first:]
         previous = "\n".join(
             f"Step {index}: <think>{(step.decision.reasoning or '').strip()}</think>"
             f"<action>{self.history_line(step, frame, context.platform)}</action>"

@@ -21,6 +21,7 @@ from screenpilot.agent.core import Decision, Observation, Policy, PolicyInfo, Re
 from screenpilot.errors import ConfigError, ModelError
 from screenpilot.policies.cards import PHONE_MAX_PIXELS, Message, ModelCard, PromptContext
 from screenpilot.policies.catalog import card_for_model, get_card
+from screenpilot.policies.model_images import ByIdentity, model_image
 from screenpilot.policies.settings import Platform, PolicySettings
 from screenpilot.tools import coords
 
@@ -34,14 +35,19 @@ class Prepared:
     messages: list[Message]
     resized_size: tuple[int, int]
     seconds: float
+    """The whole preparation: ``image_seconds`` and building the messages."""
     tools: list[dict[str, Any]] | None = None
     """The card's function-calling tools, if it sends its action space that way."""
+    image_seconds: float = 0.0
+    """Resizing the screenshot to the model's size (the ``image`` stage)."""
+
+    @property
+    def prompt_seconds(self) -> float:
+        """Building the messages (the ``prompt`` stage)."""
+        return self.seconds - self.image_seconds
 
 
-def resize_for_model(image: Image.Image, size: tuple[int, int]) -> Image.Image:
-    """The screenshot as RGB at the model's input size (a no-op when it already is)."""
-    rgb = image if image.mode == "RGB" else image.convert("RGB")
-    return rgb if rgb.size == size else rgb.resize(size, Image.Resampling.BICUBIC)
+resize_for_model = model_image
 
 
 class CardPolicy(Policy):
@@ -69,15 +75,32 @@ class CardPolicy(Policy):
         self.temperature = self.settings.temperature
         history = self.settings.history_images
         self.history_images = self.card.history_images if history is None else history
+        self.history_window = self.settings.history_window
+        if self.history_window == "append" and not self.card.drops_history(self.history_images):
+            msg = (
+                f"--history-window append changes nothing for the {self.card.name} card with "
+                f"{self.history_images} earlier screenshots: its prompts drop no earlier step "
+                "(each already extends the one before, or shows no history); leave it sliding"
+            )
+            raise ConfigError(msg)
+        self._model_images: ByIdentity[Image.Image, Image.Image] = ByIdentity()
+
+    def model_image(self, screenshot: Image.Image, size: tuple[int, int]) -> Image.Image:
+        """``screenshot`` at the model's ``size``, resized once however often it is shown."""
+        return self._model_images.get(screenshot, size, lambda shot: model_image(shot, size))
 
     def prepare(self, task: str, observation: Observation, history: Sequence[Step]) -> Prepared:
         started = time.perf_counter()
         size = self.card.resized_size(observation.screen.size, self.min_pixels, self.max_pixels)
-        image = resize_for_model(observation.screenshot, size)
-        context = PromptContext(image, self.platform, self.history_images)
+        image = self.model_image(observation.screenshot, size)
+        resized = time.perf_counter()
+        context = PromptContext(
+            image, self.platform, self.history_images, self.history_window, self.model_image
+        )
         messages = self.card.messages(task, observation, history, context)
         tools = self.card.tools(self.platform)
-        return Prepared(messages, size, time.perf_counter() - started, tools)
+        ended = time.perf_counter()
+        return Prepared(messages, size, ended - started, tools, image_seconds=resized - started)
 
     def decide(
         self,
