@@ -6,7 +6,7 @@ import ipaddress
 import os
 import shutil
 import socket
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -14,6 +14,8 @@ from hypothesis import HealthCheck, settings
 
 from screenpilot.environments.demo import DemoEnv
 from screenpilot.environments.xvfb import VirtualDisplay
+from screenpilot.sim.adb_server import AdbServer
+from screenpilot.sim.env import SimEnv
 
 # Hypothesis fails an example that runs past 200 ms by default, and a strategy that generates
 # slowly: both measure the machine, not the code. Its own CI profile turns both off; so do we,
@@ -74,6 +76,22 @@ def tiny_qwen3vl(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from screenpilot.policies.tiny import build_model_dir
 
     return build_model_dir(tmp_path_factory.mktemp("qwen3vl") / "model", family="qwen3vl")
+
+
+@pytest.fixture
+def served() -> Iterator[Callable[[str], tuple[SimEnv, AdbServer]]]:
+    """Serves a simulated phone set up for a task over the ADB protocol on 127.0.0.1; stops
+    every server it started."""
+    servers: list[AdbServer] = []
+
+    def serve(spec: str) -> tuple[SimEnv, AdbServer]:
+        sim = SimEnv(spec)
+        servers.append(AdbServer(sim.phone).start())
+        return sim, servers[-1]
+
+    yield serve
+    for server in servers:
+        server.stop()
 
 
 @pytest.fixture

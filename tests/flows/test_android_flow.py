@@ -7,7 +7,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -21,21 +21,6 @@ from screenpilot.sim.reference import ReferencePolicy
 from tests.flows.helpers import EXAMPLE_FLOWS, ROOT
 
 Serve = Callable[[str], tuple[SimEnv, AdbServer]]
-
-
-@pytest.fixture
-def served() -> Iterator[Serve]:
-    """Serves a simulated phone set up for a task; stops every server it started."""
-    servers: list[AdbServer] = []
-
-    def serve(spec: str) -> tuple[SimEnv, AdbServer]:
-        sim = SimEnv(spec)
-        servers.append(AdbServer(sim.phone).start())
-        return sim, servers[-1]
-
-    yield serve
-    for server in servers:
-        server.stop()
 
 
 def flow_over_adb(

@@ -10,7 +10,7 @@ import os
 import pty
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -39,21 +39,6 @@ CASES: dict[str, tuple[str, Callable[[SimPhone], int], int]] = {
     "messages.reply:0": ("Send SMS", messages, 1),
     "contacts.delete:0": ("Delete", contacts, -1),
 }
-
-
-@pytest.fixture
-def served() -> Iterator[Callable[[str], tuple[SimEnv, AdbServer]]]:
-    """Serves a simulated phone set up for a task; stops every server it started."""
-    servers: list[AdbServer] = []
-
-    def serve(spec: str) -> tuple[SimEnv, AdbServer]:
-        sim = SimEnv(spec)
-        servers.append(AdbServer(sim.phone).start())
-        return sim, servers[-1]
-
-    yield serve
-    for server in servers:
-        server.stop()
 
 
 def run_over_adb(
