@@ -65,7 +65,7 @@ def test_a_full_episode_on_the_demo_phone(
     assert env.state.items == [("milk", False), ("bread", False)]
     first = episode.steps[0].decision
     assert first.usage is not None and first.usage.completion_tokens > 10
-    assert set(first.timings) == {"prompt", "generate", "parse"}
+    assert set(first.timings) == {"image", "prompt", "prefill", "decode", "parse"}
     # The frame is the image the model saw. With min = max pixels (UI-TARS-1.5 here)
     # smart_resize lands at 168x392, under the minimum, and a second pass would give 196x448:
     # the processor must not resize again, so that prompt, pixels and parser agree.

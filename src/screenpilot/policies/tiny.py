@@ -45,6 +45,8 @@ _TEXT: dict[str, dict[str, Any]] = {
     },
     # Real shapes (Qwen/Qwen2-VL-2B-Instruct and -7B-Instruct config.json).
     "2b": {
+        "vocab_size": 151936,
+        "tie_word_embeddings": True,
         "hidden_size": 1536,
         "intermediate_size": 8960,
         "num_hidden_layers": 28,
@@ -54,6 +56,8 @@ _TEXT: dict[str, dict[str, Any]] = {
         "rope_scaling": {"type": "mrope", "mrope_section": [16, 24, 24]},
     },
     "7b": {
+        "vocab_size": 152064,
+        "tie_word_embeddings": False,
         "hidden_size": 3584,
         "intermediate_size": 18944,
         "num_hidden_layers": 28,
@@ -92,8 +96,8 @@ def build_config(
     """(config, model class) of a ``size`` model whose special ids match ``tokenizer``."""
     transformers = require("transformers", "local")
     ids = {name: tokenizer.convert_tokens_to_ids(name) for name in SPECIAL_TOKENS}
-    vocab = len(tokenizer) if size == "tiny" else 151936
-    text = dict(_TEXT[size], vocab_size=vocab, max_position_embeddings=32768)
+    text = dict(_TEXT[size], max_position_embeddings=32768)
+    text.setdefault("vocab_size", len(tokenizer))
     token_ids = {
         "image_token_id": ids["<|image_pad|>"],
         "video_token_id": ids["<|video_pad|>"],
@@ -164,6 +168,35 @@ def build_image_processor(
     return transformers.Qwen2VLImageProcessor(
         min_pixels=min_pixels, max_pixels=max_pixels, patch_size=patch_size, merge_size=2
     )
+
+
+def build_components(
+    size: Size = "tiny",
+    family: Family = "qwen2vl",
+    *,
+    device: str = "cpu",
+    dtype: str = "float32",
+    attn_implementation: str = "sdpa",
+    initializer_range: float | None = None,
+) -> tuple[Any, Any, Any]:
+    """(model, tokenizer, image processor) built in memory with random weights (seed 0), the
+    model allocated on ``device``. A larger ``initializer_range`` than the config's 0.02 makes a
+    tiny model's answers depend visibly on its prompt."""
+    torch = require("torch", "local")
+    tokenizer = build_tokenizer()
+    config, model_class = build_config(tokenizer, size=size, family=family)
+    if initializer_range is not None:
+        config.initializer_range = initializer_range
+        config.get_text_config().initializer_range = initializer_range
+    torch.manual_seed(0)
+    with torch.device(device):
+        model = model_class._from_config(
+            config, dtype=getattr(torch, dtype), attn_implementation=attn_implementation
+        ).eval()
+    model.generation_config.eos_token_id = tokenizer.convert_tokens_to_ids("<|im_end|>")
+    model.generation_config.pad_token_id = tokenizer.convert_tokens_to_ids("<|endoftext|>")
+    processor = build_image_processor(patch_size=16 if family == "qwen3vl" else 14)
+    return model, tokenizer, processor
 
 
 def build_model_dir(path: str | Path, *, size: Size = "tiny", family: Family = "qwen2vl") -> Path:
