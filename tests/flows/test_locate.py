@@ -11,7 +11,7 @@ from PIL import Image, ImageDraw
 
 from screenpilot.agent.core import Observation, Request, UIElement
 from screenpilot.agent.ocr import OcrReader, TextLine, merge_lines, tiles
-from screenpilot.errors import ModelError
+from screenpilot.errors import ConfigError, ModelError
 from screenpilot.flows import FlowSpec, Locating, LocationCache
 from screenpilot.flows.locate import Resolution, in_lines, in_tree
 from screenpilot.flows.steps import Locator
@@ -158,6 +158,24 @@ def test_the_cache_file_keeps_locations_between_runs(tmp_path: Path) -> None:
     model = Box(SWITCH)
     again = play(spec, "settings.wifi_on:0", grounding=model, cache=LocationCache(path))
     assert again.episode.task_success is True and model.asked == []
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        "[]",
+        '{"k": [{"hash": "zz", "x": 0.5, "y": 0.5}]}',
+        '{"k": [{"hash": "ff", "x": 2, "y": 0.5}]}',
+        '{"k": [{"hash": "ff", "x": 0.5}]}',
+        '{"k": [{"hash": "ff", "x": 0.5, "y": 0.5, "box": ["a", 0, 1, 1]}]}',
+        '{"k": {"hash": "ff"}}',
+    ],
+)
+def test_a_damaged_cache_file_is_refused_when_loaded(tmp_path: Path, content: str) -> None:
+    path = tmp_path / "cache.json"
+    path.write_text(content)
+    with pytest.raises(ConfigError, match="is not a location cache"):
+        LocationCache(path)
 
 
 class Silent(CardPolicy):

@@ -230,3 +230,25 @@ def test_without_streaming_no_first_token_is_timed(streamer: Callable[..., Strea
     decision = served(state, stream=False).act("Open the settings", DemoEnv().reset(), ())
     assert decision.action == Tap(x=0.5, y=0.5) and "ttft" not in decision.timings
     assert "stream" not in state.requests[0]
+
+
+@pytest.mark.parametrize("piece", [1, 7, 100, 1 << 20])
+def test_a_stream_cut_anywhere_reads_the_same(piece: int) -> None:
+    """However the body is cut (a byte at a time, mid-line, mid-character), the events read
+    are the same, and a last line without its newline still counts."""
+    from screenpilot.policies.sse import StreamedCompletion
+
+    long_text = "é" * 20_000 + " the end"
+    events = [
+        {"choices": [{"delta": {"content": long_text}}]},
+        {"choices": [{"delta": {"content": " more"}, "finish_reason": "stop"}]},
+        {"usage": {"prompt_tokens": 3, "completion_tokens": 2}},
+    ]
+    body = "".join(f"data: {json.dumps(e)}\n\n" for e in events).encode() + b"data: [DONE]"
+    stream = StreamedCompletion(clock=lambda: 0.0)
+    for start in range(0, len(body), piece):
+        stream.feed(body[start : start + piece])
+    completion = stream.completion()
+    assert completion["choices"][0]["message"]["content"] == long_text + " more"
+    assert completion["choices"][0]["finish_reason"] == "stop"
+    assert completion["usage"] == {"prompt_tokens": 3, "completion_tokens": 2}

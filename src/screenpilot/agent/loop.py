@@ -350,6 +350,7 @@ class Agent:
     ) -> None:
         if recorder is None:
             return
+        written = False
         try:
             if final is not None:
                 blur = self._blurring.final(final) if self.blur_flagged else ()
@@ -357,12 +358,18 @@ class Agent:
                     "final", final.screenshot, blur=blur
                 )
             recorder.drain()
+            written = True
+        except Exception as exc:  # a screenshot or line the writer could not put on disk
+            error = error or f"{type(exc).__name__}: {exc}"
+            raise
         finally:
             manifest.ended_at = _now()
-            manifest.outcome = episode.outcome
+            manifest.outcome = episode.outcome if written or error is None else "error"
             manifest.answer = episode.answer
             manifest.steps = len(episode.steps)
             manifest.error = error
+            if not written:
+                manifest.final_screenshot = None  # it may never have reached the disk
             recorder.write_manifest(manifest)
             recorder.close()
         if self.report:

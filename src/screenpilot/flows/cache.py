@@ -48,6 +48,23 @@ class Found(Protocol):
     def box(self) -> Box | None: ...
 
 
+def _well_formed(entry: Any) -> bool:
+    """A cache entry ``get`` can read: a hex hash and a point in [0, 1]."""
+    if not isinstance(entry, dict) or not isinstance(entry.get("hash"), str):
+        return False
+    try:
+        int(entry["hash"], 16)
+    except ValueError:
+        return False
+
+    def unit(value: Any) -> bool:
+        return type(value) in (int, float) and 0 <= value <= 1
+
+    box = entry.get("box")
+    box_ok = box is None or (isinstance(box, list) and len(box) == 4 and all(map(unit, box)))
+    return unit(entry.get("x")) and unit(entry.get("y")) and box_ok
+
+
 class LocationCache:
     """Locations by key and screen hash; in memory, or backed by a JSON file."""
 
@@ -60,8 +77,14 @@ class LocationCache:
                 loaded = json.loads(self.path.read_text(encoding="utf-8"))
             except (OSError, ValueError) as exc:
                 raise ConfigError(f"cannot read the location cache {self.path}: {exc}") from None
-            if not isinstance(loaded, dict):
-                raise ConfigError(f"{self.path} is not a location cache (a JSON object)")
+            if not isinstance(loaded, dict) or not all(
+                isinstance(entries, list) and all(map(_well_formed, entries))
+                for entries in loaded.values()
+            ):
+                raise ConfigError(
+                    f"{self.path} is not a location cache (a JSON object of lists of "
+                    '{"hash", "x", "y", ...} entries); delete it to start afresh'
+                )
             self.entries = loaded
 
     def get(self, key: str, screenshot: Image.Image) -> CachedLocation | None:

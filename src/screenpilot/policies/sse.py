@@ -31,7 +31,8 @@ class StreamedCompletion:
         self.clock = clock
         self.first_token: float | None = None
         """When the first generated text (or tool call) arrived, on ``clock``."""
-        self._buffer = b""
+        self._pending: list[bytes] = []
+        """The pieces of the line not yet ended by a newline (joined once, when it ends)."""
         self._content: list[str] = []
         self._reasoning: list[str] = []
         self._calls: dict[int, dict[str, Any]] = {}
@@ -40,11 +41,18 @@ class StreamedCompletion:
         self._error: Any = None
 
     def feed(self, chunk: bytes) -> None:
-        """Read the complete lines in ``chunk`` (and what came before it)."""
-        self._buffer += chunk
-        *lines, self._buffer = self._buffer.split(b"\n")
+        """Read the complete lines in ``chunk`` (and what came before it). Each byte is looked
+        at a bounded number of times however the body is cut: a piece without a newline is
+        only kept, and a line is joined once, when its newline arrives."""
+        if b"\n" not in chunk:
+            if chunk:
+                self._pending.append(chunk)
+            return
+        first, *lines, rest = chunk.split(b"\n")
+        self._line(b"".join([*self._pending, first]).strip())
         for line in lines:
             self._line(line.strip())
+        self._pending = [rest] if rest else []
 
     def _line(self, line: bytes) -> None:
         if not line.startswith(b"data:"):
@@ -105,9 +113,10 @@ class StreamedCompletion:
 
     def completion(self) -> dict[str, Any]:
         """The chat completion the events make up (``{"error": ...}`` if one ended them)."""
-        if self._buffer.strip():
-            self._line(self._buffer.strip())
-            self._buffer = b""
+        rest = b"".join(self._pending).strip()
+        self._pending = []
+        if rest:
+            self._line(rest)
         if self._error is not None:
             return {"error": self._error}
         message: dict[str, Any] = {
