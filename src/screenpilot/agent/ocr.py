@@ -39,6 +39,7 @@ from PIL import Image
 
 from screenpilot.agent.core import Sighting
 from screenpilot.errors import require
+from screenpilot.tools import coords
 
 REGION = (0.30, 0.08)
 """The share of the screenshot's width and height read around a point."""
@@ -78,7 +79,7 @@ def region(size: tuple[int, int], x: float, y: float, widen: int = 0) -> tuple[i
     width, height = size
     wanted_w = min(width, max(MIN_REGION[0], round(max(width, height) * REGION[0])) << widen)
     wanted_h = min(height, max(MIN_REGION[1], round(height * REGION[1])))
-    centre_x, centre_y = x * width, y * height
+    centre_x, centre_y = coords.image_pixels_from_point(x, y, size)
     left = min(max(round(centre_x - wanted_w / 2), 0), width - wanted_w)
     top = min(max(round(centre_y - wanted_h / 2), 0), height - wanted_h)
     return left, top, left + wanted_w, top + wanted_h
@@ -188,7 +189,7 @@ class OcrReader:
 
     def line_at(self, image: Image.Image, x: float, y: float) -> TextLine | None:
         """The line kept for (x, y): read again wider while it runs into the region's side."""
-        point = (x * image.width, y * image.height)
+        point = coords.image_pixels_from_point(x, y, image.size)
         for widen in range(WIDENINGS + 1):
             line = pick(self.lines_at(image, x, y, widen), *point)
             left, _, right, _ = region(image.size, x, y, widen)
@@ -204,14 +205,7 @@ class OcrReader:
         line = self.line_at(image, x, y)
         if line is None:
             return None
-        width, height = image.size
-        x0, y0, x1, y1 = line.box
-        box = (
-            min(max(x0 / width, 0.0), 1.0),
-            min(max(y0 / height, 0.0), 1.0),
-            min(max(x1 / width, 0.0), 1.0),
-            min(max(y1 / height, 0.0), 1.0),
-        )
+        box = coords.box_from_image_pixels(*line.box, image.size, clamp=True)
         return Sighting(line.text, "ocr", box)
 
 

@@ -146,7 +146,8 @@ def _recorded(
                 f"x and y must be screen pixels, got {fields.shown(action)}", "action"
             )
         assert isinstance(x, int | float) and isinstance(y, int | float)
-        point = (min(max(x / screen.width, 0.0), 1.0), min(max(y / screen.height, 0.0), 1.0))
+        px, py = coords.point_from_image_pixels(x, y, (screen.width, screen.height))
+        point = (min(max(px, 0.0), 1.0), min(max(py, 0.0), 1.0))
     direction = action.get("direction")
     if kind == "scroll" and direction not in ("up", "down", "left", "right"):
         raise where.error(f"a scroll needs a direction, got {fields.shown(action)}", "action")

@@ -32,6 +32,7 @@ from screenpilot.errors import ModelError
 from screenpilot.flows.cache import LocationCache
 from screenpilot.flows.steps import Locator
 from screenpilot.flows.text import find_words, normalized
+from screenpilot.tools import coords
 from screenpilot.tools.actions import PointAction
 from screenpilot.tools.coords import Box
 
@@ -156,7 +157,6 @@ def in_lines(
     """The line of text ``target`` names (exact, normalized, words in a row), or None."""
     if target.field not in ("label", "text"):
         return None
-    width, height = size
     wanted = target.value
     for how in ("exact", "normalized", "words in a line"):
         found = [(line, span) for line in lines if (span := _span(how, wanted, line.text))]
@@ -166,13 +166,7 @@ def in_lines(
         left, top, right, bottom = line.box
         share = (right - left) / max(len(line.text), 1)
         left, right = left + start * share, left + end * share
-        box = (left / width, top / height, right / width, bottom / height)
-        box = (
-            min(max(box[0], 0.0), 1.0),
-            min(max(box[1], 0.0), 1.0),
-            min(max(box[2], 0.0), 1.0),
-            min(max(box[3], 0.0), 1.0),
-        )
+        box = coords.box_from_image_pixels(left, top, right, bottom, size, clamp=True)
         x, y = point_in(box, target.at)
         return Resolution(x, y, "ocr", how, line.text[start:end], box)
     return None
